@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the `ripcord` command. The sources are TypeScript; tsx compiles
+// them on the fly so that `npx ripcord` works right after `npm install`, with no
+// build step that could leave a stale copy behind.
+'use strict';
+require('tsx/cjs');
+require('../src/cli/main.ts')
+  .main(process.argv)
+  .then((code) => {
+    if (typeof code === 'number') process.exitCode = code;
+  });

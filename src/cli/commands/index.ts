@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { registerDevCommands } from './dev';
+import { registerWorkerCommand } from './worker';
+import { registerGuardCommand } from './guard';
+
+/**
+ * Every sub-command registers itself here, one module per command family, so that
+ * adding a command never means editing another command's file.
+ */
+export function registerCommands(program: Command): void {
+  registerDevCommands(program);
+  registerWorkerCommand(program);
+  registerGuardCommand(program);
+}

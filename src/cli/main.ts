@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { UserFacingError } from './errors';
+import { registerCommands } from './commands';
+
+/** Builds the `ripcord` program. Exported so that tests can drive it in-process. */
+export function buildProgram(): Command {
+  const program = new Command('ripcord')
+    .description('Automatic, trustworthy and secure deployment rollback on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws, never prints a stack trace for user errors. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed usage or help; keep its code (0 for --help).
+      return err.exitCode;
+    }
+    if (err instanceof UserFacingError) {
+      process.stderr.write(`ripcord: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // An unexpected failure is a bug: say so, with enough to report it.
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`ripcord: internal error (please report): ${detail}\n`);
+    return 70;
+  }
+}
