@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDevCommands } from './dev';
 import { registerWorkerCommand } from './worker';
 import { registerGuardCommand } from './guard';
+import { registerPolicyCommands } from './policy';
 
 /**
  * Every sub-command registers itself here, one module per command family, so that
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerDevCommands(program);
   registerWorkerCommand(program);
   registerGuardCommand(program);
+  registerPolicyCommands(program);
 }
