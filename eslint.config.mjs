@@ -8,7 +8,9 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.ripcord/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/', '.tools/', '.ripcord/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,12 +35,25 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['**/activities', '**/activities/**', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '@temporalio/activity',
+                '@temporalio/worker',
+                '@temporalio/client',
+              ],
               allowTypeImports: true,
               message: 'Workflow code may import only the *types* of activities (use proxyActivities).',
             },
             {
-              group: ['**/sources/**', '**/targets/**', '**/security/**', '**/cli/**', '**/worker/**', '**/dev/**'],
+              group: [
+                '**/sources/**',
+                '**/targets/**',
+                '**/security/**',
+                '**/cli/**',
+                '**/worker/**',
+                '**/dev/**',
+              ],
               allowTypeImports: true,
               message: 'Workflow code may not import I/O modules; only decision, policy types and messages.',
             },

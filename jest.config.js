@@ -8,13 +8,14 @@ const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts'
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 2,
+  // Workflow and integration tests start real servers; a hung test still fails, just later.
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'workflows',
       testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
-      testTimeout: 120_000,
     },
     {
       ...common,
@@ -22,7 +23,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/integration-setup.ts',
       globalTeardown: '<rootDir>/test/harness/integration-teardown.ts',
-      testTimeout: 180_000,
     },
   ],
 };

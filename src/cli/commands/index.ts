@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDevCommands } from './dev';
 import { registerWorkerCommand } from './worker';
 import { registerGuardCommand } from './guard';
+import { registerDemoCommand } from './demo';
 import { registerPolicyCommands } from './policy';
 
 /**
@@ -12,5 +13,6 @@ export function registerCommands(program: Command): void {
   registerDevCommands(program);
   registerWorkerCommand(program);
   registerGuardCommand(program);
+  registerDemoCommand(program);
   registerPolicyCommands(program);
 }
