@@ -10,5 +10,9 @@ let installed = false;
 export function installRuntimeLogger(level: LogLevel = 'WARN'): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // Core (Rust) logs go to the same logger at the same level, instead of straight to stderr.
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
 }
