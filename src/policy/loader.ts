@@ -69,7 +69,7 @@ export function parsePolicyText(text: string, opts: { filename: string }): Loade
       opts.filename,
     );
   }
-  const source = readSourceText(text);
+  const source = readSourceText(text, { json: /\.json$/i.test(opts.filename) });
   if ('issues' in source) throw new PolicyValidationError(source.issues, opts.filename);
   const { data, locate } = source.document;
   const result = validatePolicyData(data, locate);

@@ -10,6 +10,7 @@ import {
   type Node,
 } from 'yaml';
 import type { LineLocator, PathSegments, PolicyIssue } from './issues';
+import { jsonSyntaxError } from './json-syntax';
 
 /** A policy file read into plain data, with a way back from a path to the line it came from. */
 export interface SourceDocument {
@@ -21,11 +22,31 @@ const MAX_ALIASES = 100;
 
 /**
  * Reads YAML or JSON (JSON is read by the YAML parser too, which keeps line
- * numbers for both). Syntax problems come back as issues with their line.
+ * numbers for both; a `.json` file must also be strict JSON). Syntax problems
+ * come back as issues with their line.
  */
-export function readSourceText(text: string): { document: SourceDocument } | { issues: PolicyIssue[] } {
+export function readSourceText(
+  text: string,
+  options: { json?: boolean } = {},
+): { document: SourceDocument } | { issues: PolicyIssue[] } {
+  if (options.json) {
+    const error = jsonSyntaxError(text);
+    if (error !== undefined) {
+      return {
+        issues: [
+          {
+            path: '',
+            line: text.slice(0, error.offset).split('\n').length,
+            expected: 'valid JSON',
+            found: 'a syntax error',
+            message: `not valid JSON: ${error.message}`,
+          },
+        ],
+      };
+    }
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((error) => {
