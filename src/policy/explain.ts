@@ -85,12 +85,12 @@ export function explainPolicy(policy: Policy, options: ExplainOptions = {}): str
   section('When it rolls back:');
   const critical = policy.signals.filter((s) => s.critical);
   out.push(
-    `  A rollback is decided when a critical signal (${critical.map((s) => s.name).join(', ')}) shows a regression larger than its tolerance.`,
-    `  The probability of a false rollback per deployment is at most ${percent(ev.alpha)}${d('evaluation.alpha')} (alpha ${ev.alpha}, shared by ${policy.signals.length} signal(s)); repeated looks do not raise it.`,
-    `  No verdict counts during the first ${formatDuration(ev.warmupSeconds)}${d('evaluation.warmupSeconds')} (warm-up), nor before each group has seen ${ev.minRequestsPerGroup}${d('evaluation.minRequestsPerGroup')} events.`,
+    `  A rollback is decided when a critical signal (${critical.map((s) => s.name).join(', ')}) regresses: beyond its tolerance against the comparison group, or past its absolute threshold.`,
+    `  The probability of a false rollback per deployment is at most ${percent(ev.alpha)}${d('evaluation.alpha')} (alpha ${ev.alpha}, split across the ${policy.signals.length} signal(s)); repeated looks do not raise it.`,
+    `  No verdict counts during the warm-up of ${formatDuration(ev.warmupSeconds)}${d('evaluation.warmupSeconds')}, nor before each group has seen ${ev.minRequestsPerGroup}${d('evaluation.minRequestsPerGroup')} events.`,
     ev.confirmationWindowSeconds === 0
       ? `  There is no confirmation window${d('evaluation.confirmationWindowSeconds')}: the first significant breach decides.`
-      : `  A breach must persist on fresh data for ${formatDuration(ev.confirmationWindowSeconds)}${d('evaluation.confirmationWindowSeconds')} (confirmation window) before it becomes a rollback.`,
+      : `  A breach must persist on fresh data for the confirmation window of ${formatDuration(ev.confirmationWindowSeconds)}${d('evaluation.confirmationWindowSeconds')} before it becomes a rollback.`,
     `  Inconclusive for longer than ${formatDuration(ev.maxInconclusiveSeconds)}${d('evaluation.maxInconclusiveSeconds')}: escalate to a person.`,
     `  A data gap longer than ${formatDuration(ev.missingData.maxGapSeconds)}${d('evaluation.missingData.maxGapSeconds')} in either group: ${ev.missingData.onLongGap === 'escalate' ? 'escalate to a person' : 'hold (no verdict) until data returns'}${d('evaluation.missingData.onLongGap')}.`,
   );

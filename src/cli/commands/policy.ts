@@ -78,8 +78,7 @@ async function explain(file: string): Promise<void> {
 // commander reports a usage mistake with exit code 1, which here would read as "invalid policy".
 function usageErrorsExitWith2(command: Command): Command {
   return command.exitOverride((error) => {
-    const informational = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
-    if (informational.includes(error.code)) throw error;
+    if (error.exitCode === 0) throw error; // --help asked for
     throw new CommanderError(EXIT_USAGE, error.code, error.message);
   });
 }

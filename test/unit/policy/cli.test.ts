@@ -63,6 +63,8 @@ describe('ripcord policy validate', () => {
 
   it('exits 2 on a usage error', () => {
     expect(ripcord('policy', 'validate').code).toBe(2);
+    expect(ripcord('policy').code).toBe(2);
+    expect(ripcord('policy', 'validate', '--help').code).toBe(0);
     expect(ripcord('policy', 'validate', '--no-such-option', 'x.yaml').code).toBe(2);
   });
 

@@ -91,7 +91,7 @@ describe('example policies', () => {
     expect(defaultedPaths).not.toContain('evaluation.intervalSeconds');
     expect(policy.evaluation.confirmationWindowSeconds).toBe(2 * policy.evaluation.intervalSeconds);
     const text = explainPolicy(policy, { defaultedPaths });
-    expect(text).toContain('persist on fresh data for 2m (default)');
+    expect(text).toContain('persist on fresh data for the confirmation window of 2m (default)');
     expect(text).toMatch(/every 1m\):/); // intervalSeconds is written, so not marked
   });
 
