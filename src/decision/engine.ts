@@ -1,0 +1,267 @@
+import { configProblems, seriesUsedBy, type DecisionConfig } from './config';
+import { confirmationPlan } from './confirmation';
+import type { Group, Observation } from './observation';
+import { alternativesOf, readSignal } from './readings';
+import {
+  initialSignalState,
+  pendingSince,
+  stepSignal,
+  type SignalMonitorParams,
+  type SignalMonitorState,
+} from './signal-monitor';
+import type { DecisionOutcome, IntervalVerdict, SignalVerdict, VerdictKind } from './verdict';
+
+/**
+ * The decision core as a pure step function: one call per evaluation interval,
+ * state in, state out. The state is plain JSON of a size fixed by the number
+ * of signals, so the guardian keeps it in workflow history and carries it
+ * across continue-as-new; `ripcord simulate` and the benchmark call the same
+ * functions.
+ */
+export interface DecisionState {
+  version: 1;
+  /** Index of the next interval to evaluate. */
+  nextIndex: number;
+  signals: SignalMonitorState[];
+  /** First interval of the current silence of each group, or null while it reports. */
+  silentSince: { canary: number | null; baseline: number | null };
+  /** First interval of the current run of inconclusive verdicts. */
+  inconclusiveSince: number | null;
+  outcome: DecisionOutcome | null;
+}
+
+export interface StepResult {
+  state: DecisionState;
+  verdict: IntervalVerdict;
+  /** Present once the core has decided (rollback or escalate); the guardian acts on it. */
+  decision?: DecisionOutcome;
+}
+
+export class InvalidDecisionConfig extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid decision configuration: ${problems.join('; ')}`);
+    this.name = 'InvalidDecisionConfig';
+  }
+}
+
+export function initialDecisionState(config: DecisionConfig): DecisionState {
+  const problems = configProblems(config);
+  if (problems.length > 0) throw new InvalidDecisionConfig(problems);
+  return {
+    version: 1,
+    nextIndex: 0,
+    signals: config.signals.map((s) => initialSignalState(alternativesOf(s).length)),
+    silentSince: { canary: null, baseline: null },
+    inconclusiveSince: null,
+    outcome: null,
+  };
+}
+
+function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
+  // Bonferroni: each signal gets alpha / (number of signals), so the chance
+  // that any of them falsely breaches stays below alpha.
+  const logThreshold = Math.log(config.signals.length / config.alpha);
+  const plan = confirmationPlan(config.confirmationWindowSeconds, config.intervalSeconds);
+  return config.signals.map((signal) => ({
+    signal,
+    alternatives: alternativesOf(signal).length,
+    logThreshold,
+    plan,
+    minTrafficPerGroup: config.minRequestsPerGroup,
+  }));
+}
+
+export function evaluateInterval(
+  config: DecisionConfig,
+  state: DecisionState,
+  observation: Observation,
+): StepResult {
+  const index = state.nextIndex;
+  if (state.outcome !== null) {
+    const verdict: IntervalVerdict = {
+      index,
+      verdict: 'inconclusive',
+      reason: 'already decided',
+      signals: [],
+    };
+    return { state: { ...state, nextIndex: index + 1 }, verdict, decision: state.outcome };
+  }
+  const dt = config.intervalSeconds;
+  if ((index + 1) * dt <= config.warmupSeconds) {
+    const verdict: IntervalVerdict = { index, verdict: 'inconclusive', reason: 'warm-up', signals: [] };
+    return { state: { ...state, nextIndex: index + 1 }, verdict };
+  }
+
+  const params = monitorParams(config);
+  const signalStates: SignalMonitorState[] = [];
+  const signalVerdicts: SignalVerdict[] = [];
+  params.forEach((p, i) => {
+    const previous = state.signals[i] ?? initialSignalState(p.alternatives);
+    const { state: next, verdict } = stepSignal(p, previous, readSignal(p.signal, observation), index);
+    signalStates.push(next);
+    signalVerdicts.push(verdict);
+  });
+
+  const silentSince = {
+    canary: reports(config, observation, 'canary') ? null : (state.silentSince.canary ?? index),
+    baseline:
+      comparesWithBaseline(config) && !reports(config, observation, 'baseline')
+        ? (state.silentSince.baseline ?? index)
+        : null,
+  };
+  const overall = combine(signalVerdicts);
+  const inconclusiveSince =
+    overall.verdict === 'inconclusive' || overall.verdict === 'error'
+      ? (state.inconclusiveSince ?? index)
+      : null;
+
+  const next: DecisionState = {
+    version: 1,
+    nextIndex: index + 1,
+    signals: signalStates,
+    silentSince,
+    inconclusiveSince,
+    outcome: null,
+  };
+  const verdict: IntervalVerdict = { index, ...overall, signals: signalVerdicts };
+  const decision = decide(config, next, signalVerdicts, index);
+  if (decision === null) return { state: next, verdict };
+  return { state: { ...next, outcome: decision }, verdict, decision };
+}
+
+/**
+ * The decision once the watch ends without one. A breach still waiting for
+ * confirmation, or a canary that has gone silent while the baseline reports,
+ * cannot be promoted quietly: both escalate. Otherwise: no rollback.
+ */
+export function finishWatch(config: DecisionConfig, state: DecisionState): DecisionOutcome {
+  if (state.outcome !== null) return state.outcome;
+  const last = state.nextIndex - 1;
+  const pending = config.signals.findIndex((_, i) => {
+    const s = state.signals[i];
+    return s !== undefined && pendingSince(s) !== null;
+  });
+  if (pending >= 0) {
+    const name = config.signals[pending]?.name ?? '';
+    return {
+      decision: 'escalate',
+      decidedAtIndex: last,
+      reason: `watch ended while a breach of ${name} was still being confirmed`,
+      signal: name,
+    };
+  }
+  if (state.silentSince.canary !== null && state.silentSince.baseline === null) {
+    return {
+      decision: 'escalate',
+      decidedAtIndex: last,
+      reason: `watch ended while the canary was silent (since interval ${state.silentSince.canary})`,
+    };
+  }
+  return {
+    decision: 'no-rollback',
+    decidedAtIndex: null,
+    reason: 'no confirmed regression during the watch',
+  };
+}
+
+function comparesWithBaseline(config: DecisionConfig): boolean {
+  return config.signals.some((s) => s.comparison !== 'absolute');
+}
+
+/** A group reports when any series the policy reads has a value for it. */
+function reports(config: DecisionConfig, observation: Observation, group: Group): boolean {
+  return config.signals.some((signal) =>
+    seriesUsedBy(signal).some((name) => {
+      const reading = observation[name];
+      return reading !== undefined && reading.error === undefined && reading[group] !== null;
+    }),
+  );
+}
+
+function combine(signals: SignalVerdict[]): { verdict: VerdictKind; reason: string } {
+  const pick = (kind: VerdictKind) => signals.filter((s) => s.verdict === kind);
+  for (const kind of ['regressed', 'error', 'inconclusive'] as const) {
+    const matching = pick(kind);
+    if (matching.length > 0) {
+      return { verdict: kind, reason: matching.map((s) => `${s.signal}: ${s.reason}`).join('; ') };
+    }
+  }
+  return { verdict: 'healthy', reason: 'every signal healthy' };
+}
+
+function seconds(intervals: number, dt: number): number {
+  return intervals * dt;
+}
+
+function decide(
+  config: DecisionConfig,
+  state: DecisionState,
+  verdicts: SignalVerdict[],
+  index: number,
+): DecisionOutcome | null {
+  const dt = config.intervalSeconds;
+  const confirmed = config.signals
+    .map((signal, i) => ({ signal, verdict: verdicts[i] }))
+    .filter(({ verdict }) => verdict?.phase === 'confirmed');
+  const critical = confirmed.find(({ signal }) => signal.critical);
+  if (critical !== undefined) {
+    return {
+      decision: 'rollback',
+      decidedAtIndex: index,
+      reason: `${critical.signal.name} regressed: ${critical.verdict?.reason ?? ''}`,
+      signal: critical.signal.name,
+    };
+  }
+  const advisory = confirmed[0];
+  if (advisory !== undefined) {
+    return {
+      decision: 'escalate',
+      decidedAtIndex: index,
+      reason: `non-critical signal ${advisory.signal.name} regressed`,
+      signal: advisory.signal.name,
+    };
+  }
+
+  const { maxGapSeconds, onLongGap } = config.missingData;
+  const canarySilence =
+    state.silentSince.canary === null ? 0 : seconds(index - state.silentSince.canary + 1, dt);
+  const baselineSilence =
+    state.silentSince.baseline === null ? 0 : seconds(index - state.silentSince.baseline + 1, dt);
+  if (canarySilence > maxGapSeconds && baselineSilence === 0) {
+    return {
+      decision: 'escalate',
+      decidedAtIndex: index,
+      reason: `the canary has reported nothing for ${canarySilence}s while the baseline reports`,
+    };
+  }
+  if (Math.max(canarySilence, baselineSilence) > maxGapSeconds && onLongGap === 'escalate') {
+    return {
+      decision: 'escalate',
+      decidedAtIndex: index,
+      reason: `no data for ${Math.max(canarySilence, baselineSilence)}s (limit ${maxGapSeconds}s)`,
+    };
+  }
+  if (state.inconclusiveSince !== null) {
+    const inconclusive = seconds(index - state.inconclusiveSince + 1, dt);
+    if (inconclusive > config.maxInconclusiveSeconds) {
+      return {
+        decision: 'escalate',
+        decidedAtIndex: index,
+        reason: `inconclusive for ${inconclusive}s (limit ${config.maxInconclusiveSeconds}s)`,
+      };
+    }
+  }
+  for (const [i, s] of state.signals.entries()) {
+    const decideFrom = pendingSince(s);
+    if (decideFrom !== null && seconds(index - decideFrom, dt) > config.maxInconclusiveSeconds) {
+      const name = config.signals[i]?.name ?? '';
+      return {
+        decision: 'escalate',
+        decidedAtIndex: index,
+        reason: `a breach of ${name} could be neither confirmed nor dismissed within ${config.maxInconclusiveSeconds}s`,
+        signal: name,
+      };
+    }
+  }
+  return null;
+}

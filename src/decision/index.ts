@@ -1,0 +1,33 @@
+/**
+ * The pure decision core (DESIGN §3): no I/O, no imports from the rest of
+ * ripcord. The guardian workflow, `ripcord simulate` and the benchmark all
+ * call these functions.
+ */
+export type {
+  Comparison,
+  DecisionConfig,
+  Direction,
+  RatioSignalConfig,
+  SignalConfig,
+  Tolerance,
+  ValueSignalConfig,
+} from './config';
+export { configProblems, seriesUsedBy } from './config';
+export type { Observation, SeriesReading } from './observation';
+export type {
+  DecisionKind,
+  DecisionOutcome,
+  IntervalVerdict,
+  SignalEvidence,
+  SignalVerdict,
+  VerdictKind,
+} from './verdict';
+export {
+  evaluateInterval,
+  finishWatch,
+  initialDecisionState,
+  InvalidDecisionConfig,
+  type DecisionState,
+  type StepResult,
+} from './engine';
+export { CONFIRM_ALPHA, DISMISS_LEVEL, confirmationPlan } from './confirmation';

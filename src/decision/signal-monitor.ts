@@ -1,0 +1,309 @@
+import type { SignalConfig } from './config';
+import { checkFreshEvidence, type ConfirmationPlan } from './confirmation';
+import {
+  ZERO_COUNTS,
+  absoluteNullRate,
+  addCounts,
+  type IntervalCounts,
+  type SignalReading,
+} from './readings';
+import {
+  emptyEProcess,
+  logEValue,
+  logFreshValue,
+  resetEProcess,
+  startFreshEvidence,
+  stepEProcess,
+  stepFreshEvidence,
+  type EProcessState,
+  type FreshEvidence,
+} from './stats/e-process';
+import type { SignalEvidence, SignalVerdict } from './verdict';
+
+/**
+ * One signal's sequential test and confirmation, one interval at a time.
+ * Everything here is plain data of constant size, so it can live in workflow
+ * history and cross continue-as-new.
+ */
+export interface SignalMonitorState {
+  evidence: EProcessState;
+  /** Counts since the test was last reset (shown as evidence). */
+  sinceReset: IntervalCounts;
+  /** Events per group since the watch started (minimum-traffic rule). */
+  traffic: { canary: number; reference: number };
+  alignedIntervals: number;
+  confirming: Confirming | null;
+  confirmedAtIndex: number | null;
+  dismissals: number;
+}
+
+interface Confirming {
+  breachIndex: number;
+  /** Last interval of the grace period. */
+  graceUntil: number;
+  /** First interval at which the fresh evidence may decide (the first after the grace). */
+  decideFrom: number;
+  fresh: FreshEvidence;
+  freshCounts: IntervalCounts;
+}
+
+export interface SignalMonitorParams {
+  signal: SignalConfig;
+  alternatives: number;
+  /** log(1/alpha_signal). */
+  logThreshold: number;
+  plan: ConfirmationPlan;
+  minTrafficPerGroup: number;
+}
+
+export function initialSignalState(alternatives: number): SignalMonitorState {
+  return {
+    evidence: emptyEProcess(alternatives),
+    sinceReset: ZERO_COUNTS,
+    traffic: { canary: 0, reference: 0 },
+    alignedIntervals: 0,
+    confirming: null,
+    confirmedAtIndex: null,
+    dismissals: 0,
+  };
+}
+
+export function stepSignal(
+  params: SignalMonitorParams,
+  state: SignalMonitorState,
+  reading: SignalReading,
+  index: number,
+): { state: SignalMonitorState; verdict: SignalVerdict } {
+  if (state.confirmedAtIndex !== null) {
+    return { state, verdict: verdictOf(params, state, 'regressed', 'regression confirmed') };
+  }
+  let next = state;
+  if (reading.traffic !== null) {
+    next = {
+      ...next,
+      traffic: {
+        canary: next.traffic.canary + reading.traffic.canary,
+        reference: next.traffic.reference + reading.traffic.reference,
+      },
+    };
+  }
+  if (reading.status === 'aligned') {
+    next = {
+      ...next,
+      alignedIntervals: next.alignedIntervals + 1,
+      sinceReset: addCounts(next.sinceReset, reading.counts),
+      evidence: reading.logLR ? stepEProcess(next.evidence, reading.logLR, reading.leaning) : next.evidence,
+    };
+  }
+
+  if (next.confirming !== null) return continueConfirming(params, next, reading, index);
+
+  if (reading.status !== 'aligned') {
+    const verdict = reading.status === 'error' ? 'error' : 'inconclusive';
+    return { state: next, verdict: verdictOf(params, next, verdict, reading.detail) };
+  }
+  if (!enoughTraffic(params, next)) {
+    return { state: next, verdict: verdictOf(params, next, 'inconclusive', lowTrafficReason(params, next)) };
+  }
+  if (logEValue(next.evidence) < params.logThreshold) {
+    return { state: next, verdict: verdictOf(params, next, 'healthy', 'no evidence of a regression') };
+  }
+  // Breach.
+  if (params.plan.windowIntervals === 0) {
+    if (effectLargeEnough(params.signal, next.sinceReset)) {
+      next = { ...next, confirmedAtIndex: index };
+      return {
+        state: next,
+        verdict: verdictOf(params, next, 'regressed', 'breach (no confirmation window)'),
+      };
+    }
+    next = dismiss(next);
+    return {
+      state: next,
+      verdict: verdictOf(params, next, 'healthy', 'breach below the absolute tolerance, ignored'),
+    };
+  }
+  const graceUntil = index + params.plan.graceIntervals;
+  next = {
+    ...next,
+    confirming: {
+      breachIndex: index,
+      graceUntil,
+      decideFrom: graceUntil + 1,
+      fresh: startFreshEvidence(next.evidence),
+      freshCounts: ZERO_COUNTS,
+    },
+  };
+  return { state: next, verdict: verdictOf(params, next, 'regressed', 'breach: confirming on fresh data') };
+}
+
+function continueConfirming(
+  params: SignalMonitorParams,
+  state: SignalMonitorState,
+  reading: SignalReading,
+  index: number,
+): { state: SignalMonitorState; verdict: SignalVerdict } {
+  const confirming = state.confirming as Confirming;
+  if (index <= confirming.graceUntil) {
+    return {
+      state,
+      verdict: verdictOf(params, state, 'regressed', 'breach: grace period of the confirmation'),
+    };
+  }
+  let next: Confirming = confirming;
+  if (reading.status === 'aligned') {
+    next = {
+      ...next,
+      fresh: reading.logLR ? stepFreshEvidence(next.fresh, reading.logLR) : next.fresh,
+      freshCounts: addCounts(next.freshCounts, reading.counts),
+    };
+  }
+  let updated: SignalMonitorState = { ...state, confirming: next };
+  if (index < next.decideFrom) {
+    return {
+      state: updated,
+      verdict: verdictOf(params, updated, 'regressed', 'breach: collecting fresh data'),
+    };
+  }
+  const check = checkFreshEvidence(logFreshValue(next.fresh));
+  if (check === 'confirm') {
+    if (effectLargeEnough(params.signal, next.freshCounts)) {
+      updated = { ...updated, confirmedAtIndex: index };
+      return {
+        state: updated,
+        verdict: verdictOf(params, updated, 'regressed', 'regression confirmed on data after the breach'),
+      };
+    }
+    updated = dismiss(updated);
+    return {
+      state: updated,
+      verdict: verdictOf(
+        params,
+        updated,
+        'healthy',
+        'confirmed effect is below the absolute tolerance, dismissed',
+      ),
+    };
+  }
+  if (check === 'dismiss') {
+    updated = dismiss(updated);
+    return {
+      state: updated,
+      verdict: verdictOf(
+        params,
+        updated,
+        'healthy',
+        'breach not seen again after it: dismissed as transient',
+      ),
+    };
+  }
+  return {
+    state: updated,
+    verdict: verdictOf(params, updated, 'regressed', 'breach: fresh data not yet decisive'),
+  };
+}
+
+/** A dismissed breach restarts the test, so the spike's own evidence cannot breach again. */
+function dismiss(state: SignalMonitorState): SignalMonitorState {
+  return {
+    ...state,
+    evidence: resetEProcess(state.evidence),
+    sinceReset: ZERO_COUNTS,
+    confirming: null,
+    dismissals: state.dismissals + 1,
+  };
+}
+
+function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {
+  if (state.alignedIntervals === 0) return false;
+  const countsTraffic = params.signal.kind === 'ratio' || params.signal.weight !== undefined;
+  if (!countsTraffic) return true;
+  const min = params.minTrafficPerGroup;
+  if (params.signal.comparison === 'absolute') return state.traffic.canary >= min;
+  return state.traffic.canary >= min && state.traffic.reference >= min;
+}
+
+function lowTrafficReason(params: SignalMonitorParams, state: SignalMonitorState): string {
+  if (state.alignedIntervals === 0) return 'no aligned data yet';
+  return `too little traffic so far (canary ${state.traffic.canary}, baseline ${state.traffic.reference}, need ${params.minTrafficPerGroup} each)`;
+}
+
+/**
+ * The absolute tolerance of a two-group ratio: a relative effect that is tiny
+ * in absolute terms (0.01% to 0.02%) is not worth a rollback. It only ever
+ * blocks a rollback, so it cannot add false ones.
+ */
+function effectLargeEnough(signal: SignalConfig, counts: IntervalCounts): boolean {
+  if (signal.kind !== 'ratio' || signal.comparison === 'absolute') return true;
+  if (counts.canaryTrials === 0 || counts.referenceTrials === 0) return true;
+  const difference =
+    counts.canaryEvents / counts.canaryTrials - counts.referenceEvents / counts.referenceTrials;
+  return difference >= signal.tolerance.absolute;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** An e-value for people: exp of the log, kept finite for JSON. */
+function eValue(logE: number): number {
+  return Number(Math.exp(Math.min(logE, 690)).toPrecision(3));
+}
+
+function evidenceOf(params: SignalMonitorParams, state: SignalMonitorState): SignalEvidence {
+  const { signal } = params;
+  const c = state.sinceReset;
+  const evidence: SignalEvidence = {
+    eValue: eValue(logEValue(state.evidence)),
+    threshold: eValue(params.logThreshold),
+  };
+  if (signal.kind === 'ratio') {
+    evidence.counts = {
+      canary: [c.canaryEvents, c.canaryTrials],
+      ...(signal.comparison === 'absolute' ? {} : { reference: [c.referenceEvents, c.referenceTrials] }),
+    };
+    if (signal.comparison === 'absolute') {
+      evidence.bound = round(absoluteNullRate(signal), 6);
+      if (c.canaryTrials > 0) evidence.estimate = round(c.canaryEvents / c.canaryTrials, 6);
+    } else {
+      evidence.bound = round(1 + signal.tolerance.relative, 4);
+      if (c.canaryTrials > 0 && c.referenceTrials > 0 && c.referenceEvents > 0) {
+        evidence.estimate = round(
+          c.canaryEvents / c.canaryTrials / (c.referenceEvents / c.referenceTrials),
+          3,
+        );
+      }
+    }
+  } else {
+    evidence.badIntervals = [c.bad, c.intervals];
+    evidence.bound = 0.5;
+    if (c.intervals > 0) evidence.estimate = round(c.bad / c.intervals, 3);
+  }
+  const confirming = state.confirming;
+  if (confirming !== null) {
+    evidence.confirmation = {
+      breachIndex: confirming.breachIndex,
+      decideFrom: confirming.decideFrom,
+      freshEValue: eValue(logFreshValue(confirming.fresh)),
+    };
+  }
+  if (state.dismissals > 0) evidence.dismissedBreaches = state.dismissals;
+  return evidence;
+}
+
+function verdictOf(
+  params: SignalMonitorParams,
+  state: SignalMonitorState,
+  verdict: SignalVerdict['verdict'],
+  reason: string,
+): SignalVerdict {
+  const phase =
+    state.confirmedAtIndex !== null ? 'confirmed' : state.confirming !== null ? 'confirming' : 'watching';
+  return { signal: params.signal.name, verdict, phase, reason, evidence: evidenceOf(params, state) };
+}
+
+/** True while a breach of this signal waits for confirmation. */
+export function pendingSince(state: SignalMonitorState): number | null {
+  return state.confirming?.decideFrom ?? null;
+}

@@ -1,0 +1,128 @@
+import { LOG_ZERO, clampLog, logAddExp, logSumExp } from './log-space';
+
+/**
+ * Anytime-valid evidence against "no regression", built from per-interval
+ * likelihood ratios.
+ *
+ * Each test supplies, for every interval, the log likelihood ratio of a small
+ * grid of alternatives against the least favourable point of the null. Under
+ * the null each ratio has conditional expectation at most 1, so its running
+ * product is a nonnegative supermartingale; a mixture of such products with
+ * weights summing to at most 1 is one too, and by Ville's inequality it ever
+ * reaches 1/alpha with probability at most alpha. That is what lets the
+ * guardian look after every interval without inflating false alarms
+ * (Ramdas, Grünwald, Vovk, Shafer, "Game-theoretic statistics and safe
+ * anytime-valid inference", Statistical Science 2023; Lindon & Malek,
+ * "Anytime-valid inference for multinomial count data", NeurIPS 2022, which
+ * mixes likelihood ratios over alternatives the same way, with a conjugate
+ * prior where we use a discrete grid because the null changes with each
+ * interval's traffic).
+ *
+ * Late onsets. A product started at the deploy is dragged down by every healthy
+ * interval before a regression begins, so a regression late in a long watch
+ * would need to undo all of that first. We therefore also mix over the start
+ * time s of the product:
+ *
+ *     E_t = sum_k pi_k sum_{s<=t} w_s prod_{i=s..t} LR_k(i)
+ *
+ * updated in O(grid) per interval as R_k <- (R_k + w_t) * LR_k(t). E_t is
+ * dominated by the process that also counts future starts at their weight,
+ * sum_s w_s M_t^(s) with each M^(s) a test supermartingale (equal to 1 before
+ * s); that process starts at sum_s w_s <= 1, so Ville still applies (the same
+ * construction as the e-detectors of Shin, Ramdas & Rinaldo, "E-detectors: a
+ * nonparametric framework for sequential change detection", 2023, but with
+ * summable weights so that the bound holds for the whole deployment rather
+ * than per unit of time). Weights may depend on anything seen before the
+ * interval they apply to, which we use below.
+ *
+ * Start weights. Half of the budget goes to every informative interval in turn
+ * (w = 1/(2(j+1)(j+2)) for the j-th), so a regression present from the first
+ * interval pays almost nothing. The other half goes only to intervals that
+ * follow one whose data leaned towards a regression (w = 1/(2(j+1)(j+2)) for
+ * the j-th such interval). Under a healthy canary such intervals are rare, so
+ * their weights stay large and a late regression pays a small price for its
+ * start instead of ~2 log t; the price is one interval of evidence (the one
+ * that armed the start). Whether an interval is armed is known before its data
+ * is seen, so the weights are predictable, as the supermartingale needs.
+ */
+export interface EProcessState {
+  /** log R_k per alternative: mass of all started products. */
+  logR: number[];
+  /** Informative intervals seen (index of the next "every interval" start). */
+  starts: number;
+  /** Armed intervals seen (index of the next "after a leaning interval" start). */
+  armedStarts: number;
+  /** Whether the previous informative interval leaned towards a regression. */
+  armed: boolean;
+}
+
+export function emptyEProcess(alternatives: number): EProcessState {
+  return { logR: new Array<number>(alternatives).fill(LOG_ZERO), starts: 0, armedStarts: 0, armed: false };
+}
+
+function logStartWeight(j: number): number {
+  return -Math.log(2 * (j + 1) * (j + 2));
+}
+
+/**
+ * Adds one informative interval. `logLR[k]` is the interval's log likelihood
+ * ratio for alternative k; `leaning` says whether it pointed towards a
+ * regression (it arms a start for the next interval).
+ */
+export function stepEProcess(
+  state: EProcessState,
+  logLR: readonly number[],
+  leaning: boolean,
+): EProcessState {
+  let logW = logStartWeight(state.starts);
+  if (state.armed) logW = logAddExp(logW, logStartWeight(state.armedStarts));
+  const logR = state.logR.map((r, k) => clampLog(logAddExp(r, logW) + (logLR[k] ?? 0)));
+  return {
+    logR,
+    starts: state.starts + 1,
+    armedStarts: state.armed ? state.armedStarts + 1 : state.armedStarts,
+    armed: leaning,
+  };
+}
+
+/** log E_t with uniform weights over the alternatives. */
+export function logEValue(state: EProcessState): number {
+  const logPrior = -Math.log(state.logR.length);
+  return logSumExp(state.logR.map((r) => r + logPrior));
+}
+
+/** Forgets all started products but keeps the weight counters, so the weights keep summing to at most 1. */
+export function resetEProcess(state: EProcessState): EProcessState {
+  return { ...state, logR: state.logR.map(() => LOG_ZERO), armed: false };
+}
+
+/**
+ * A plain mixture of products started at one fixed time (no start-time
+ * mixing): the "fresh evidence" used to confirm a breach on data that arrived
+ * after it. Its weights over the alternatives are fixed when it starts and may
+ * be anything chosen from the data seen until then (they are predictable), so
+ * we put half of them on what the breach itself found (the main test's
+ * posterior over alternatives) and half uniformly: the confirmation then bets
+ * mostly on the effect size that caused the breach, which makes a real
+ * regression confirm sooner and a spike's healthy aftermath dismiss sooner.
+ */
+export interface FreshEvidence {
+  logPrior: number[];
+  /** log of the product of likelihood ratios since the start, per alternative. */
+  logM: number[];
+}
+
+export function startFreshEvidence(main: EProcessState): FreshEvidence {
+  const k = main.logR.length;
+  const total = logSumExp(main.logR);
+  const logPrior = main.logR.map((r) => logAddExp(Math.log(0.5) + r - total, Math.log(0.5 / k)));
+  return { logPrior, logM: new Array<number>(k).fill(0) };
+}
+
+export function stepFreshEvidence(evidence: FreshEvidence, logLR: readonly number[]): FreshEvidence {
+  return { ...evidence, logM: evidence.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
+}
+
+export function logFreshValue(evidence: FreshEvidence): number {
+  return logSumExp(evidence.logM.map((m, k) => m + (evidence.logPrior[k] ?? LOG_ZERO)));
+}

@@ -1,0 +1,50 @@
+/** What the core says about one interval, and what it finally decides. Small enough for workflow history. */
+
+export type VerdictKind = 'healthy' | 'regressed' | 'inconclusive' | 'error';
+export type DecisionKind = 'rollback' | 'escalate' | 'no-rollback';
+
+export interface SignalEvidence {
+  /** The anytime-valid e-value against "no regression" (a breach when it reaches `threshold`). */
+  eValue: number;
+  /** 1 / alpha_signal. */
+  threshold: number;
+  /**
+   * The edge of "no regression": the rate ratio 1 + tolerance (vs-baseline and
+   * before-after ratios), the worst acceptable rate (absolute ratios), or the
+   * largest null probability of a bad interval (value signals, 0.5).
+   */
+  bound?: number;
+  /** Point estimate matching `bound`: rate ratio, canary rate, or share of bad intervals. */
+  estimate?: number;
+  /** [events, trials] since the test last restarted. */
+  counts?: { canary: [number, number]; reference?: [number, number] };
+  /** [bad, aligned] intervals since the test last restarted. */
+  badIntervals?: [number, number];
+  confirmation?: { breachIndex: number; decideFrom: number; freshEValue: number };
+  /** Breaches dismissed as transients so far. */
+  dismissedBreaches?: number;
+}
+
+export interface SignalVerdict {
+  signal: string;
+  verdict: VerdictKind;
+  phase: 'watching' | 'confirming' | 'confirmed';
+  reason: string;
+  evidence: SignalEvidence;
+}
+
+export interface IntervalVerdict {
+  index: number;
+  verdict: VerdictKind;
+  reason: string;
+  signals: SignalVerdict[];
+}
+
+export interface DecisionOutcome {
+  decision: DecisionKind;
+  /** Interval at which the guardian would act (every wait included), or null when the watch simply ended. */
+  decidedAtIndex: number | null;
+  reason: string;
+  /** The signal that caused it, when one did. */
+  signal?: string;
+}
