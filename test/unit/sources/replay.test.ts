@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { Source } from '../../../src/policy';
+import {
+  type HealthReadRequest,
+  queryVariables,
+  ReplayHealthSource,
+  renderQuery,
+  ScenarioCache,
+  SourceRegistry,
+} from '../../../src/sources';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const source = new ReplayHealthSource(new ScenarioCache(FIXTURES));
+
+function request(
+  file: string,
+  index: number,
+  names: string[],
+): HealthReadRequest<Extract<Source, { type: 'replay' }>> {
+  return {
+    sourceName: 'recorded',
+    source: { type: 'replay', path: file },
+    series: names.map((name) => ({ name, source: 'recorded', query: name })),
+    deployment: {
+      deploymentId: 'd-1',
+      service: 'checkout',
+      environment: 'staging',
+      version: 'v2',
+      previousVersion: 'v1',
+      deployedAt: '2026-01-01T00:00:00Z',
+    },
+    index,
+    intervalSeconds: 30,
+    groups: { baseline: { version: 'v1' }, canary: { version: 'v2' } },
+    signal: new AbortController().signal,
+  };
+}
+
+describe('replay source', () => {
+  test.each([
+    [0, { baseline: 1000, canary: 100 }, { baseline: 2, canary: 0 }],
+    [1, { baseline: 1010, canary: 101 }, { baseline: 3, canary: 40 }],
+    [2, { baseline: 990, canary: null }, { baseline: 1, canary: null }],
+  ])('interval %i reads baseline[i] and canary[i] of each series', async (index, requests, errors) => {
+    const readings = await source.read(request('three-intervals.json', index, ['requests', 'errors']));
+    expect(readings).toEqual({ requests, errors });
+  });
+
+  test('past the end of the file there is no data, never a value', async () => {
+    const readings = await source.read(request('three-intervals.json', 3, ['requests', 'latency_p99_ms']));
+    expect(readings).toEqual({
+      requests: { baseline: null, canary: null },
+      latency_p99_ms: { baseline: null, canary: null },
+    });
+  });
+
+  test('a series the scenario lacks is an error reading for that series alone', async () => {
+    const readings = await source.read(request('three-intervals.json', 0, ['requests', 'saturation']));
+    expect(readings.requests).toEqual({ baseline: 1000, canary: 100 });
+    expect(readings.saturation).toEqual({
+      baseline: null,
+      canary: null,
+      error: 'scenario "three-intervals" has no series "saturation"',
+    });
+  });
+
+  test.each([
+    ['missing.json', 'no such file'],
+    ['not-a-scenario.json', 'format'],
+  ])('an unusable file (%s) becomes an error reading for every series', async (file, words) => {
+    const readings = await source.read(request(file, 0, ['requests', 'errors']));
+    for (const name of ['requests', 'errors']) {
+      expect(readings[name]?.error).toContain(words);
+      expect(readings[name]).toMatchObject({ baseline: null, canary: null });
+    }
+  });
+
+  test('a file changed on disk is read again', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync, utimesSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ripcord-replay-'));
+    const file = path.join(dir, 's.json');
+    const original = JSON.parse(readFileSync(path.join(FIXTURES, 'three-intervals.json'), 'utf8'));
+    writeFileSync(file, JSON.stringify(original));
+    const replay = new ReplayHealthSource(new ScenarioCache(dir));
+    expect((await replay.read(request('s.json', 0, ['requests']))).requests?.canary).toBe(100);
+    original.series.requests.canary[0] = 7;
+    writeFileSync(file, JSON.stringify(original));
+    utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+    expect((await replay.read(request('s.json', 0, ['requests']))).requests?.canary).toBe(7);
+  });
+});
+
+describe('source registry', () => {
+  test('resolves only what was registered: unknown types are undefined, never a default', () => {
+    const registry = new SourceRegistry({ replay: source });
+    expect(registry.resolve('replay')).toBe(source);
+    expect(registry.resolve('prometheus')).toBeUndefined();
+    expect(registry.resolve('toString')).toBeUndefined();
+    expect(registry.types()).toEqual(['replay']);
+  });
+});
+
+describe('query templates', () => {
+  test('fill the placeholders per group', () => {
+    const req = request('three-intervals.json', 0, []);
+    const template =
+      'sum(increase(x{service="{{service}}",version="{{ version }}",env="{{environment}}"}[{{interval}}]))';
+    expect(renderQuery(template, queryVariables(req, 'canary'))).toBe(
+      'sum(increase(x{service="checkout",version="v2",env="staging"}[30s]))',
+    );
+    expect(renderQuery('{{group}}:{{version}}', queryVariables(req, 'baseline'))).toBe('baseline:v1');
+  });
+
+  test('an unknown placeholder is an error, not an empty filter', () => {
+    expect(() => renderQuery('x{version="{{verison}}"}', { version: 'v2' })).toThrow(
+      'unknown placeholder {{verison}}',
+    );
+  });
+});
