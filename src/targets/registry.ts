@@ -1,0 +1,49 @@
+import { PermanentStepError } from './errors';
+import type { ActionType, RollbackTarget } from './types';
+
+const ACTION_TYPES: readonly ActionType[] = [
+  'shift-traffic',
+  'swap-blue-green',
+  'revert-artifact',
+  'disable-flag',
+  'down-migration',
+  'webhook',
+];
+
+/**
+ * Which target carries out each action type. Explicit and closed: an action
+ * without a registered target fails the step permanently, it never falls
+ * through to some default that might touch the wrong thing.
+ */
+export class TargetRegistry {
+  private readonly targets: ReadonlyMap<ActionType, RollbackTarget>;
+
+  constructor(targets: Partial<Record<ActionType, RollbackTarget>>) {
+    this.targets = new Map(
+      Object.entries(targets).filter(
+        (entry): entry is [ActionType, RollbackTarget] => entry[1] !== undefined,
+      ),
+    );
+  }
+
+  /** The target for an action type; throws PermanentStepError when none is registered. */
+  resolve(type: string): RollbackTarget {
+    const target = this.targets.get(type as ActionType);
+    if (target === undefined) {
+      throw new PermanentStepError(
+        `no rollback target handles "${type}" steps in this worker (registered: ${this.describe()})`,
+      );
+    }
+    return target;
+  }
+
+  describe(): string {
+    const entries = [...this.targets.entries()].map(([type, target]) => `${type} → ${target.name}`);
+    return entries.length === 0 ? 'none' : entries.join(', ');
+  }
+}
+
+/** Dry-run mode (rehearse, demo, tests): every action goes to one target, normally the recording one. */
+export function dryRunTargetRegistry(target: RollbackTarget): TargetRegistry {
+  return new TargetRegistry(Object.fromEntries(ACTION_TYPES.map((type) => [type, target])));
+}
