@@ -1,32 +1,111 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { GuardianInput } from '../workflows/messages';
+import { Policy, contentHash } from '../policy';
+import type { DeploymentInfo } from '../workflows/messages';
+import type { AdmitInput, AdmitResult } from './types';
 
-// Names end up in workflow ids, search attributes and file names: keep them boring.
-const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
-const VERSION = /^[A-Za-z0-9._+:@-]{1,128}$/;
+export const INVALID_DEPLOYMENT_ERROR = 'InvalidDeploymentError';
 
-export interface AdmittedDeployment {
-  admittedAt: string;
-}
+// Names end up in workflow ids, search attributes, Prometheus labels and file names: keep them boring.
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DEPLOYMENT_ID = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:@-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// eslint-disable-next-line no-control-regex -- the point is to refuse control characters
+const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
 /**
- * Checks a guardian's input before it watches anything. A malformed request is a
- * permanent failure (non-retryable) that names the field.
+ * Checks a guardian's input before it watches anything: every field of the
+ * deployment, the policy's validity, and that the policy is exactly the one
+ * pinned by its hash (recomputed here the way the loader computes it:
+ * `contentHash` of the normalised policy). A problem is a permanent failure
+ * that names the field; retrying cannot fix a bad request.
  */
 export function admitDeployment(now: () => Date) {
-  return async (input: GuardianInput): Promise<AdmittedDeployment> => {
-    const problems: string[] = [];
-    for (const field of ['service', 'environment', 'deploymentId'] as const) {
-      if (!NAME.test(input[field]))
-        problems.push(`${field} must be lowercase letters, digits, '.', '_' or '-' (1-63)`);
-    }
-    if (!VERSION.test(input.version)) problems.push('version must be 1-128 characters of [A-Za-z0-9._+:@-]');
-    if (!(input.intervalSeconds >= 1)) problems.push('intervalSeconds must be at least 1');
-    if (!(input.watchSeconds >= input.intervalSeconds))
-      problems.push('watchSeconds must be at least intervalSeconds');
-    if (problems.length) {
-      throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidDeploymentError');
+  return async (input: AdmitInput): Promise<AdmitResult> => {
+    const problems = [...deploymentProblems(input.deployment), ...policyProblems(input)];
+    if (problems.length > 0) {
+      throw ApplicationFailure.nonRetryable(
+        `deployment refused: ${problems.join('; ')}`,
+        INVALID_DEPLOYMENT_ERROR,
+      );
     }
     return { admittedAt: now().toISOString() };
   };
+}
+
+export function deploymentProblems(deployment: DeploymentInfo | undefined): string[] {
+  if (typeof deployment !== 'object' || deployment === null) return ['deployment: required'];
+  const problems: string[] = [];
+  const check = (field: keyof DeploymentInfo, pattern: RegExp, expected: string, required: boolean) => {
+    const value: unknown = deployment[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      problems.push(`deployment.${field}: must be ${expected}${describe(field, value)}`);
+    }
+  };
+  check('service', DNS_LABEL, 'a DNS label (lowercase letters, digits, "-"; 1-63)', true);
+  check('environment', DNS_LABEL, 'a DNS label (lowercase letters, digits, "-"; 1-63)', true);
+  check('deploymentId', DEPLOYMENT_ID, 'lowercase letters, digits, ".", "_" or "-" (1-128)', true);
+  check('version', VERSION, '1-128 characters of [A-Za-z0-9._+:@-]', true);
+  check('previousVersion', VERSION, '1-128 characters of [A-Za-z0-9._+:@-]', true);
+  check('artifactDigest', DIGEST, '"sha256:" followed by 64 lowercase hex digits', false);
+  check('previousDigest', DIGEST, '"sha256:" followed by 64 lowercase hex digits', false);
+  check('deployer', PRINTABLE, '1-200 printable characters', false);
+  check('deployedAt', ISO_TIME, 'an ISO 8601 time with a zone, e.g. 2026-01-01T12:00:00Z', true);
+  if (
+    typeof deployment.deployedAt === 'string' &&
+    ISO_TIME.test(deployment.deployedAt) &&
+    Number.isNaN(Date.parse(deployment.deployedAt))
+  ) {
+    problems.push('deployment.deployedAt: is not a real date and time');
+  }
+  if (typeof deployment.version === 'string' && deployment.version === deployment.previousVersion) {
+    // Queries tell the baseline from the canary by version: equal versions would compare a group with itself.
+    problems.push(
+      'deployment.previousVersion: must differ from version (the groups are told apart by version)',
+    );
+  }
+  return problems;
+}
+
+function policyProblems(input: AdmitInput): string[] {
+  const parsed = Policy.safeParse(input.policy);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((issue) => {
+      const where = issue.path.map(String).join('.');
+      return `policy.${where}: ${issue.message}`;
+    });
+    return issues.length > 0 ? issues : ['policy: is not a valid rollback policy'];
+  }
+  const problems: string[] = [];
+  const computed = contentHash(input.policy);
+  if (input.policyHash !== computed) {
+    problems.push(
+      `policyHash: does not match the policy (given ${String(input.policyHash)}, computed ${computed}); ` +
+        'the policy changed after it was pinned',
+    );
+  }
+  const { service, environment } = input.policy.metadata;
+  if (typeof input.deployment === 'object' && input.deployment !== null) {
+    if (input.deployment.service !== service) {
+      problems.push(
+        `deployment.service: "${input.deployment.service}" is not the policy's service "${service}"`,
+      );
+    }
+    if (input.deployment.environment !== environment) {
+      problems.push(
+        `deployment.environment: "${input.deployment.environment}" is not the policy's environment "${environment}"`,
+      );
+    }
+  }
+  return problems;
+}
+
+// Show the offending value when it is short and harmless; never echo something huge.
+function describe(field: keyof DeploymentInfo, value: unknown): string {
+  if (value === undefined) return ' (missing)';
+  if (field === 'deployer') return '';
+  if (typeof value === 'string' && value.length <= 80) return ` (got ${JSON.stringify(value)})`;
+  return ` (got ${typeof value === 'string' ? `${value.length} characters` : typeof value})`;
 }

@@ -1,14 +1,39 @@
 import { admitDeployment } from './admit';
+import { recordAudit } from './audit';
+import { authorizeAction } from './authorize';
+import type { ActivityDeps } from './deps';
+import { evaluateHealth } from './health';
+import { notify } from './notify';
+import { buildRollbackPlan } from './plan/build';
+import { compensateStep, executeStep } from './steps';
+import { supersedeOlderGuardians } from './supersede';
+import type { GuardianActivityContract } from './types';
 
-/** What activities need from the outside world, injected so tests can pass fakes. */
-export interface ActivityDeps {
-  now: () => Date;
-}
+export { type ActivityDeps, type DefaultActivityDepsOptions, defaultActivityDeps } from './deps';
+export { INVALID_DEPLOYMENT_ERROR } from './admit';
+export { PLAN_ERROR } from './plan/build';
+export { stepIdempotencyKey } from './plan/idempotency';
+export { type ActionTokenVerifier, type VerifiedClaims } from './authorize';
+export { type AuditSink, JsonlAuditSink, MemoryAuditSink } from './audit';
+export { type Notifier, type OutboundNotification, LogNotifier, MemoryNotifier } from './notify';
+export * from './types';
 
+/**
+ * The guardian's activities, composed from their dependencies. Workflows import
+ * only the type (`GuardianActivities`) and call these through proxyActivities.
+ */
 export function createActivities(deps: ActivityDeps) {
   return {
     admitDeployment: admitDeployment(deps.now),
-  };
+    supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
+    evaluateHealth: evaluateHealth(deps.sources),
+    buildRollbackPlan: buildRollbackPlan(deps.now),
+    executeStep: executeStep(deps.targets),
+    compensateStep: compensateStep(deps.targets),
+    authorizeAction: authorizeAction(deps.tokens),
+    recordAudit: recordAudit(deps.audit),
+    notify: notify(deps.notifier),
+  } satisfies GuardianActivityContract;
 }
 
 export type GuardianActivities = ReturnType<typeof createActivities>;

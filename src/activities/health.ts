@@ -1,0 +1,134 @@
+import type { SeriesReading } from '../decision';
+import type { Series, Source } from '../policy';
+import type { HealthReadRequest, SeriesReadings, SourceRegistry } from '../sources';
+import { errorReadings } from '../sources';
+import { currentContext } from './activity-context';
+import type { EvaluateHealthInput, EvaluateHealthResult } from './types';
+
+/** For sources whose configuration has no timeout of its own (replay). */
+const DEFAULT_TIMEOUT_SECONDS = 10;
+const MAX_ERROR_LENGTH = 300;
+
+interface SourceCall {
+  sourceName: string;
+  source: Source | undefined;
+  series: Array<{ name: string } & Series>;
+}
+
+/**
+ * One evaluation interval: every series the policy names, read from its source
+ * (or, in a rehearsal, from the replayed scenario), one reading per series. It
+ * never throws for a source failure: an unknown source type, a source that
+ * throws or times out, or a reading that is missing or not a number becomes an
+ * `error` reading for the series concerned, and the decision core decides what
+ * that means (DESIGN §3, §8).
+ */
+export function evaluateHealth(sources: SourceRegistry) {
+  return async (input: EvaluateHealthInput): Promise<EvaluateHealthResult> => {
+    const calls = planCalls(input);
+    const parts = await Promise.all(calls.map((call) => readSource(sources, input, call)));
+    return Object.assign({}, ...parts) as EvaluateHealthResult;
+  };
+}
+
+function planCalls(input: EvaluateHealthInput): SourceCall[] {
+  const series = Object.entries(input.series).map(([name, s]) => ({ name, ...s }));
+  if (input.replay !== undefined) {
+    // A rehearsal replaces every source of the policy by the scenario, matched by series name (DESIGN §4).
+    return [
+      {
+        sourceName: `scenario ${input.replay.scenarioFile}`,
+        source: { type: 'replay', path: input.replay.scenarioFile },
+        series,
+      },
+    ];
+  }
+  const calls = new Map<string, SourceCall>();
+  for (const s of series) {
+    const call = calls.get(s.source) ?? { sourceName: s.source, source: input.sources[s.source], series: [] };
+    call.series.push(s);
+    calls.set(s.source, call);
+  }
+  return [...calls.values()];
+}
+
+async function readSource(
+  registry: SourceRegistry,
+  input: EvaluateHealthInput,
+  call: SourceCall,
+): Promise<SeriesReadings> {
+  const names = call.series.map((s) => s.name);
+  if (call.source === undefined) {
+    return errorReadings(names, `source "${call.sourceName}" is not defined in the policy`);
+  }
+  const implementation = registry.resolve(call.source.type);
+  if (implementation === undefined) {
+    const available = registry.types().join(', ') || 'none';
+    return errorReadings(
+      names,
+      `no "${call.source.type}" health source in this worker (available: ${available})`,
+    );
+  }
+  const timeoutSeconds =
+    'timeoutSeconds' in call.source ? call.source.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
+  const controller = new AbortController();
+  const cancellation = currentContext()?.cancellationSignal;
+  const signal = cancellation ? AbortSignal.any([controller.signal, cancellation]) : controller.signal;
+  const request: HealthReadRequest = {
+    sourceName: call.sourceName,
+    source: call.source,
+    series: call.series,
+    deployment: input.deployment,
+    index: input.index,
+    intervalSeconds: input.intervalSeconds,
+    groups: {
+      baseline: { version: input.deployment.previousVersion },
+      canary: { version: input.deployment.version },
+    },
+    signal,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`timed out after ${timeoutSeconds}s`));
+      }, timeoutSeconds * 1000);
+    });
+    const readings = await Promise.race([implementation.read(request), timeout]);
+    return Object.fromEntries(names.map((name) => [name, checkedReading(readings?.[name], call.sourceName)]));
+  } catch (error) {
+    return errorReadings(names, `source "${call.sourceName}" failed: ${shorten(messageOf(error))}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A reading as the decision core expects it: numbers or null per group, or an error. */
+function checkedReading(reading: SeriesReading | undefined, sourceName: string): SeriesReading {
+  if (typeof reading !== 'object' || reading === null) {
+    return { baseline: null, canary: null, error: `source "${sourceName}" returned no reading` };
+  }
+  if (reading.error !== undefined) {
+    return { baseline: null, canary: null, error: shorten(String(reading.error)) };
+  }
+  for (const group of ['baseline', 'canary'] as const) {
+    const value = reading[group];
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+      return {
+        baseline: null,
+        canary: null,
+        error: `source "${sourceName}" returned ${String(value)} for ${group}, not a number`,
+      };
+    }
+  }
+  return { baseline: reading.baseline, canary: reading.canary };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function shorten(text: string): string {
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,23 @@
+import type { Notification } from '../../policy';
+import type { DeploymentInfo, GuardianOutcome } from '../../workflows/messages';
+import type { NotificationEventName } from '../types';
+
+/** One message to one receiver of the policy. */
+export interface OutboundNotification {
+  /** The receiver as the policy names it; its secret fields are still references. */
+  receiver: Notification;
+  event: NotificationEventName;
+  workflowId: string;
+  deployment: DeploymentInfo;
+  message: string;
+  outcome?: GuardianOutcome;
+}
+
+/**
+ * Delivers notifications (Slack, webhooks, PagerDuty arrive with the next
+ * issue and resolve their secret references only when they send). A notifier
+ * may throw; the notify activity catches it.
+ */
+export interface Notifier {
+  send(notification: OutboundNotification): Promise<void>;
+}

@@ -1,0 +1,95 @@
+import { admitDeployment, INVALID_DEPLOYMENT_ERROR } from '../../../src/activities/admit';
+import { contentHash } from '../../../src/policy';
+import type { DeploymentInfo } from '../../../src/workflows/messages';
+import { deploymentFor, examplePolicy, failureOf, fixedNow, viaJson } from './helpers';
+
+const admit = admitDeployment(fixedNow);
+
+describe('admitDeployment', () => {
+  test.each(['canary.yaml', 'blue-green.yaml', 'feature-flag.yaml', 'with-migration.yaml'])(
+    'admits a well-formed deployment of %s, even after the JSON round trip through history',
+    async (name) => {
+      const { policy, hash } = await examplePolicy(name);
+      const input = viaJson({ workflowId: 'w', deployment: deploymentFor(policy), policy, policyHash: hash });
+      await expect(admit(input)).resolves.toEqual({ admittedAt: '2026-01-01T12:00:00.000Z' });
+    },
+  );
+
+  const bad: Array<[string, Partial<DeploymentInfo>, string]> = [
+    ['an upper-case service', { service: 'Checkout' }, 'deployment.service'],
+    ['an environment with a space', { environment: 'prod uction' }, 'deployment.environment'],
+    ['a deployment id with a slash', { deploymentId: 'a/b' }, 'deployment.deploymentId'],
+    ['an empty deployment id', { deploymentId: '' }, 'deployment.deploymentId'],
+    ['a version with a space', { version: 'v 2' }, 'deployment.version'],
+    ['a missing previous version', { previousVersion: undefined }, 'deployment.previousVersion'],
+    ['the same version twice', { previousVersion: 'v2.4.0' }, 'deployment.previousVersion'],
+    ['a short artifact digest', { artifactDigest: 'sha256:abc' }, 'deployment.artifactDigest'],
+    [
+      'an upper-case previous digest',
+      { previousDigest: `sha256:${'B'.repeat(64)}` },
+      'deployment.previousDigest',
+    ],
+    ['a deployedAt without a zone', { deployedAt: '2026-01-01T11:00:00' }, 'deployment.deployedAt'],
+    ['a deployedAt that is no date', { deployedAt: '2026-13-45T11:00:00Z' }, 'deployment.deployedAt'],
+    ['a deployer with a newline', { deployer: 'alice\nbob' }, 'deployment.deployer'],
+  ];
+  test.each(bad)('refuses %s, naming the field, without retries', async (_label, overrides, field) => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    const deployment = { ...deploymentFor(policy), ...overrides };
+    const failure = await failureOf(() => admit({ workflowId: 'w', deployment, policy, policyHash: hash }));
+    expect(failure.type).toBe(INVALID_DEPLOYMENT_ERROR);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`${field}:`);
+  });
+
+  test('reports every problem at once', async () => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    const deployment = { ...deploymentFor(policy), version: 'v 2', artifactDigest: 'md5:x' };
+    const failure = await failureOf(() => admit({ workflowId: 'w', deployment, policy, policyHash: hash }));
+    expect(failure.message).toContain('deployment.version:');
+    expect(failure.message).toContain('deployment.artifactDigest:');
+  });
+
+  test('refuses a policy hash that does not match the policy', async () => {
+    const { policy } = await examplePolicy('canary.yaml');
+    const policyHash = `sha256:${'0'.repeat(64)}`;
+    const failure = await failureOf(() =>
+      admit({ workflowId: 'w', deployment: deploymentFor(policy), policy, policyHash }),
+    );
+    expect(failure.type).toBe(INVALID_DEPLOYMENT_ERROR);
+    expect(failure.message).toContain('policyHash:');
+    expect(failure.message).toContain(contentHash(policy));
+  });
+
+  test('refuses a policy changed after its hash was pinned', async () => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    const loosened = { ...policy, evaluation: { ...policy.evaluation, alpha: 0.2 } };
+    const failure = await failureOf(() =>
+      admit({ workflowId: 'w', deployment: deploymentFor(policy), policy: loosened, policyHash: hash }),
+    );
+    expect(failure.message).toContain('policyHash:');
+  });
+
+  test('refuses a policy that is not valid, naming the policy field', async () => {
+    const { policy } = await examplePolicy('canary.yaml');
+    const broken = { ...policy, mode: 'yolo' } as unknown as typeof policy;
+    const failure = await failureOf(() =>
+      admit({
+        workflowId: 'w',
+        deployment: deploymentFor(policy),
+        policy: broken,
+        policyHash: contentHash(broken),
+      }),
+    );
+    expect(failure.message).toContain('policy.mode:');
+  });
+
+  test("refuses a deployment of another service than the policy's", async () => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    const deployment = deploymentFor(policy, { service: 'billing' });
+    const failure = await failureOf(() => admit({ workflowId: 'w', deployment, policy, policyHash: hash }));
+    expect(failure.message).toContain(
+      'deployment.service: "billing" is not the policy\'s service "checkout"',
+    );
+  });
+});
