@@ -35,13 +35,13 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: [
-                '**/activities',
-                '**/activities/**',
-                '@temporalio/activity',
-                '@temporalio/worker',
-                '@temporalio/client',
-              ],
+              // Anything under activities/ except the pure contract (activities/types), which is shared on purpose.
+              regex: '(^|/)activities(/(?!types$).*)?$',
+              allowTypeImports: true,
+              message: 'Workflow code may import only the *types* of activities (use proxyActivities).',
+            },
+            {
+              group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
               allowTypeImports: true,
               message: 'Workflow code may import only the *types* of activities (use proxyActivities).',
             },
@@ -82,6 +82,17 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+      // The core runs inside workflow code too: no environment, no clocks, no randomness.
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'The decision core is pure: no process environment.' },
+        { name: 'require', message: 'The decision core uses static imports.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'The decision core is deterministic.' },
+        { object: 'Date', property: 'now', message: 'The decision core is deterministic.' },
       ],
     },
   },

@@ -20,8 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander has already printed usage or help; keep its code (0 for --help).
-      return err.exitCode;
+      // commander has already printed usage or help: 0 for --help, 2 for a usage error.
+      return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UserFacingError) {
       process.stderr.write(`ripcord: ${err.message}\n`);

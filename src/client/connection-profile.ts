@@ -29,6 +29,8 @@ export const ConnectionProfile = z
         message: 'clientCertPath and clientKeyPath go together',
       })
       .optional(),
+    /** Base URL of the Temporal Web UI, for the links the CLI prints. */
+    webUi: z.string().url().optional(),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable')
@@ -45,6 +47,7 @@ export interface ResolvedConnection {
   address: string;
   namespace: string;
   taskQueue: string;
+  webUi?: string;
   tls?: {
     serverRootCACertificate?: Buffer;
     clientCertPair?: { crt: Buffer; key: Buffer };
@@ -90,6 +93,7 @@ export function loadConnectionProfile(
     address: env.TEMPORAL_ADDRESS || profile.address,
     namespace: env.TEMPORAL_NAMESPACE || profile.namespace,
     taskQueue: env.RIPCORD_TASK_QUEUE || profile.taskQueue,
+    ...(env.RIPCORD_WEB_UI || profile.webUi ? { webUi: env.RIPCORD_WEB_UI || profile.webUi } : {}),
   };
   if (profile.tls) {
     const readPem = (field: string, path: string | undefined): Buffer | undefined => {

@@ -1,27 +1,142 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import {
+  ACTION_UPDATES,
+  type ActionRequest,
+  type ActionResult,
   GUARDIAN_WORKFLOW_TYPE,
+  type GuardianAction,
   type GuardianInput,
-  type GuardianResult,
+  type GuardianStatus,
   guardianWorkflowId,
+  statusQuery,
 } from '../workflows/messages';
 import type { guardian } from '../workflows/guardian';
 
-/** Starts the guardian of one deployment; a deployment id is guarded once, ever. */
+/**
+ * The typed client that the CLI and pipelines use. It only speaks the
+ * messages of src/workflows/messages.ts; it never reaches into the workflow.
+ */
+
+export type GuardianHandle = WorkflowHandle<typeof guardian>;
+
+export class GuardianNotFoundError extends Error {}
+
+/**
+ * Starts the guardian of one deployment. A retried pipeline step gets the
+ * running guardian back (USE_EXISTING) instead of starting a second one.
+ */
 export async function startGuardian(
   client: Client,
   taskQueue: string,
   input: GuardianInput,
-): Promise<WorkflowHandle<typeof guardian>> {
+): Promise<GuardianHandle> {
+  const { deployment, policy } = input;
   return client.workflow.start<typeof guardian>(GUARDIAN_WORKFLOW_TYPE, {
     taskQueue,
-    workflowId: guardianWorkflowId(input),
+    workflowId: guardianWorkflowId(deployment),
     args: [input],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    staticSummary: `Guarding ${deployment.service} ${deployment.version} (was ${deployment.previousVersion}) in ${deployment.environment}`,
+    staticDetails: [
+      `deployment: ${deployment.deploymentId}`,
+      `policy: ${policy.metadata.service}/${policy.metadata.environment} v${policy.metadata.version} (${input.policyHash})`,
+      `mode: ${policy.mode}, pattern: ${policy.deployment.pattern}`,
+    ].join('\n'),
   });
 }
 
-export async function waitForGuardian(handle: WorkflowHandle<typeof guardian>): Promise<GuardianResult> {
-  return handle.result();
+export { WorkflowExecutionAlreadyStartedError };
+
+export interface GuardianRow {
+  workflowId: string;
+  deploymentId: string;
+  service: string;
+  environment: string;
+  version: string;
+  phase: string;
+  outcome: string;
+  status: string;
+  startTime: Date;
+}
+
+function keyword(attrs: Record<string, unknown> | undefined, name: string): string {
+  const value = attrs?.[name];
+  return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '';
+}
+
+/** Guardians from visibility (search attributes); newest first. */
+export async function listGuardians(
+  client: Client,
+  filter: { service?: string; environment?: string; deploymentId?: string; running?: boolean } = {},
+  limit = 100,
+): Promise<GuardianRow[]> {
+  const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  const clauses = [`WorkflowType = ${quote(GUARDIAN_WORKFLOW_TYPE)}`];
+  if (filter.service) clauses.push(`RipcordService = ${quote(filter.service)}`);
+  if (filter.environment) clauses.push(`RipcordEnvironment = ${quote(filter.environment)}`);
+  if (filter.deploymentId) clauses.push(`RipcordDeploymentId = ${quote(filter.deploymentId)}`);
+  if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
+  const rows: GuardianRow[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const attrs = wf.searchAttributes as Record<string, unknown> | undefined;
+    rows.push({
+      workflowId: wf.workflowId,
+      deploymentId: keyword(attrs, 'RipcordDeploymentId'),
+      service: keyword(attrs, 'RipcordService'),
+      environment: keyword(attrs, 'RipcordEnvironment'),
+      version: keyword(attrs, 'RipcordVersion'),
+      phase: keyword(attrs, 'RipcordPhase'),
+      outcome: keyword(attrs, 'RipcordOutcome'),
+      status: wf.status.name,
+      startTime: wf.startTime,
+    });
+    if (rows.length >= limit) break;
+  }
+  return rows.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+/**
+ * Finds the guardian of a deployment: by its full workflow id, or by the
+ * deployment id alone (the running one first, else the newest).
+ */
+export async function findGuardian(client: Client, idOrDeploymentId: string): Promise<GuardianHandle> {
+  if (idOrDeploymentId.startsWith('ripcord/')) {
+    const handle = client.workflow.getHandle<typeof guardian>(idOrDeploymentId);
+    try {
+      await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new GuardianNotFoundError(`no guardian ${idOrDeploymentId}`);
+      throw err;
+    }
+    return handle;
+  }
+  const rows = await listGuardians(client, { deploymentId: idOrDeploymentId });
+  const chosen = rows.find((r) => r.status === 'RUNNING') ?? rows[0];
+  if (!chosen) throw new GuardianNotFoundError(`no guardian for deployment ${idOrDeploymentId}`);
+  return client.workflow.getHandle<typeof guardian>(chosen.workflowId);
+}
+
+export function guardianStatus(handle: GuardianHandle): Promise<GuardianStatus> {
+  return handle.query(statusQuery);
+}
+
+/** Sends an operator action; the answer says whether the guardian accepted it and why not. */
+export function sendAction(
+  handle: GuardianHandle,
+  action: GuardianAction,
+  request: ActionRequest,
+): Promise<ActionResult> {
+  return handle.executeUpdate(ACTION_UPDATES[action], { args: [request] });
+}
+
+/** The Web UI page of one guardian. */
+export function webUiLink(uiBaseUrl: string, namespace: string, workflowId: string): string {
+  return `${uiBaseUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -1,48 +1,244 @@
-import { proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { GuardianActivities } from '../activities';
-import { type GuardianInput, type GuardianResult, type GuardianStatus, statusQuery } from './messages';
+import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
+import type { DecisionOutcome } from '../decision';
+import { bookkeeping } from './activity-proxies';
+import { GuardianState } from './guardian-state';
+import { registerHandlers } from './handlers';
+import type { GuardianInput, GuardianOutcome, GuardianResult } from './messages';
+import { execute } from './phases/execute';
+import { gate } from './phases/gate';
+import { verify } from './phases/verify';
+import { watch, type WatchEnd } from './phases/watch';
 import {
+  RipcordDeploymentId,
   RipcordEnvironment,
-  RipcordOutcome,
   RipcordPhase,
   RipcordService,
   RipcordVersion,
 } from './search-attributes';
 
-const { admitDeployment } = proxyActivities<GuardianActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidDeploymentError'] },
-});
-
 /**
- * The guardian of one deployment. This first version proves the stack end to
- * end: admit (an activity), publish search attributes, watch on durable timers,
- * close. Health evaluation and rollback arrive with the decision core and issue #5.
+ * The guardian of one deployment (DESIGN §1): admit → watch (confirm) → plan →
+ * gate → execute → verify → close. State lives in GuardianState; each phase is
+ * its own module; this function only sequences them.
  */
 export async function guardian(input: GuardianInput): Promise<GuardianResult> {
-  const status: GuardianStatus = { phase: 'admit', evaluations: 0 };
-  setHandler(statusQuery, () => status);
+  const g = new GuardianState(input);
+  registerHandlers(g);
+  if (!input.carried) await admit(g);
 
+  const end = await watch(g);
+  if (end.kind === 'continue-as-new') {
+    // Keep history small on long watches; finish any update in flight first.
+    await condition(allHandlersFinished);
+    g.status.continuedAsNew += 1;
+    return continueAsNew<typeof guardian>({
+      ...input,
+      carried: {
+        decisionState: g.decisionState,
+        status: g.status,
+        admittedAt: g.admittedAt,
+        auditSeq: g.auditSeq,
+        usedTokenIds: [...g.usedTokenIds],
+      },
+    });
+  }
+  await respond(g, end);
+  await condition(allHandlersFinished);
+  return {
+    outcome: g.status.outcome!,
+    reason: g.status.reason ?? '',
+    evaluations: g.status.evaluations,
+    ...(g.status.decision ? { decision: g.status.decision } : {}),
+    ...(g.plan ? { planHash: g.plan.planHash } : {}),
+  };
+}
+
+async function admit(g: GuardianState): Promise<void> {
+  const { deployment, policy, policyHash } = g.input;
   upsertSearchAttributes([
-    { key: RipcordService, value: input.service },
-    { key: RipcordEnvironment, value: input.environment },
-    { key: RipcordVersion, value: input.version },
+    { key: RipcordService, value: deployment.service },
+    { key: RipcordEnvironment, value: deployment.environment },
+    { key: RipcordVersion, value: deployment.version },
+    { key: RipcordDeploymentId, value: deployment.deploymentId },
     { key: RipcordPhase, value: 'admit' },
   ]);
-  const admitted = await admitDeployment(input);
+  const admitted = await bookkeeping.admitDeployment({
+    workflowId: g.workflowId,
+    deployment,
+    policy,
+    policyHash,
+  });
+  g.admittedAt = admitted.admittedAt;
+  const { superseded } = await bookkeeping.supersedeOlderGuardians({
+    workflowId: g.workflowId,
+    service: deployment.service,
+    environment: deployment.environment,
+  });
+  await g.audit(
+    'admitted',
+    deployment.deployer ?? 'pipeline',
+    `guarding ${deployment.service} ${deployment.version} (mode ${policy.mode})`,
+    {
+      policyHash,
+      superseded,
+    },
+  );
+  g.setPhase('watch');
+}
 
-  status.phase = 'watch';
-  upsertSearchAttributes([{ key: RipcordPhase, value: 'watch' }]);
-  for (let elapsed = 0; elapsed < input.watchSeconds; elapsed += input.intervalSeconds) {
-    await sleep(Math.min(input.intervalSeconds, input.watchSeconds - elapsed) * 1000);
-    status.evaluations += 1;
+async function respond(g: GuardianState, end: Exclude<WatchEnd, { kind: 'continue-as-new' }>): Promise<void> {
+  switch (end.kind) {
+    case 'ended':
+      return finish(g, 'promoted', 'the watch ended without a regression');
+    case 'interrupted': {
+      const { interrupt } = end;
+      if (interrupt.kind === 'abort') return finish(g, 'aborted', `aborted by ${interrupt.request.actor}`);
+      if (interrupt.kind === 'superseded') return finish(g, 'aborted', `superseded by ${interrupt.by}`);
+      g.interrupt = undefined;
+      return rollback(g, manualDecision(g, interrupt.request.actor, interrupt.request.reason), 'manual');
+    }
+    case 'decided':
+      return decided(g, end.decision);
   }
+}
 
-  status.phase = 'close';
-  status.outcome = 'promoted';
-  upsertSearchAttributes([
-    { key: RipcordPhase, value: 'close' },
-    { key: RipcordOutcome, value: 'promoted' },
-  ]);
-  return { outcome: 'promoted', evaluations: status.evaluations, admittedAt: admitted.admittedAt };
+function manualDecision(g: GuardianState, actor: string, reason?: string): DecisionOutcome {
+  return {
+    decision: 'rollback',
+    decidedAtIndex: g.decisionState.nextIndex - 1,
+    reason: `manual rollback by ${actor}${reason ? `: ${reason}` : ''}`,
+  };
+}
+
+/** What the core decided, filtered through the policy's mode and rollback window. */
+async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
+  g.status.decision = { ...decision, source: 'automatic' };
+  await g.audit('decision', 'ripcord', `${decision.decision}: ${decision.reason}`, {
+    decidedAtIndex: decision.decidedAtIndex,
+    signal: decision.signal,
+    evidence: g.status.signals,
+  });
+  if (decision.decision === 'escalate') return escalate(g, decision.reason);
+
+  const { mode, rollbackWindow } = g.input.policy;
+  if (mode === 'observe' || mode === 'notify') {
+    if (mode === 'notify')
+      g.notify('regression-detected', `Regression detected (${mode} mode, no action): ${decision.reason}`);
+    return finish(
+      g,
+      'promoted',
+      `${mode} mode: would have rolled back (${decision.reason}); no action taken`,
+    );
+  }
+  const elapsed = ((Date.now() - Date.parse(g.input.deployment.deployedAt)) / 1000) * (g.input.speed ?? 1);
+  if (elapsed > rollbackWindow.automaticSeconds) {
+    return escalate(
+      g,
+      `regression after the automatic rollback window (${rollbackWindow.automaticSeconds} s): ${decision.reason}`,
+    );
+  }
+  g.notify(
+    'rollback-decided',
+    `Rolling back ${g.input.deployment.service} ${g.input.deployment.version}: ${decision.reason}`,
+  );
+  return rollback(g, decision, 'automatic');
+}
+
+/** Evidence so strong (e.g. a crash) that traffic returns in one stage instead of progressively. */
+function strongEvidence(g: GuardianState, decision: DecisionOutcome): boolean {
+  const signal = g.status.signals.find((s) => s.signal === decision.signal);
+  return signal !== undefined && signal.eValue >= signal.threshold * 1e6;
+}
+
+async function rollback(
+  g: GuardianState,
+  decision: DecisionOutcome,
+  source: 'automatic' | 'manual',
+): Promise<void> {
+  const { deployment, policy, policyHash } = g.input;
+  g.status.decision = { ...decision, source };
+  g.setPhase('plan');
+  const plan = await bookkeeping.buildRollbackPlan({
+    deployment,
+    policy,
+    policyHash,
+    decision,
+    trigger: source,
+    elapsedSeconds: Math.max(
+      0,
+      ((Date.now() - Date.parse(deployment.deployedAt)) / 1000) * (g.input.speed ?? 1),
+    ),
+    strongEvidence: source === 'automatic' && strongEvidence(g, decision),
+  });
+  g.setPlan(plan);
+  await g.audit('plan', 'ripcord', `plan ${plan.planHash}: ${plan.steps.length} step(s), risk ${plan.risk}`, {
+    changes: plan.changes,
+    riskReasons: plan.riskReasons,
+  });
+
+  const approval = await gate(g, plan);
+  if (approval === 'aborted' && g.interrupt?.kind === 'abort')
+    return finish(g, 'aborted', `aborted by ${g.interrupt.request.actor} before the rollback`);
+  if (approval === 'rejected') return finish(g, 'aborted', `rollback rejected by ${g.rejectedBy}`);
+  if (approval === 'escalate') return escalate(g, 'the rollback was not approved in time');
+
+  const firstReadAfter = g.decisionState.nextIndex;
+  const executed = await execute(g, plan);
+  switch (executed.kind) {
+    case 'aborted':
+      return finish(
+        g,
+        'aborted',
+        `aborted during the rollback; ${executed.compensated ? 'completed steps were undone' : 'undoing completed steps FAILED: check production'}`,
+      );
+    case 'failed':
+      g.notify('rollback-failed', executed.reason);
+      return escalate(
+        g,
+        `${executed.reason}; ${executed.compensated ? 'completed steps were undone' : 'undoing completed steps FAILED'}`,
+        false,
+      );
+    case 'frozen':
+      return escalate(g, executed.reason, false);
+    case 'done': {
+      const recovery = await verify(g, firstReadAfter);
+      await g.audit('recovery', 'ripcord', recovery.detail, { recovered: recovery.recovered });
+      if (!recovery.recovered) return escalate(g, `rolled back but ${recovery.detail}`, false);
+      g.notify(
+        'rollback-completed',
+        `Rolled back ${deployment.service} to ${deployment.previousVersion}: ${recovery.detail}`,
+      );
+      return finish(g, 'rolled-back', `rolled back to ${deployment.previousVersion}; ${recovery.detail}`);
+    }
+  }
+}
+
+/**
+ * Hands over to a person without loosening containment. When a rollback has
+ * not started yet, a person may still order one (rollbackNow) or abort; when
+ * nobody acts in time, the guardian closes as escalated.
+ */
+async function escalate(g: GuardianState, reason: string, mayStillRollBack = true): Promise<void> {
+  g.notify('escalated', `Escalated: ${reason}`);
+  if (!mayStillRollBack) return finish(g, 'escalated', reason);
+  const waitSeconds = g.input.policy.approval?.timeoutSeconds ?? 3600;
+  g.setPhase('escalated', {
+    for: 'a person: ripcord rollback or ripcord abort',
+    until: new Date(Date.now() + g.ms(waitSeconds)).toISOString(),
+  });
+  await condition(() => g.interrupt !== undefined, g.ms(waitSeconds));
+  const interrupt = g.interrupt;
+  if (interrupt?.kind === 'rollbackNow') {
+    g.interrupt = undefined;
+    return rollback(g, manualDecision(g, interrupt.request.actor, interrupt.request.reason), 'manual');
+  }
+  if (interrupt?.kind === 'abort')
+    return finish(g, 'aborted', `aborted by ${interrupt.request.actor} after escalation: ${reason}`);
+  return finish(g, 'escalated', reason);
+}
+
+async function finish(g: GuardianState, outcome: GuardianOutcome, reason: string): Promise<void> {
+  g.close(outcome, reason);
+  await g.audit('outcome', 'ripcord', `${outcome}: ${reason}`);
+  if (outcome === 'promoted') g.notify('promoted', reason, outcome);
 }

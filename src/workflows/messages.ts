@@ -1,44 +1,199 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DecisionOutcome, DecisionState, VerdictKind } from '../decision';
+import type { Policy } from '../policy';
 
 /**
  * The guardian's contract with the outside world, defined once and imported by
- * both the workflow and the client (Temporal samples' pattern). Workflow-safe: no I/O.
+ * both the workflow and the client (Temporal samples' pattern). Workflow-safe:
+ * only types and message definitions, no I/O.
  */
 
 export const GUARDIAN_WORKFLOW_TYPE = 'guardian';
 
-export interface DeploymentRef {
+/** What the pipeline tells ripcord about one deployment. */
+export interface DeploymentInfo {
   deploymentId: string;
   service: string;
   environment: string;
   version: string;
+  previousVersion: string;
+  /** Digest of the new artifact, `sha256:<hex>`. */
+  artifactDigest?: string;
+  /** Digest to return to on rollback when the plan does not pin one. */
+  previousDigest?: string;
+  /** Who deployed; they may not approve the rollback of their own deploy unless the policy allows it. */
+  deployer?: string;
+  /** ISO time of the deploy; the rollback window counts from here. */
+  deployedAt: string;
 }
 
-export interface GuardianInput extends DeploymentRef {
-  /** How long to watch before promoting, in seconds. */
-  watchSeconds: number;
-  /** How often to evaluate health, in seconds. */
-  intervalSeconds: number;
+/** A scenario file replayed as the only health source (rehearse, tests). */
+export interface ReplaySource {
+  scenarioFile: string;
 }
 
-export type GuardianPhase = 'admit' | 'watch' | 'close';
+export interface GuardianInput {
+  deployment: DeploymentInfo;
+  /** The normalised policy, pinned in history by its hash; admission re-checks the hash. */
+  policy: Policy;
+  policyHash: string;
+  /** How long to watch before promoting; default: the canary's holds or the automatic rollback window. */
+  watchSeconds?: number;
+  /** Replace every source of the policy with a scenario (rehearse). */
+  replay?: ReplaySource;
+  /** Time compression for rehearsals: every wait is divided by this. Default 1. */
+  speed?: number;
+  /** Continue-as-new after this many evaluations (default 500); tests lower it. */
+  continueAsNewEvery?: number;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: CarriedState;
+}
+
+export type GuardianPhase =
+  'admit' | 'watch' | 'confirm' | 'plan' | 'gate' | 'execute' | 'verify' | 'escalated' | 'close';
 export type GuardianOutcome = 'promoted' | 'rolled-back' | 'aborted' | 'escalated' | 'expired';
+export type RiskLevel = 'normal' | 'high';
+
+export interface SignalStatus {
+  signal: string;
+  verdict: VerdictKind;
+  phase: 'watching' | 'confirming' | 'confirmed';
+  reason: string;
+  eValue: number;
+  threshold: number;
+}
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated' | 'frozen';
+
+export interface StepStatus {
+  index: number;
+  name: string;
+  type: string;
+  state: StepState;
+  detail?: string;
+}
+
+export interface ApprovalRecord {
+  subject: string;
+  role: string;
+  at: string;
+}
 
 export interface GuardianStatus {
+  workflowId: string;
+  deploymentId: string;
+  service: string;
+  environment: string;
+  version: string;
+  policyHash: string;
+  mode: Policy['mode'];
   phase: GuardianPhase;
+  paused: boolean;
+  /** Evaluations done so far (across continue-as-new). */
   evaluations: number;
+  lastVerdict?: { index: number; verdict: VerdictKind; reason: string };
+  signals: SignalStatus[];
+  decision?: DecisionOutcome & { source: 'automatic' | 'manual' };
+  plan?: { planHash: string; risk: RiskLevel; riskReasons: string[]; steps: StepStatus[] };
+  approvals: ApprovalRecord[];
+  /** What the guardian waits for right now, and until when (ISO), for people and `ripcord status`. */
+  waiting?: { for: string; until?: string };
   outcome?: GuardianOutcome;
+  reason?: string;
+  continuedAsNew: number;
 }
 
 export interface GuardianResult {
   outcome: GuardianOutcome;
+  reason: string;
   evaluations: number;
-  admittedAt: string;
+  decision?: DecisionOutcome & { source: 'automatic' | 'manual' };
+  planHash?: string;
 }
+
+/** Everything the next run needs after continue-as-new; small by construction. */
+export interface CarriedState {
+  /** The decision core's state (plain JSON from src/decision). */
+  decisionState: DecisionState;
+  status: GuardianStatus;
+  admittedAt: string;
+  /** Next audit record sequence number: record ids stay unique across runs. */
+  auditSeq: number;
+  /** Token ids already used: a signed token acts once. */
+  usedTokenIds: string[];
+}
+
+/**
+ * An operator's request. Validators only reject malformed requests; who may do
+ * what is decided by the authorizeAction activity (signed tokens: security issue).
+ */
+export interface ActionRequest {
+  /** Who asks, as the token (or, until tokens exist, the CLI user) names them. */
+  actor: string;
+  role: string;
+  reason?: string;
+  /** Approve and reject name the plan they judge: an approval of one plan never approves another. */
+  planHash?: string;
+  /** Signed token (JWS) carried for the verification activity. */
+  token?: string;
+}
+
+export interface ActionResult {
+  accepted: boolean;
+  message: string;
+  phase: GuardianPhase;
+}
+
+export type GuardianAction = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'rollbackNow';
 
 export const statusQuery = defineQuery<GuardianStatus>('status');
+export const approveUpdate = defineUpdate<ActionResult, [ActionRequest]>('approve');
+export const rejectUpdate = defineUpdate<ActionResult, [ActionRequest]>('reject');
+export const abortUpdate = defineUpdate<ActionResult, [ActionRequest]>('abort');
+export const pauseUpdate = defineUpdate<ActionResult, [ActionRequest]>('pause');
+export const resumeUpdate = defineUpdate<ActionResult, [ActionRequest]>('resume');
+export const rollbackNowUpdate = defineUpdate<ActionResult, [ActionRequest]>('rollbackNow');
 
-/** One guardian per deployment: the id makes a second start of the same deployment a no-op, not a duplicate. */
-export function guardianWorkflowId(ref: DeploymentRef): string {
+export const ACTION_UPDATES = {
+  approve: approveUpdate,
+  reject: rejectUpdate,
+  abort: abortUpdate,
+  pause: pauseUpdate,
+  resume: resumeUpdate,
+  rollbackNow: rollbackNowUpdate,
+} as const;
+
+const MAX_FIELD = 256;
+const MAX_REASON = 2_000;
+const MAX_TOKEN = 16_384;
+
+/**
+ * Synchronous shape check used by every update validator: bounded sizes, the
+ * fields each action needs. Throws an Error naming the field (rejected before
+ * anything reaches history).
+ */
+export function validateActionRequest(action: GuardianAction, request: ActionRequest): void {
+  if (typeof request !== 'object' || request === null) throw new Error('request: expected an object');
+  const text = (field: keyof ActionRequest, max: number, required: boolean) => {
+    const value = request[field];
+    if (value === undefined && !required) return;
+    if (typeof value !== 'string' || value.length === 0)
+      throw new Error(`${field}: required, a non-empty string`);
+    if (value.length > max) throw new Error(`${field}: at most ${max} characters`);
+  };
+  text('actor', MAX_FIELD, true);
+  text('role', MAX_FIELD, true);
+  text('reason', MAX_REASON, false);
+  text('token', MAX_TOKEN, false);
+  text('planHash', MAX_FIELD, action === 'approve' || action === 'reject');
+}
+
+/** One guardian per deployment: the id makes a retried start return the existing run. */
+export function guardianWorkflowId(
+  ref: Pick<DeploymentInfo, 'environment' | 'service' | 'deploymentId'>,
+): string {
   return `ripcord/${ref.environment}/${ref.service}/${ref.deploymentId}`;
 }
+
+/** Sent by a newer guardian of the same service and environment: stop watching (a rollback in progress finishes). */
+export const supersedeSignal = defineSignal<[{ by: string }]>('supersede');

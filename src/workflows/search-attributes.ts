@@ -10,3 +10,7 @@ export const RipcordVersion = defineSearchAttributeKey('RipcordVersion', SearchA
 export const RipcordPhase = defineSearchAttributeKey('RipcordPhase', SearchAttributeType.KEYWORD);
 export const RipcordOutcome = defineSearchAttributeKey('RipcordOutcome', SearchAttributeType.KEYWORD);
 export const RipcordRisk = defineSearchAttributeKey('RipcordRisk', SearchAttributeType.KEYWORD);
+export const RipcordDeploymentId = defineSearchAttributeKey(
+  'RipcordDeploymentId',
+  SearchAttributeType.KEYWORD,
+);

@@ -1,0 +1,209 @@
+/**
+ * The guardian's activities as the workflow sees them: inputs and outputs only,
+ * so that workflow code can import these types without pulling in any I/O.
+ * Implementations live beside this file and are built by createActivities(deps).
+ */
+import type { DecisionOutcome, Observation } from '../decision';
+import type { Policy } from '../policy';
+import type {
+  ActionRequest,
+  DeploymentInfo,
+  GuardianAction,
+  GuardianOutcome,
+  ReplaySource,
+  RiskLevel,
+} from '../workflows/messages';
+
+// ---- admission -------------------------------------------------------------
+
+export interface AdmitInput {
+  workflowId: string;
+  deployment: DeploymentInfo;
+  policy: Policy;
+  policyHash: string;
+}
+export interface AdmitResult {
+  admittedAt: string;
+}
+
+export interface SupersedeInput {
+  workflowId: string;
+  service: string;
+  environment: string;
+}
+export interface SupersedeResult {
+  /** Workflow ids of the older guardians that were told to stand down. */
+  superseded: string[];
+}
+
+// ---- health ----------------------------------------------------------------
+
+export interface EvaluateHealthInput {
+  deployment: DeploymentInfo;
+  /** Interval number since the watch began (the replay source reads this index). */
+  index: number;
+  intervalSeconds: number;
+  series: Policy['series'];
+  sources: Policy['sources'];
+  replay?: ReplaySource;
+}
+/** Per series, one value per group or null; a failing source reports `error`, never throws. */
+export type EvaluateHealthResult = Observation;
+
+// ---- plan --------------------------------------------------------------------
+
+export type ResolvedAction =
+  | { type: 'shift-traffic'; weights: number[]; pauseSeconds: number }
+  | { type: 'swap-blue-green' }
+  | { type: 'revert-artifact'; digest: string; signedBy: string }
+  | { type: 'disable-flag'; flag: string; project: string }
+  | { type: 'down-migration'; migration: string; reversible: boolean; connectionSecret?: string }
+  | { type: 'webhook'; url: string; method: 'POST' | 'PUT'; hmacSecret: string };
+
+export interface PlannedStep {
+  index: number;
+  name: string;
+  /** sha256 of deployment id, plan hash and step index: the same step is applied at most once. */
+  idempotencyKey: string;
+  action: ResolvedAction;
+  timeoutSeconds: number;
+  retries: { maxAttempts: number; initialSeconds: number; multiplier: number; maxSeconds: number };
+  verify: { targetState: boolean; signals: string[]; settleSeconds: number; timeoutSeconds: number };
+  /** A step no machine may run (an irreversible migration): the guardian freezes and escalates here. */
+  irreversible: boolean;
+}
+
+export interface RollbackPlan {
+  /** sha256 over the canonical JSON of everything below except createdAt; every later action names it. */
+  planHash: string;
+  policyHash: string;
+  deploymentId: string;
+  createdAt: string;
+  trigger: 'automatic' | 'manual';
+  risk: RiskLevel;
+  riskReasons: string[];
+  /** Configuration changes the plan makes, for people: e.g. "canary weight 25% → 0%". */
+  changes: string[];
+  steps: PlannedStep[];
+}
+
+export interface BuildPlanInput {
+  deployment: DeploymentInfo;
+  policy: Policy;
+  policyHash: string;
+  decision: DecisionOutcome;
+  trigger: 'automatic' | 'manual';
+  /** Seconds since the deploy, to know the canary's traffic share for risk rules. */
+  elapsedSeconds: number;
+  /** Evidence is overwhelming (e.g. a crash): revert traffic in one stage instead of progressively. */
+  strongEvidence: boolean;
+}
+
+// ---- steps -------------------------------------------------------------------
+
+export interface StepInput {
+  deployment: DeploymentInfo;
+  planHash: string;
+  step: PlannedStep;
+}
+export interface StepOutcome {
+  /** False when the idempotency key shows the step was already applied (a retry after a crash). */
+  applied: boolean;
+  /** The target read back after the step, in words (e.g. "canary weight 0%"). */
+  verified: string;
+}
+export interface CompensationOutcome {
+  compensated: boolean;
+  detail: string;
+}
+
+/** Error types the step activities throw for failures no retry can fix. */
+export const PERMANENT_STEP_ERROR = 'PermanentStepError';
+export const VERIFICATION_FAILED = 'StepVerificationFailed';
+
+// ---- people --------------------------------------------------------------------
+
+export interface AuthorizeInput {
+  workflowId: string;
+  deployment: DeploymentInfo;
+  action: GuardianAction;
+  request: ActionRequest;
+  approval?: Policy['approval'];
+  owners: string[];
+  /** The plan the guardian holds now, if any; approvals must name it. */
+  planHash?: string;
+  trustedKeyIds: string[];
+}
+export interface AuthorizeResult {
+  authorized: boolean;
+  /** Verified identity (from the token once tokens exist) and the role that counted. */
+  subject: string;
+  role: string;
+  /** Why not, in words safe to show the requester (no token content). */
+  reason: string;
+  /** Unique id of the token, remembered by the workflow for single use. */
+  tokenId?: string;
+}
+
+// ---- record and tell -----------------------------------------------------------
+
+export type AuditKind =
+  | 'admitted'
+  | 'superseded'
+  | 'decision'
+  | 'plan'
+  | 'action'
+  | 'action-denied'
+  | 'approval'
+  | 'step'
+  | 'compensation'
+  | 'recovery'
+  | 'outcome';
+
+export interface AuditRecord {
+  /** `${workflowId}#${sequence}`: appending the same record twice (an activity retry) stores it once. */
+  id: string;
+  at: string;
+  workflowId: string;
+  deploymentId: string;
+  service: string;
+  environment: string;
+  policyHash: string;
+  kind: AuditKind;
+  actor: string;
+  planHash?: string;
+  summary: string;
+  details?: Record<string, unknown>;
+}
+
+export type NotificationEventName =
+  | 'regression-detected'
+  | 'rollback-decided'
+  | 'approval-requested'
+  | 'rollback-started'
+  | 'rollback-completed'
+  | 'rollback-failed'
+  | 'escalated'
+  | 'promoted';
+
+export interface NotifyInput {
+  event: NotificationEventName;
+  workflowId: string;
+  deployment: DeploymentInfo;
+  notifications: Policy['notifications'];
+  message: string;
+  outcome?: GuardianOutcome;
+}
+
+/** The activity surface the guardian calls; createActivities(deps) must satisfy it. */
+export interface GuardianActivityContract {
+  admitDeployment(input: AdmitInput): Promise<AdmitResult>;
+  supersedeOlderGuardians(input: SupersedeInput): Promise<SupersedeResult>;
+  evaluateHealth(input: EvaluateHealthInput): Promise<EvaluateHealthResult>;
+  buildRollbackPlan(input: BuildPlanInput): Promise<RollbackPlan>;
+  executeStep(input: StepInput): Promise<StepOutcome>;
+  compensateStep(input: StepInput): Promise<CompensationOutcome>;
+  authorizeAction(input: AuthorizeInput): Promise<AuthorizeResult>;
+  recordAudit(record: AuditRecord): Promise<void>;
+  notify(input: NotifyInput): Promise<void>;
+}

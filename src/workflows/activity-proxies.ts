@@ -1,0 +1,44 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { GuardianActivityContract, PlannedStep } from '../activities/types';
+import { PERMANENT_STEP_ERROR } from '../activities/types';
+
+/**
+ * How the guardian calls its activities. Bookkeeping activities retry a few
+ * times; a step activity gets the retry policy its policy step declares.
+ */
+export const bookkeeping = proxyActivities<GuardianActivityContract>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '1 second',
+    nonRetryableErrorTypes: ['InvalidDeploymentError', 'PlanError'],
+  },
+});
+
+/** Health reads: a source failure is data (an error reading), so a retry is only for the activity itself. */
+export function healthActivities(intervalSeconds: number) {
+  return proxyActivities<GuardianActivityContract>({
+    startToCloseTimeout: `${Math.max(5, Math.min(intervalSeconds, 60))} seconds`,
+    retry: { maximumAttempts: 3, initialInterval: '1 second' },
+  });
+}
+
+/** Notifications never hold the guardian up: short, few attempts, and nobody waits for them. */
+export const notifications = proxyActivities<GuardianActivityContract>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '2 seconds' },
+});
+
+export function stepActivities(step: PlannedStep) {
+  return proxyActivities<GuardianActivityContract>({
+    startToCloseTimeout: `${step.timeoutSeconds + step.verify.timeoutSeconds} seconds`,
+    heartbeatTimeout: `${Math.max(10, Math.min(60, step.timeoutSeconds))} seconds`,
+    retry: {
+      maximumAttempts: step.retries.maxAttempts,
+      initialInterval: `${step.retries.initialSeconds} seconds`,
+      backoffCoefficient: step.retries.multiplier,
+      maximumInterval: `${step.retries.maxSeconds} seconds`,
+      nonRetryableErrorTypes: [PERMANENT_STEP_ERROR],
+    },
+  });
+}

@@ -1,0 +1,200 @@
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  type DecisionConfig,
+  type DecisionState,
+  type IntervalVerdict,
+  initialDecisionState,
+} from '../decision';
+import { decisionConfigFromPolicy } from '../simulate/decision-config';
+import type { AuditKind, AuditRecord, NotificationEventName, RollbackPlan } from '../activities/types';
+import { bookkeeping, notifications } from './activity-proxies';
+import type {
+  ActionRequest,
+  GuardianInput,
+  GuardianOutcome,
+  GuardianPhase,
+  GuardianStatus,
+  StepState,
+} from './messages';
+import { RipcordOutcome, RipcordPhase, RipcordRisk } from './search-attributes';
+
+/** Something a person (or a newer guardian) asked for, waiting to be acted on by the running phase. */
+export type Interrupt =
+  | { kind: 'abort'; request: ActionRequest }
+  | { kind: 'rollbackNow'; request: ActionRequest }
+  | { kind: 'superseded'; by: string };
+
+/**
+ * All of one guardian's state, in one place: what it knows, what it shows
+ * (the `status` query, search attributes, current details) and what it has
+ * recorded. Phases read and change it; handlers only queue requests on it.
+ */
+export class GuardianState {
+  readonly input: GuardianInput;
+  readonly config: DecisionConfig;
+  readonly status: GuardianStatus;
+  decisionState: DecisionState;
+  admittedAt = '';
+  plan?: RollbackPlan;
+  interrupt?: Interrupt;
+  rejectedBy?: string;
+  auditSeq: number;
+  readonly usedTokenIds: Set<string>;
+  /** Evaluations in this run (continue-as-new resets it). */
+  evaluationsThisRun = 0;
+
+  constructor(input: GuardianInput) {
+    this.input = input;
+    this.config = decisionConfigFromPolicy(input.policy);
+    const carried = input.carried;
+    this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
+    this.admittedAt = carried?.admittedAt ?? '';
+    this.auditSeq = carried?.auditSeq ?? 0;
+    this.usedTokenIds = new Set(carried?.usedTokenIds ?? []);
+    const { deployment, policy } = input;
+    this.status = carried?.status ?? {
+      workflowId: workflowInfo().workflowId,
+      deploymentId: deployment.deploymentId,
+      service: deployment.service,
+      environment: deployment.environment,
+      version: deployment.version,
+      policyHash: input.policyHash,
+      mode: policy.mode,
+      phase: 'admit',
+      paused: false,
+      evaluations: 0,
+      signals: [],
+      approvals: [],
+      continuedAsNew: 0,
+    };
+  }
+
+  get workflowId(): string {
+    return this.status.workflowId;
+  }
+
+  /** Seconds of policy time for a wall-clock wait (rehearsals compress time by `speed`). */
+  ms(seconds: number): number {
+    return Math.max(1, Math.round((seconds * 1000) / (this.input.speed ?? 1)));
+  }
+
+  setPhase(phase: GuardianPhase, waiting?: GuardianStatus['waiting']): void {
+    const changed = this.status.phase !== phase;
+    this.status.phase = phase;
+    this.status.waiting = waiting;
+    if (changed) upsertSearchAttributes([{ key: RipcordPhase, value: phase }]);
+    this.publishDetails();
+  }
+
+  recordVerdict(verdict: IntervalVerdict): void {
+    this.status.evaluations += 1;
+    this.evaluationsThisRun += 1;
+    this.status.lastVerdict = { index: verdict.index, verdict: verdict.verdict, reason: verdict.reason };
+    this.status.signals = verdict.signals.map((s) => ({
+      signal: s.signal,
+      verdict: s.verdict,
+      phase: s.phase,
+      reason: s.reason,
+      eValue: s.evidence.eValue,
+      threshold: s.evidence.threshold,
+    }));
+    const confirming = verdict.signals.some((s) => s.phase === 'confirming');
+    if (this.status.phase === 'watch' || this.status.phase === 'confirm') {
+      this.setPhase(confirming ? 'confirm' : 'watch', this.status.waiting);
+    } else {
+      this.publishDetails();
+    }
+  }
+
+  setPlan(plan: RollbackPlan): void {
+    this.plan = plan;
+    this.status.plan = {
+      planHash: plan.planHash,
+      risk: plan.risk,
+      riskReasons: plan.riskReasons,
+      steps: plan.steps.map((s) => ({ index: s.index, name: s.name, type: s.action.type, state: 'pending' })),
+    };
+    upsertSearchAttributes([{ key: RipcordRisk, value: plan.risk }]);
+    this.publishDetails();
+  }
+
+  setStepState(index: number, state: StepState, detail?: string): void {
+    const step = this.status.plan?.steps.find((s) => s.index === index);
+    if (!step) return;
+    step.state = state;
+    if (detail !== undefined) step.detail = detail;
+    this.publishDetails();
+  }
+
+  close(outcome: GuardianOutcome, reason: string): void {
+    this.status.outcome = outcome;
+    this.status.reason = reason;
+    this.setPhase('close');
+    upsertSearchAttributes([{ key: RipcordOutcome, value: outcome }]);
+    this.publishDetails();
+  }
+
+  /** Appends an audit record; ids are stable so an activity retry stores it once. */
+  async audit(
+    kind: AuditKind,
+    actor: string,
+    summary: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    const { deployment } = this.input;
+    const record: AuditRecord = {
+      id: `${this.workflowId}#${this.auditSeq++}`,
+      at: new Date().toISOString(),
+      workflowId: this.workflowId,
+      deploymentId: deployment.deploymentId,
+      service: deployment.service,
+      environment: deployment.environment,
+      policyHash: this.input.policyHash,
+      kind,
+      actor,
+      summary,
+      ...(this.plan ? { planHash: this.plan.planHash } : {}),
+      ...(details ? { details } : {}),
+    };
+    await bookkeeping.recordAudit(record);
+  }
+
+  /** Fire and forget: a slow or dead receiver never holds the guardian up. */
+  notify(event: NotificationEventName, message: string, outcome?: GuardianOutcome): void {
+    void notifications
+      .notify({
+        event,
+        workflowId: this.workflowId,
+        deployment: this.input.deployment,
+        notifications: this.input.policy.notifications,
+        message,
+        ...(outcome ? { outcome } : {}),
+      })
+      .catch(() => undefined);
+  }
+
+  /** What the Web UI shows under "current details": the phase, and why, at a glance. */
+  private publishDetails(): void {
+    const s = this.status;
+    const lines = [
+      `**${s.phase}**${s.paused ? ' (paused)' : ''} — ${s.service} ${s.version} in ${s.environment}`,
+    ];
+    if (s.waiting)
+      lines.push(`waiting for ${s.waiting.for}${s.waiting.until ? ` until ${s.waiting.until}` : ''}`);
+    if (s.lastVerdict)
+      lines.push(
+        `last verdict (interval ${s.lastVerdict.index}): ${s.lastVerdict.verdict} — ${s.lastVerdict.reason}`,
+      );
+    if (s.decision)
+      lines.push(`decision: ${s.decision.decision} (${s.decision.source}) — ${s.decision.reason}`);
+    if (s.plan) {
+      lines.push(`plan ${s.plan.planHash.slice(0, 19)}…, risk ${s.plan.risk}`);
+      for (const step of s.plan.steps)
+        lines.push(`- step ${step.index} ${step.name} (${step.type}): ${step.state}`);
+    }
+    if (s.approvals.length)
+      lines.push(`approvals: ${s.approvals.map((a) => `${a.subject} (${a.role})`).join(', ')}`);
+    if (s.outcome) lines.push(`outcome: **${s.outcome}** — ${s.reason ?? ''}`);
+    setCurrentDetails(lines.join('\n'));
+  }
+}

@@ -1,0 +1,2 @@
+import { createActivities } from '../activities';
+export const x = createActivities;

@@ -1,0 +1,2 @@
+import type { GuardianActivities } from '../activities';
+export type X = GuardianActivities;

@@ -1,0 +1,4 @@
+import * as fs from 'fs';
+export async function w(): Promise<string> {
+  return fs.readFileSync('/etc/hostname', 'utf8');
+}

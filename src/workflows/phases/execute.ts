@@ -1,0 +1,128 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  sleep,
+} from '@temporalio/workflow';
+import type { PlannedStep, RollbackPlan } from '../../activities/types';
+import { stepActivities } from '../activity-proxies';
+import type { GuardianState } from '../guardian-state';
+
+export type ExecuteResult =
+  | { kind: 'done' }
+  | { kind: 'failed'; reason: string; compensated: boolean }
+  | { kind: 'aborted'; compensated: boolean }
+  | { kind: 'frozen'; reason: string };
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs the plan step by step. Each step is an idempotent activity; a step that
+ * has started is never interrupted half-way (non-cancellable). When a step
+ * fails for good, when an operator aborts, or when the guardian is cancelled,
+ * the steps already done are undone in reverse inside a non-cancellable scope,
+ * so production is never left half-reverted.
+ */
+export async function execute(g: GuardianState, plan: RollbackPlan): Promise<ExecuteResult> {
+  const done: PlannedStep[] = [];
+  g.setPhase('execute');
+  g.notify(
+    'rollback-started',
+    `Rolling back ${g.input.deployment.service} ${g.input.deployment.version}: plan ${plan.planHash}`,
+  );
+  const { deployment } = g.input;
+  try {
+    for (const step of plan.steps) {
+      if (g.interrupt?.kind === 'abort') {
+        return { kind: 'aborted', compensated: await compensate(g, plan, done) };
+      }
+      if (step.irreversible) {
+        g.setStepState(step.index, 'frozen', 'irreversible: needs a person');
+        await g.audit('step', 'ripcord', `froze before irreversible step ${step.index} (${step.name})`, {
+          step: step.index,
+        });
+        return {
+          kind: 'frozen',
+          reason: `step ${step.index} (${step.name}) is irreversible; a person must decide`,
+        };
+      }
+      g.setStepState(step.index, 'running');
+      g.status.waiting = { for: `step ${step.index} (${step.name})` };
+      let verified: string;
+      try {
+        const outcome = await CancellationScope.nonCancellable(() =>
+          stepActivities(step).executeStep({ deployment, planHash: plan.planHash, step }),
+        );
+        verified = outcome.verified;
+        done.push(step);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const reason = failureMessage(err);
+        g.setStepState(step.index, 'failed', reason);
+        await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) failed for good: ${reason}`, {
+          step: step.index,
+        });
+        return {
+          kind: 'failed',
+          reason: `step ${step.index} (${step.name}) failed: ${reason}`,
+          compensated: await compensate(g, plan, done),
+        };
+      }
+      g.setStepState(step.index, 'done', verified);
+      await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) done: ${verified}`, {
+        step: step.index,
+        idempotencyKey: step.idempotencyKey,
+      });
+      if (step.verify.settleSeconds > 0) await sleep(g.ms(step.verify.settleSeconds));
+    }
+    return { kind: 'done' };
+  } catch (err) {
+    if (isCancellation(err)) {
+      // The guardian itself was cancelled: leave production in a known state, then let the cancel finish.
+      await compensate(g, plan, done);
+    }
+    throw err;
+  }
+}
+
+/** Undoes the steps already done, newest first; returns false when any undo failed (a person must look). */
+async function compensate(g: GuardianState, plan: RollbackPlan, done: PlannedStep[]): Promise<boolean> {
+  return CancellationScope.nonCancellable(async () => {
+    let all = true;
+    for (const step of [...done].reverse()) {
+      try {
+        const outcome = await stepActivities(step).compensateStep({
+          deployment: g.input.deployment,
+          planHash: plan.planHash,
+          step,
+        });
+        g.setStepState(step.index, 'compensated', outcome.detail);
+        await g.audit(
+          'compensation',
+          'ripcord',
+          `undid step ${step.index} (${step.name}): ${outcome.detail}`,
+          {
+            step: step.index,
+          },
+        );
+      } catch (err) {
+        all = false;
+        await g.audit(
+          'compensation',
+          'ripcord',
+          `could not undo step ${step.index} (${step.name}): ${failureMessage(err)}`,
+          {
+            step: step.index,
+          },
+        );
+      }
+    }
+    return all;
+  });
+}

@@ -1,0 +1,71 @@
+import { condition, workflowInfo } from '@temporalio/workflow';
+import { type DecisionOutcome, evaluateInterval, finishWatch } from '../../decision';
+import { healthActivities } from '../activity-proxies';
+import type { GuardianState, Interrupt } from '../guardian-state';
+
+export type WatchEnd =
+  | { kind: 'decided'; decision: DecisionOutcome }
+  | { kind: 'interrupted'; interrupt: Interrupt }
+  | { kind: 'ended' }
+  | { kind: 'continue-as-new' };
+
+const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
+
+/** How long the guardian watches: the canary's rollout, or the automatic rollback window. */
+export function watchSeconds(g: GuardianState): number {
+  if (g.input.watchSeconds !== undefined) return g.input.watchSeconds;
+  const { deployment, rollbackWindow } = g.input.policy;
+  if (deployment.pattern === 'canary') {
+    const holds = deployment.steps.reduce((sum, step) => sum + step.holdSeconds, 0);
+    return Math.max(holds, g.config.intervalSeconds);
+  }
+  return rollbackWindow.automaticSeconds;
+}
+
+/**
+ * Every interval: read health (an activity), let the pure decision core judge,
+ * show the verdict. Durable timers carry the waits, confirmation included (the
+ * core counts it in intervals). Wakes early for an operator's request.
+ */
+export async function watch(g: GuardianState): Promise<WatchEnd> {
+  const interval = g.config.intervalSeconds;
+  const limit = watchSeconds(g);
+  const health = healthActivities(interval);
+  const continueEvery = g.input.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY;
+  if (g.status.phase === 'admit') g.setPhase('watch');
+
+  for (;;) {
+    if (g.interrupt) return { kind: 'interrupted', interrupt: g.interrupt };
+    if (g.decisionState.nextIndex * interval >= limit) {
+      const final = finishWatch(g.config, g.decisionState);
+      return final.decision === 'no-rollback' ? { kind: 'ended' } : { kind: 'decided', decision: final };
+    }
+    if (g.evaluationsThisRun >= continueEvery || workflowInfo().continueAsNewSuggested) {
+      return { kind: 'continue-as-new' };
+    }
+
+    g.status.waiting = { for: `the next evaluation (every ${interval} s)` };
+    await condition(() => g.interrupt !== undefined, g.ms(interval));
+    if (g.interrupt) continue;
+    if (g.status.paused) {
+      g.status.waiting = { for: 'resume (paused by an operator)' };
+      await condition(() => !g.status.paused || g.interrupt !== undefined);
+      continue;
+    }
+
+    const observation = await health.evaluateHealth({
+      deployment: g.input.deployment,
+      index: g.decisionState.nextIndex,
+      intervalSeconds: interval,
+      series: g.input.policy.series,
+      sources: g.input.policy.sources,
+      ...(g.input.replay ? { replay: g.input.replay } : {}),
+    });
+    const step = evaluateInterval(g.config, g.decisionState, observation);
+    g.decisionState = step.state;
+    g.recordVerdict(step.verdict);
+    if (step.decision && step.decision.decision !== 'no-rollback') {
+      return { kind: 'decided', decision: step.decision };
+    }
+  }
+}

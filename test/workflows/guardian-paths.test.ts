@@ -1,0 +1,250 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  abortUpdate,
+  approveUpdate,
+  rejectUpdate,
+  rollbackNowUpdate,
+  statusQuery,
+  supersedeSignal,
+} from '../../src/workflows/messages';
+import { bundleWorkflows, createTimeSkippingEnv } from '../harness/temporal';
+import { FakeWorld, healthy, regression, transient } from './support/fake-activities';
+import { advanceUntil, canaryPolicy, guardianInput, startGuardian, withWorld } from './support/guardian-env';
+
+/**
+ * Every path of the guardian on the time-skipping server, with in-memory
+ * activities that record their effects (DESIGN §7). Each test asserts what an
+ * operator would check: the outcome, the steps applied or undone, the audit trail.
+ */
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const highRiskPolicy = (onTimeout: 'rollback' | 'hold' | 'escalate' = 'escalate') =>
+  canaryPolicy((raw) => {
+    raw.risk = { highRiskWhen: [{ when: 'always' }] };
+    raw.approval = { roles: ['sre'], quorum: 1, timeoutSeconds: 1800, onTimeout };
+  });
+
+test('healthy canary: watched for over an hour of skipped time and promoted, nothing rolled back', async () => {
+  const world = new FakeWorld({ health: healthy });
+  const policy = canaryPolicy();
+  const input = guardianInput(policy, { watchSeconds: 130 * policy.evaluation.intervalSeconds });
+  const before = await env.currentTimeMs();
+  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(3600 * 1000);
+  expect(result.outcome).toBe('promoted');
+  expect(result.evaluations).toBe(130);
+  expect(world.plans).toBe(0);
+  expect(world.applied).toEqual([]);
+  expect(world.audit.map((r) => r.kind)).toEqual(['admitted', 'outcome']);
+});
+
+test('a transient spike of two intervals does not roll back', async () => {
+  const world = new FakeWorld({ health: transient(12, 2) });
+  const result = await withWorld(env, bundle, world, async () =>
+    (await startGuardian(env, guardianInput(canaryPolicy()))).result(),
+  );
+  expect(result.outcome).toBe('promoted');
+  expect(world.applied).toEqual([]);
+});
+
+test('a confirmed regression rolls back, step by step, and recovery is verified', async () => {
+  const world = new FakeWorld({ health: regression(10) });
+  const input = guardianInput(canaryPolicy());
+  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  expect(result.outcome).toBe('rolled-back');
+  expect(result.decision).toMatchObject({ decision: 'rollback', source: 'automatic', signal: 'error-rate' });
+  expect(result.decision!.decidedAtIndex).toBeGreaterThanOrEqual(10);
+  expect(world.applied).toEqual([`${input.deployment.deploymentId}/0`, `${input.deployment.deploymentId}/1`]);
+  expect(world.compensated).toEqual([]);
+  expect(world.audit.map((r) => r.kind)).toEqual([
+    'admitted',
+    'decision',
+    'plan',
+    'step',
+    'step',
+    'recovery',
+    'outcome',
+  ]);
+  // Every record after the plan names the plan it belongs to.
+  expect(new Set(world.audit.slice(2).map((r) => r.planHash))).toEqual(new Set([result.planHash]));
+  expect(world.notifications.map((n) => n.event)).toEqual(
+    expect.arrayContaining(['rollback-decided', 'rollback-started', 'rollback-completed']),
+  );
+});
+
+test('high risk: a signed-off approval lets the rollback proceed; the deployer cannot approve', async () => {
+  const world = new FakeWorld({ health: regression(5), risk: 'high' });
+  const input = guardianInput(highRiskPolicy());
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    const status = await advanceUntil(env, handle, (s) => s.phase === 'gate');
+    const planHash = status.plan!.planHash;
+    const self = await handle.executeUpdate(approveUpdate, {
+      args: [{ actor: 'dana', role: 'sre', planHash }],
+    });
+    expect(self).toMatchObject({ accepted: false, message: 'the deployer may not approve' });
+    const wrongPlan = await handle.executeUpdate(approveUpdate, {
+      args: [{ actor: 'sam', role: 'sre', planHash: 'sha256:other' }],
+    });
+    expect(wrongPlan.accepted).toBe(false);
+    const ok = await handle.executeUpdate(approveUpdate, { args: [{ actor: 'sam', role: 'sre', planHash }] });
+    expect(ok.accepted).toBe(true);
+    return handle.result();
+  });
+  expect(result.outcome).toBe('rolled-back');
+  expect(world.audit.filter((r) => r.kind === 'action-denied')).toHaveLength(2);
+  expect(world.audit.find((r) => r.kind === 'approval')).toMatchObject({ actor: 'sam' });
+});
+
+test('high risk: a rejection stops the rollback before any step', async () => {
+  const world = new FakeWorld({ health: regression(5), risk: 'high' });
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(highRiskPolicy()));
+    const status = await advanceUntil(env, handle, (s) => s.phase === 'gate');
+    await handle.executeUpdate(rejectUpdate, {
+      args: [{ actor: 'sam', role: 'sre', planHash: status.plan!.planHash }],
+    });
+    return handle.result();
+  });
+  expect(result.outcome).toBe('aborted');
+  expect(result.reason).toMatch(/rejected by sam/);
+  expect(world.applied).toEqual([]);
+});
+
+test.each([
+  ['escalate', 'escalated', 0],
+  ['rollback', 'rolled-back', 2],
+] as const)('high risk: approval timeout with onTimeout=%s ends %s', async (onTimeout, outcome, steps) => {
+  const world = new FakeWorld({ health: regression(5), risk: 'high' });
+  const result = await withWorld(env, bundle, world, async () =>
+    (await startGuardian(env, guardianInput(highRiskPolicy(onTimeout)))).result(),
+  );
+  expect(result.outcome).toBe(outcome);
+  expect(world.applied).toHaveLength(steps);
+});
+
+test('a step that fails for good: completed steps are undone in reverse, then escalation', async () => {
+  const world = new FakeWorld({ health: regression(5), failStep: 1 });
+  const input = guardianInput(canaryPolicy());
+  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  expect(result.outcome).toBe('escalated');
+  expect(result.reason).toMatch(
+    /step 1 \(announce\) failed: PermanentStepError: target refused step 1; completed steps were undone/,
+  );
+  expect(world.applied).toEqual([`${input.deployment.deploymentId}/0`]);
+  expect(world.compensated).toEqual([`${input.deployment.deploymentId}/0`]);
+  expect(world.notifications.map((n) => n.event)).toContain('rollback-failed');
+});
+
+test('abort during the watch closes the guardian without touching production', async () => {
+  const world = new FakeWorld({ health: healthy });
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(canaryPolicy()));
+    await advanceUntil(env, handle, (s) => s.evaluations >= 3);
+    const denied = await handle.executeUpdate(abortUpdate, { args: [{ actor: 'eve', role: 'intern' }] });
+    expect(denied.accepted).toBe(false);
+    const accepted = await handle.executeUpdate(abortUpdate, {
+      args: [{ actor: 'sam', role: 'sre', reason: 'bad day' }],
+    });
+    expect(accepted.accepted).toBe(true);
+    return handle.result();
+  });
+  expect(result).toMatchObject({ outcome: 'aborted', reason: 'aborted by sam' });
+  expect(world.applied).toEqual([]);
+});
+
+test('abort during the rollback undoes the steps already done', async () => {
+  const world = new FakeWorld({ health: regression(5) });
+  const input = guardianInput(canaryPolicy());
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    // Step 0 waits out its settle time (30 s) before step 1: abort then.
+    await advanceUntil(env, handle, (s) => s.plan?.steps[0]?.state === 'done', 5_000);
+    await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    return handle.result();
+  });
+  expect(result.outcome).toBe('aborted');
+  expect(result.reason).toMatch(/completed steps were undone/);
+  expect(world.applied).toEqual([`${input.deployment.deploymentId}/0`]);
+  expect(world.compensated).toEqual([`${input.deployment.deploymentId}/0`]);
+});
+
+test('a newer guardian supersedes an older one during its watch', async () => {
+  const world = new FakeWorld({ health: healthy });
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(canaryPolicy()));
+    await advanceUntil(env, handle, (s) => s.evaluations >= 2);
+    await handle.signal(supersedeSignal, { by: 'ripcord/production/checkout/next' });
+    return handle.result();
+  });
+  expect(result).toMatchObject({
+    outcome: 'aborted',
+    reason: 'superseded by ripcord/production/checkout/next',
+  });
+});
+
+test('outside the automatic rollback window a regression escalates; a person can still roll back', async () => {
+  const world = new FakeWorld({ health: regression(5) });
+  const policy = canaryPolicy((raw) => {
+    raw.rollbackWindow = { automaticSeconds: 120 };
+  });
+  const input = guardianInput(policy);
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    const status = await advanceUntil(env, handle, (s) => s.phase === 'escalated');
+    expect(status.decision).toMatchObject({ decision: 'rollback', source: 'automatic' });
+    expect(world.applied).toEqual([]);
+    const manual = await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    expect(manual.accepted).toBe(true);
+    return handle.result();
+  });
+  expect(result.outcome).toBe('rolled-back');
+  expect(result.decision).toMatchObject({ source: 'manual', reason: 'manual rollback by sam' });
+  expect(world.applied).toHaveLength(2);
+});
+
+test('continue-as-new mid-watch keeps the evidence, the counts and the audit sequence', async () => {
+  const world = new FakeWorld({ health: regression(14) });
+  const input = guardianInput(canaryPolicy(), { continueAsNewEvery: 5 });
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    const outcome = await handle.result();
+    const status = await env.client.workflow.getHandle(handle.workflowId).query(statusQuery);
+    expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
+    return outcome;
+  });
+  expect(result.outcome).toBe('rolled-back');
+  expect(result.decision!.decidedAtIndex).toBeGreaterThanOrEqual(14);
+  // Reads are contiguous across runs: no interval skipped or read twice during the watch.
+  const watchReads = world.healthReads.slice(0, result.decision!.decidedAtIndex! + 1);
+  expect(watchReads).toEqual([...Array(watchReads.length).keys()]);
+  const ids = world.audit.map((r) => r.id);
+  expect(new Set(ids).size).toBe(ids.length);
+});
+
+test('malformed operator requests are rejected by the validator, before history', async () => {
+  const world = new FakeWorld({ health: healthy });
+  await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(canaryPolicy()));
+    await advanceUntil(env, handle, (s) => s.phase === 'watch');
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ actor: 'sam', role: 'sre' }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(abortUpdate, { args: [{ actor: 'x'.repeat(10_000), role: 'sre' }] }),
+    ).rejects.toThrow(/actor: at most 256 characters/);
+    await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    await handle.result();
+  });
+  expect(world.audit.filter((r) => r.kind === 'action-denied')).toHaveLength(0);
+});

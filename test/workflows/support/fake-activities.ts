@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  AuditRecord,
+  GuardianActivityContract,
+  NotifyInput,
+  PlannedStep,
+  RollbackPlan,
+} from '../../../src/activities/types';
+import { PERMANENT_STEP_ERROR } from '../../../src/activities/types';
+import type { Observation } from '../../../src/decision';
+
+/** Per-interval health the fake source serves: a function of the interval index. */
+export type HealthScript = (index: number) => Observation;
+
+export interface FakeOptions {
+  health: HealthScript;
+  /** Plan risk the fake planner reports. */
+  risk?: 'normal' | 'high';
+  /** Step index that fails permanently. */
+  failStep?: number;
+  /** Roles the fake authoriser accepts. */
+  roles?: string[];
+}
+
+/**
+ * In-memory activities for the time-skipping tier: they record what the
+ * guardian asked for, so tests assert on effects (steps applied once, undone in
+ * reverse, audit trail) rather than on internals.
+ */
+export class FakeWorld {
+  readonly applied: string[] = [];
+  readonly compensated: string[] = [];
+  readonly audit: AuditRecord[] = [];
+  readonly notifications: NotifyInput[] = [];
+  readonly healthReads: number[] = [];
+  readonly superseded: string[] = [];
+  plans = 0;
+
+  constructor(private readonly options: FakeOptions) {}
+
+  activities(): GuardianActivityContract {
+    const o = this.options;
+    return {
+      admitDeployment: async () => ({ admittedAt: '2026-01-01T00:00:00.000Z' }),
+      supersedeOlderGuardians: async () => ({ superseded: [] }),
+      evaluateHealth: async ({ index }) => {
+        this.healthReads.push(index);
+        const observation = o.health(index);
+        // Once traffic has been drained (and not given back) the canary serves nothing.
+        const drained = this.applied.length > this.compensated.length;
+        if (!drained) return observation;
+        return Object.fromEntries(
+          Object.entries(observation).map(([name, r]) => [
+            name,
+            { baseline: r?.baseline ?? null, canary: null },
+          ]),
+        );
+      },
+      buildRollbackPlan: async ({ policy, policyHash, deployment, trigger, strongEvidence }) => {
+        this.plans += 1;
+        const steps: PlannedStep[] = policy.plan.steps.map((s, index) => ({
+          index,
+          name: s.name,
+          idempotencyKey: `${deployment.deploymentId}/${index}`,
+          action:
+            s.type === 'shift-traffic'
+              ? {
+                  type: 'shift-traffic',
+                  weights: strongEvidence ? [0] : (s.weights ?? [0]),
+                  pauseSeconds: s.pauseSeconds,
+                }
+              : { type: 'swap-blue-green' },
+          timeoutSeconds: s.timeoutSeconds,
+          retries: { maxAttempts: 2, initialSeconds: 1, multiplier: 2, maxSeconds: 2 },
+          verify: {
+            targetState: true,
+            signals: [],
+            settleSeconds: s.verify.settleSeconds,
+            timeoutSeconds: 10,
+          },
+          irreversible: s.type === 'down-migration' && !s.reversible,
+        }));
+        const body = { policyHash, deploymentId: deployment.deploymentId, trigger, steps };
+        const plan: RollbackPlan = {
+          planHash: `sha256:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`,
+          policyHash,
+          deploymentId: deployment.deploymentId,
+          createdAt: new Date().toISOString(),
+          trigger,
+          risk: o.risk ?? 'normal',
+          riskReasons: o.risk === 'high' ? ['test says so'] : [],
+          changes: [],
+          steps,
+        };
+        return plan;
+      },
+      executeStep: async ({ step }) => {
+        if (step.index === o.failStep) {
+          throw ApplicationFailure.nonRetryable(`target refused step ${step.index}`, PERMANENT_STEP_ERROR);
+        }
+        if (!this.applied.includes(step.idempotencyKey)) this.applied.push(step.idempotencyKey);
+        return { applied: true, verified: `step ${step.index} in place` };
+      },
+      compensateStep: async ({ step }) => {
+        this.compensated.push(step.idempotencyKey);
+        return { compensated: true, detail: `step ${step.index} undone` };
+      },
+      authorizeAction: async ({ request, deployment, action }) => {
+        const roles = o.roles ?? ['sre'];
+        if (!roles.includes(request.role)) {
+          return {
+            authorized: false,
+            subject: request.actor,
+            role: request.role,
+            reason: `role ${request.role} may not ${action}`,
+          };
+        }
+        if (action === 'approve' && request.actor === deployment.deployer) {
+          return {
+            authorized: false,
+            subject: request.actor,
+            role: request.role,
+            reason: 'the deployer may not approve',
+          };
+        }
+        return { authorized: true, subject: request.actor, role: request.role, reason: 'ok' };
+      },
+      recordAudit: async (record) => {
+        if (!this.audit.some((r) => r.id === record.id)) this.audit.push(record);
+      },
+      notify: async (input) => {
+        this.notifications.push(input);
+      },
+    };
+  }
+}
+
+// ---- health scripts ------------------------------------------------------------
+
+const REQUESTS = 600;
+
+function reading(
+  baselineErrors: number,
+  canaryErrors: number,
+  canaryP99 = 300,
+  baselineP99 = 300,
+): Observation {
+  return {
+    requests: { baseline: REQUESTS, canary: REQUESTS },
+    errors: { baseline: baselineErrors, canary: canaryErrors },
+    latency_p99_ms: { baseline: baselineP99, canary: canaryP99 },
+  };
+}
+
+/** A deterministic wobble around 0.5% errors in both groups. */
+function noise(index: number, salt: number): number {
+  return 2 + ((index * 7 + salt * 3) % 4);
+}
+
+export const healthy: HealthScript = (i) =>
+  reading(noise(i, 1), noise(i, 2), 290 + (i % 5) * 5, 295 + (i % 3) * 5);
+
+/** Canary errors ×10 from `onset` on; after `recoverAt` (the rollback) both groups are healthy again. */
+export function regression(onset: number, recoverAt = Number.POSITIVE_INFINITY): HealthScript {
+  return (i) => (i >= onset && i < recoverAt ? reading(noise(i, 1), 40 + (i % 3), 300) : healthy(i));
+}
+
+/** A spike in the canary for `length` intervals, then nothing. */
+export function transient(start: number, length: number): HealthScript {
+  return (i) => (i >= start && i < start + length ? reading(noise(i, 1), 45) : healthy(i));
+}

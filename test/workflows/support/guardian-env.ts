@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { contentHash, parsePolicyText, Policy } from '../../../src/policy';
+import type { guardian } from '../../../src/workflows/guardian';
+import {
+  type GuardianInput,
+  type GuardianStatus,
+  guardianWorkflowId,
+  statusQuery,
+} from '../../../src/workflows/messages';
+import type { FakeWorld } from './fake-activities';
+
+// A fresh task queue per test: a test that fails cannot leave a worker behind on the next one's queue.
+let taskQueue = 'guardian-paths-0';
+
+/** The example canary policy, with overrides applied and re-validated like a real policy file. */
+export function canaryPolicy(overrides: (raw: Record<string, unknown>) => void = () => undefined): Policy {
+  const file = resolve(__dirname, '..', '..', '..', 'policies', 'examples', 'canary.yaml');
+  const { policy } = parsePolicyText(readFileSync(file, 'utf8'), { filename: file });
+  const raw = JSON.parse(JSON.stringify(policy)) as Record<string, unknown>;
+  overrides(raw);
+  return Policy.parse(raw);
+}
+
+let counter = 0;
+export function guardianInput(policy: Policy, extra: Partial<GuardianInput> = {}): GuardianInput {
+  counter += 1;
+  return {
+    deployment: {
+      deploymentId: `d${counter}-${Date.now().toString(36)}`,
+      service: policy.metadata.service,
+      environment: policy.metadata.environment,
+      version: '2.0.0',
+      previousVersion: '1.9.0',
+      deployer: 'dana',
+      deployedAt: new Date().toISOString(),
+    },
+    policy,
+    policyHash: contentHash(policy),
+    watchSeconds: 40 * policy.evaluation.intervalSeconds,
+    ...extra,
+  };
+}
+
+export async function startGuardian(env: TestWorkflowEnvironment, input: GuardianInput) {
+  return env.client.workflow.start<typeof guardian>('guardian', {
+    taskQueue,
+    workflowId: guardianWorkflowId(input.deployment),
+    args: [input],
+  });
+}
+
+/** Runs `fn` with a worker whose activities are the fake world's. */
+export async function withWorld<T>(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleWithSourceMap,
+  world: FakeWorld,
+  fn: () => Promise<T>,
+): Promise<T> {
+  taskQueue = `guardian-paths-${++counter}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: world.activities(),
+  });
+  return worker.runUntil(fn());
+}
+
+/**
+ * Moves skipped time forward in steps until the guardian's status satisfies the
+ * predicate (time only skips by itself while a client waits for a result).
+ */
+export async function advanceUntil(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle<typeof guardian>,
+  predicate: (status: GuardianStatus) => boolean,
+  stepMs = 30_000,
+  maxSteps = 400,
+): Promise<GuardianStatus> {
+  for (let i = 0; i < maxSteps; i++) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    await env.sleep(stepMs);
+  }
+  throw new Error(`status never matched; last: ${JSON.stringify(await handle.query(statusQuery))}`);
+}
