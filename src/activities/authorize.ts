@@ -41,7 +41,7 @@ export function authorizeAction(tokens: ActionTokenVerifier | undefined) {
       authorized: decision.ok,
       subject: identity.subject,
       role: identity.role,
-      reason: `${decision.reason} (${basis})`,
+      reason: `${decision.reason}; ${basis}`,
       ...(identity.tokenId !== undefined ? { tokenId: identity.tokenId } : {}),
     };
   };
