@@ -46,7 +46,12 @@ export function confirmationPlan(windowSeconds: number, intervalSeconds: number)
 
 export type ConfirmationCheck = 'confirm' | 'dismiss' | 'wait';
 
-/** Reads the fresh evidence once the window has ended. */
+/**
+ * Reads the fresh evidence. A breach is only dismissed on evidence against
+ * it, never for lack of evidence: at low traffic the data after a real breach
+ * can stay quiet for a long time, and dismissing then would throw the breach
+ * away (a pending breach escalates after maxInconclusiveSeconds instead).
+ */
 export function checkFreshEvidence(logFresh: number): ConfirmationCheck {
   if (logFresh >= Math.log(1 / CONFIRM_ALPHA)) return 'confirm';
   if (logFresh <= Math.log(DISMISS_LEVEL)) return 'dismiss';

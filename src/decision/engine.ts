@@ -1,9 +1,10 @@
 import { configProblems, seriesUsedBy, type DecisionConfig } from './config';
-import { confirmationPlan } from './confirmation';
+import { CONFIRM_ALPHA, confirmationPlan, type ConfirmationPlan } from './confirmation';
 import type { Group, Observation } from './observation';
 import { alternativesOf, readSignal } from './readings';
 import {
   initialSignalState,
+  pendingLeansRegressed,
   pendingSince,
   stepSignal,
   type SignalMonitorParams,
@@ -58,10 +59,12 @@ export function initialDecisionState(config: DecisionConfig): DecisionState {
 }
 
 function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
-  // Bonferroni: each signal gets alpha / (number of signals), so the chance
-  // that any of them falsely breaches stays below alpha.
-  const logThreshold = Math.log(config.signals.length / config.alpha);
+  // Bonferroni: each signal gets alpha / (number of signals) of the
+  // false-rollback budget, so the chance that any of them falsely rolls back
+  // stays below alpha. Within a signal the budget is shared between the breach
+  // and its confirmation (see breachLevel).
   const plan = confirmationPlan(config.confirmationWindowSeconds, config.intervalSeconds);
+  const logThreshold = -Math.log(breachLevel(config.alpha / config.signals.length, plan));
   return config.signals.map((signal) => ({
     signal,
     alternatives: alternativesOf(signal).length,
@@ -69,6 +72,32 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
     plan,
     minTrafficPerGroup: config.minRequestsPerGroup,
   }));
+}
+
+/**
+ * The level at which a signal's test breaches, given its share of the
+ * false-rollback budget.
+ *
+ * Without confirmation a breach is a rollback, so the breach level is the
+ * budget. With confirmation, a rollback needs a breach and then fresh
+ * evidence reaching 1/CONFIRM_ALPHA on data after it. Under "no regression"
+ * the fresh evidence is a test supermartingale given everything before it, so
+ * (conditional Ville) each breach is confirmed with probability at most
+ * CONFIRM_ALPHA. A dismissed breach restarts the test with the start weights
+ * it has left (they still sum to at most 1), so the k-th breach happens with
+ * probability at most level^k and the expected number of breaches is at most
+ * level / (1 - level). Hence
+ *
+ *     P(false rollback) <= CONFIRM_ALPHA * level / (1 - level) = budget
+ *
+ * for level = budget / (CONFIRM_ALPHA + budget). With alpha = 0.05 over two
+ * signals that is a breach at e = 5 and a confirmation at e = 10, instead of
+ * e = 40 and then 10 again: the evidence needed in total stays about
+ * log(1/budget), but it is spent once, which shortens detection.
+ */
+export function breachLevel(budget: number, plan: ConfirmationPlan): number {
+  if (plan.windowIntervals === 0) return budget;
+  return budget / (CONFIRM_ALPHA + budget);
 }
 
 export function evaluateInterval(
@@ -131,15 +160,16 @@ export function evaluateInterval(
 
 /**
  * The decision once the watch ends without one. A breach still waiting for
- * confirmation, or a canary that has gone silent while the baseline reports,
- * cannot be promoted quietly: both escalate. Otherwise: no rollback.
+ * confirmation while the data after it leans towards the regression, or a
+ * canary that has gone silent while the baseline reports, cannot be promoted
+ * quietly: both escalate. Otherwise: no rollback.
  */
 export function finishWatch(config: DecisionConfig, state: DecisionState): DecisionOutcome {
   if (state.outcome !== null) return state.outcome;
   const last = state.nextIndex - 1;
   const pending = config.signals.findIndex((_, i) => {
     const s = state.signals[i];
-    return s !== undefined && pendingSince(s) !== null;
+    return s !== undefined && pendingLeansRegressed(s);
   });
   if (pending >= 0) {
     const name = config.signals[pending]?.name ?? '';

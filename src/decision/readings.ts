@@ -2,6 +2,7 @@ import type { RatioSignalConfig, SignalConfig, ValueSignalConfig } from './confi
 import type { Group, Observation } from './observation';
 import { usable } from './observation';
 import { COUNT_ALTERNATIVES, oneSampleCountLogLR, twoSampleCountLogLR } from './stats/count-tests';
+import { logSumExp } from './stats/log-space';
 import { SIGN_ALTERNATIVES, signLogLR } from './stats/sign-test';
 
 /**
@@ -147,7 +148,7 @@ function readRatio(signal: RatioSignalConfig, observation: Observation, traffic:
   return {
     status: 'aligned',
     logLR,
-    leaning: logLR !== null && mixLog(logLR) >= Math.log(4),
+    leaning: logLR !== null && mixtureLogLR(logLR) >= LEANING_LOG_LR,
     traffic,
     counts: intervalCounts,
   };
@@ -215,7 +216,13 @@ function readValue(signal: ValueSignalConfig, observation: Observation, traffic:
   };
 }
 
-function mixLog(l: number[]): number {
-  const hi = Math.max(...l);
-  return hi + Math.log(l.reduce((a, v) => a + Math.exp(v - hi), 0) / l.length);
+/**
+ * A count interval arms a start for the next one when, on its own, it favours
+ * a regression 4 to 1 (its mixture likelihood ratio). Healthy traffic rarely
+ * does that, so armed starts stay few and cheap; a regression does it often.
+ */
+const LEANING_LOG_LR = Math.log(4);
+
+function mixtureLogLR(logLR: readonly number[]): number {
+  return logSumExp(logLR) - Math.log(logLR.length);
 }

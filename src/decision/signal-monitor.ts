@@ -43,6 +43,7 @@ interface Confirming {
   graceUntil: number;
   /** First interval at which the fresh evidence may decide (the first after the grace). */
   decideFrom: number;
+  /** Evidence since the breach: capped at 1 per interval during the grace, full after it. */
   fresh: FreshEvidence;
   freshCounts: IntervalCounts;
 }
@@ -144,25 +145,23 @@ function continueConfirming(
   index: number,
 ): { state: SignalMonitorState; verdict: SignalVerdict } {
   const confirming = state.confirming as Confirming;
-  if (index <= confirming.graceUntil) {
-    return {
-      state,
-      verdict: verdictOf(params, state, 'regressed', 'breach: grace period of the confirmation'),
-    };
-  }
+  const inGrace = index <= confirming.graceUntil;
   let next: Confirming = confirming;
-  if (reading.status === 'aligned') {
-    next = {
-      ...next,
-      fresh: reading.logLR ? stepFreshEvidence(next.fresh, reading.logLR) : next.fresh,
-      freshCounts: addCounts(next.freshCounts, reading.counts),
-    };
+  if (reading.status === 'aligned' && reading.logLR !== null) {
+    // Grace data may still hold the spike's tail, so it only ever counts
+    // against the regression (its likelihood ratios are capped at 1, which
+    // keeps them valid).
+    const logLR = inGrace ? reading.logLR.map((v) => Math.min(v, 0)) : reading.logLR;
+    next = { ...next, fresh: stepFreshEvidence(next.fresh, logLR) };
+  }
+  if (reading.status === 'aligned' && !inGrace) {
+    next = { ...next, freshCounts: addCounts(next.freshCounts, reading.counts) };
   }
   let updated: SignalMonitorState = { ...state, confirming: next };
-  if (index < next.decideFrom) {
+  if (inGrace) {
     return {
       state: updated,
-      verdict: verdictOf(params, updated, 'regressed', 'breach: collecting fresh data'),
+      verdict: verdictOf(params, updated, 'regressed', 'breach: grace period of the confirmation'),
     };
   }
   const check = checkFreshEvidence(logFreshValue(next.fresh));
@@ -303,7 +302,12 @@ function verdictOf(
   return { signal: params.signal.name, verdict, phase, reason, evidence: evidenceOf(params, state) };
 }
 
-/** True while a breach of this signal waits for confirmation. */
+/** First interval at which a pending breach of this signal could have been decided, or null if none is pending. */
 export function pendingSince(state: SignalMonitorState): number | null {
   return state.confirming?.decideFrom ?? null;
+}
+
+/** Whether the data since a pending breach leans towards the regression (fresh e-value of at least 1). */
+export function pendingLeansRegressed(state: SignalMonitorState): boolean {
+  return state.confirming !== null && logFreshValue(state.confirming.fresh) >= 0;
 }

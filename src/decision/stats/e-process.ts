@@ -60,8 +60,11 @@ export function emptyEProcess(alternatives: number): EProcessState {
   return { logR: new Array<number>(alternatives).fill(LOG_ZERO), starts: 0, armedStarts: 0, armed: false };
 }
 
-function logStartWeight(j: number): number {
-  return -Math.log(2 * (j + 1) * (j + 2));
+/** Share of the start-weight budget that goes to armed intervals. */
+const ARMED_SHARE = 0.5;
+
+function logStartWeight(j: number, share: number): number {
+  return Math.log(share) - Math.log((j + 1) * (j + 2));
 }
 
 /**
@@ -74,8 +77,8 @@ export function stepEProcess(
   logLR: readonly number[],
   leaning: boolean,
 ): EProcessState {
-  let logW = logStartWeight(state.starts);
-  if (state.armed) logW = logAddExp(logW, logStartWeight(state.armedStarts));
+  let logW = logStartWeight(state.starts, 1 - ARMED_SHARE);
+  if (state.armed) logW = logAddExp(logW, logStartWeight(state.armedStarts, ARMED_SHARE));
   const logR = state.logR.map((r, k) => clampLog(logAddExp(r, logW) + (logLR[k] ?? 0)));
   return {
     logR,

@@ -23,7 +23,7 @@
  */
 
 /** Alternative probabilities of a bad interval (a mixture, uniform weights). */
-export const SIGN_ALTERNATIVES: readonly number[] = [0.65, 0.8, 0.95];
+export const SIGN_ALTERNATIVES: readonly number[] = [0.7, 0.95];
 
 export function signLogLR(bad: boolean, alternatives: readonly number[] = SIGN_ALTERNATIVES): number[] {
   return alternatives.map((q1) => (bad ? Math.log(q1 / 0.5) : Math.log((1 - q1) / 0.5)));
