@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { registerDevCommands } from './dev';
 import { registerWorkerCommand } from './worker';
 import { registerGuardCommand } from './guard';
+import { registerOperateCommands } from './operate';
+import { registerRehearseCommand } from './rehearse';
 import { registerDemoCommand } from './demo';
 import { registerPolicyCommands } from './policy';
 
@@ -13,6 +15,8 @@ export function registerCommands(program: Command): void {
   registerDevCommands(program);
   registerWorkerCommand(program);
   registerGuardCommand(program);
+  registerOperateCommands(program);
+  registerRehearseCommand(program);
   registerDemoCommand(program);
   registerPolicyCommands(program);
 }

@@ -1,0 +1,225 @@
+import { type Command, Option } from 'commander';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { listGuardians, sendAction, type GuardianHandle } from '../../client/guardians';
+import type { ActionResult, GuardianAction, GuardianStatus } from '../../workflows/messages';
+import { ACTOR_CLAIM_HELP, resolveActor, type ActorClaim } from '../actor';
+import { EXIT } from '../exit-codes';
+import { UserFacingError } from '../errors';
+import { locateGuardian, readStatus, type LocateFlags } from '../guardian-lookup';
+import { formatClosedGuardian, formatPlan, formatStatus } from '../status-format';
+import { formatGuardianRows, guardianListLink } from '../guardian-list';
+import { firstLine, withSession, type TemporalSession } from '../temporal-session';
+
+/**
+ * The operator's commands: look at a guardian, and tell it what to do. Every
+ * command prints the Web UI link of the guardian it touched; every action
+ * prints the guardian's own answer and exits 0 when it was accepted, 1 when not.
+ */
+
+interface CommonFlags extends LocateFlags {
+  profile?: string;
+  environment?: string;
+}
+interface ActionFlags extends CommonFlags {
+  as?: string;
+  role?: string;
+  reason?: string;
+  plan?: string;
+}
+
+const say = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+/** An update waits for the guardian's worker to authorise and audit: long enough for that, not forever. */
+const ACTION_TIMEOUT_MS = 60_000;
+
+function withLocateOptions(command: Command): Command {
+  return (
+    command
+      .argument('<id>', 'deployment id, or the full workflow id ripcord/<env>/<service>/<deployment-id>')
+      .option('--service <name>', 'with --env: the service of the deployment id (skips the lookup)')
+      .option('--env <name>', 'with --service: the environment of the deployment id')
+      // The guardian's approval notice spells it --environment; accept that too.
+      .addOption(new Option('--environment <name>').hideHelp())
+      .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
+  );
+}
+
+function locateFlags(flags: CommonFlags): LocateFlags {
+  const env = flags.env ?? flags.environment;
+  return { ...(env ? { env } : {}), ...(flags.service ? { service: flags.service } : {}) };
+}
+
+async function status(id: string, flags: CommonFlags & { json?: boolean }): Promise<void> {
+  await withSession(flags.profile, async ({ client, link }) => {
+    const handle = await locateGuardian(client, id, locateFlags(flags));
+    const reading = await readStatus(client, handle);
+    if (flags.json) {
+      const body = reading.kind === 'live' ? reading.status : reading.closed;
+      say(JSON.stringify(body, null, 2));
+      return;
+    }
+    say(
+      reading.kind === 'live'
+        ? formatStatus(reading.status, link(handle.workflowId), new Date())
+        : formatClosedGuardian(reading.closed, link(handle.workflowId)),
+    );
+  });
+}
+
+/** What approve and reject judge: the plan as the guardian holds it now, which --plan must name if given. */
+function planToJudge(action: GuardianAction, current: GuardianStatus, expected: string | undefined): string {
+  const plan = current.plan;
+  if (!plan) {
+    throw new UserFacingError(
+      `there is no rollback plan to ${action} (guardian phase ${current.phase}); nothing was sent`,
+      EXIT.refusedOrFailed,
+    );
+  }
+  say(formatPlan(plan).join('\n'));
+  if (expected !== undefined && expected !== plan.planHash) {
+    throw new UserFacingError(
+      `--plan ${expected} is not the guardian's current plan ${plan.planHash}; nothing was sent. ` +
+        'Look at the current plan (ripcord status) before judging it.',
+      EXIT.refusedOrFailed,
+    );
+  }
+  return plan.planHash;
+}
+
+async function send(
+  session: TemporalSession,
+  handle: GuardianHandle,
+  action: GuardianAction,
+  request: Parameters<typeof sendAction>[2],
+  phase: GuardianStatus['phase'],
+): Promise<ActionResult> {
+  try {
+    return await session.client.connection.withDeadline(Date.now() + ACTION_TIMEOUT_MS, () =>
+      sendAction(handle, action, request),
+    );
+  } catch (err) {
+    // The validator refused a malformed request before it reached history.
+    if (err instanceof WorkflowUpdateFailedError) {
+      return { accepted: false, message: firstLine(err.cause?.message ?? err.message), phase };
+    }
+    throw err;
+  }
+}
+
+async function act(action: GuardianAction, id: string, flags: ActionFlags): Promise<void> {
+  // Identity problems are usage errors: report them before touching the network.
+  const claim: ActorClaim = resolveActor(flags);
+  await withSession(flags.profile, async (session) => {
+    const handle = await locateGuardian(session.client, id, locateFlags(flags));
+    const link = session.link(handle.workflowId);
+    const reading = await readStatus(session.client, handle);
+    if (reading.kind === 'closed' || reading.status.phase === 'close') {
+      const outcome =
+        reading.kind === 'closed'
+          ? (reading.closed.result?.outcome ?? reading.closed.stopped ?? 'closed')
+          : reading.status.outcome;
+      say(`Web UI   ${link}`);
+      throw new UserFacingError(
+        `guardian ${handle.workflowId} has already closed (${outcome}); nothing was sent`,
+        EXIT.refusedOrFailed,
+      );
+    }
+    const current = reading.status;
+    say(`guardian ${handle.workflowId} (phase ${current.phase}${current.paused ? ', paused' : ''})`);
+    const planHash =
+      action === 'approve' || action === 'reject' ? planToJudge(action, current, flags.plan) : undefined;
+    const result = await send(
+      session,
+      handle,
+      action,
+      {
+        actor: claim.actor,
+        role: claim.role,
+        ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+        ...(planHash !== undefined ? { planHash } : {}),
+      },
+      current.phase,
+    );
+    say(`${result.accepted ? 'accepted' : 'refused'}: ${result.message}`);
+    say(`Web UI   ${link}`);
+    process.exitCode = result.accepted ? 0 : EXIT.refusedOrFailed;
+  });
+}
+
+async function list(flags: {
+  service?: string;
+  env?: string;
+  all?: boolean;
+  json?: boolean;
+  profile?: string;
+}): Promise<void> {
+  await withSession(flags.profile, async ({ client, conn }) => {
+    const rows = await listGuardians(client, {
+      ...(flags.service ? { service: flags.service } : {}),
+      ...(flags.env ? { environment: flags.env } : {}),
+      running: !flags.all,
+    });
+    if (flags.json) {
+      say(JSON.stringify(rows, null, 2));
+      return;
+    }
+    say(formatGuardianRows(rows, { all: Boolean(flags.all) }).join('\n'));
+    say(`Web UI   ${guardianListLink(conn)}`);
+  });
+}
+
+const ACTIONS: Array<{ name: string; action: GuardianAction; description: string; judges?: true }> = [
+  {
+    name: 'approve',
+    action: 'approve',
+    description: 'approve the rollback plan the guardian waits on',
+    judges: true,
+  },
+  {
+    name: 'reject',
+    action: 'reject',
+    description: 'reject the rollback plan the guardian waits on',
+    judges: true,
+  },
+  { name: 'abort', action: 'abort', description: 'stop the guardian (a rollback under way is undone first)' },
+  { name: 'pause', action: 'pause', description: 'pause evaluations until resumed' },
+  { name: 'resume', action: 'resume', description: 'resume evaluations after a pause' },
+  {
+    name: 'rollback',
+    action: 'rollbackNow',
+    description: 'roll back now (manual trigger), through the same plan and gate',
+  },
+];
+
+export function registerOperateCommands(program: Command): void {
+  withLocateOptions(
+    program.command('status').description('show what a guardian is doing and why, with its Web UI link'),
+  )
+    .option('--json', 'print the status object only')
+    .action(status);
+
+  for (const { name, action, description, judges } of ACTIONS) {
+    const command = withLocateOptions(program.command(name).description(description));
+    if (judges)
+      command.option('--plan <hash>', 'the plan hash you judge; refused if it is not the current plan');
+    command
+      .option('--reason <text>', 'why (kept in the audit trail)')
+      .option('--as <actor>', 'who is asking (default: $RIPCORD_ACTOR, else $USER)')
+      .option('--role <role>', 'the role you act in (default: $RIPCORD_ROLE; required)')
+      .addHelpText(
+        'after',
+        `\n${ACTOR_CLAIM_HELP}\nExit codes: 0 accepted, 1 refused or failed, 2 usage error.`,
+      )
+      .action((id: string, flags: ActionFlags) => act(action, id, flags));
+  }
+
+  program
+    .command('list')
+    .description('list running guardians (from search attributes), newest first')
+    .option('--service <name>', 'only this service')
+    .option('--env <name>', 'only this environment')
+    .option('--all', 'closed guardians too')
+    .option('--json', 'print the rows as JSON')
+    .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
+    .action(list);
+}

@@ -1,0 +1,85 @@
+import type { Client } from '@temporalio/client';
+import { findGuardian, type GuardianHandle } from '../client/guardians';
+import type { GuardianResult, GuardianStatus } from '../workflows/messages';
+import { guardianWorkflowId } from '../workflows/messages';
+import { EXIT } from './exit-codes';
+import { UserFacingError } from './errors';
+import { queryStatus, stoppedBy } from './progress';
+import { firstLine } from './temporal-session';
+
+/** Flags that pin a deployment id to one service and environment (deployment ids need not be global). */
+export interface LocateFlags {
+  service?: string;
+  env?: string;
+}
+
+/** A full workflow id, the id built from --env/--service, or (else) a deployment id to look up. */
+export function guardianRef(id: string, flags: LocateFlags): string {
+  if (id.startsWith('ripcord/')) return id;
+  if (flags.env && flags.service) {
+    return guardianWorkflowId({ environment: flags.env, service: flags.service, deploymentId: id });
+  }
+  return id;
+}
+
+export function locateGuardian(client: Client, id: string, flags: LocateFlags): Promise<GuardianHandle> {
+  return findGuardian(client, guardianRef(id, flags));
+}
+
+/** What a closed guardian still tells without a worker to answer queries: its history and its result. */
+export interface ClosedGuardian {
+  workflowId: string;
+  executionStatus: string;
+  closedAt?: string;
+  searchAttributes: Record<string, string>;
+  result?: Pick<GuardianResult, 'outcome' | 'reason' | 'evaluations'>;
+  stopped?: string;
+}
+
+export type StatusReading =
+  { kind: 'live'; status: GuardianStatus } | { kind: 'closed'; closed: ClosedGuardian };
+
+/** A running guardian's worker answers within this; longer means no worker serves it. */
+const QUERY_TIMEOUT_MS = 10_000;
+/** A closed guardian answers only if a worker still polls its task queue; do not wait long for one. */
+const CLOSED_QUERY_TIMEOUT_MS = 2_000;
+
+/**
+ * The guardian's own status when it answers; for a closed guardian whose worker
+ * is gone, what its history says. A running guardian that does not answer
+ * means no worker serves it, which a person must know.
+ */
+export async function readStatus(client: Client, handle: GuardianHandle): Promise<StatusReading> {
+  const described = await handle.describe();
+  const running = described.status.name === 'RUNNING';
+  try {
+    const timeout = running ? QUERY_TIMEOUT_MS : CLOSED_QUERY_TIMEOUT_MS;
+    return { kind: 'live', status: await queryStatus(client, handle, timeout) };
+  } catch (queryError) {
+    if (running) {
+      throw new UserFacingError(
+        `guardian ${handle.workflowId} did not answer the status query (${firstLine((queryError as Error).message)}); ` +
+          `is a ripcord worker running on task queue "${described.taskQueue}"?`,
+        EXIT.refusedOrFailed,
+      );
+    }
+  }
+  const searchAttributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(described.searchAttributes ?? {})) {
+    if (Array.isArray(value) && value.length > 0) searchAttributes[key] = String(value[0]);
+  }
+  const closed: ClosedGuardian = {
+    workflowId: handle.workflowId,
+    executionStatus: described.status.name,
+    ...(described.closeTime ? { closedAt: described.closeTime.toISOString() } : {}),
+    searchAttributes,
+  };
+  try {
+    const result = await handle.result();
+    closed.result = { outcome: result.outcome, reason: result.reason, evaluations: result.evaluations };
+  } catch (err) {
+    const end = stoppedBy(err);
+    closed.stopped = `${end.how}${end.message ? `: ${end.message}` : ''}`;
+  }
+  return { kind: 'closed', closed };
+}

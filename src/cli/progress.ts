@@ -1,0 +1,153 @@
+import {
+  CancelledFailure,
+  type Client,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import { guardianStatus, type GuardianHandle } from '../client/guardians';
+import type { GuardianStatus } from '../workflows/messages';
+import type { GuardianEnd } from './exit-codes';
+import { formatWaiting } from './status-format';
+import { firstLine } from './temporal-session';
+
+/**
+ * Following a guardian from a terminal or a pipeline log: one line for each
+ * thing that changed (a phase, a verdict, a step), never a line per poll.
+ */
+
+/** The lines that describe what changed between two polls of the status query. */
+export function progressLines(prev: GuardianStatus | undefined, next: GuardianStatus, now: Date): string[] {
+  const lines: string[] = [];
+  if (prev !== undefined && next.paused !== prev.paused) {
+    lines.push(next.paused ? 'paused by an operator: no evaluation until resumed' : 'resumed');
+  }
+  const verdict = next.lastVerdict;
+  if (verdict && verdict.verdict !== prev?.lastVerdict?.verdict) {
+    lines.push(
+      `verdict ${verdict.verdict} at interval ${verdict.index} (${next.evaluations} evaluation(s)): ${verdict.reason}`,
+    );
+  }
+  if (next.decision && next.decision.decision !== prev?.decision?.decision) {
+    lines.push(`decision ${next.decision.decision} (${next.decision.source}): ${next.decision.reason}`);
+  }
+  if (next.plan && next.plan.planHash !== prev?.plan?.planHash) {
+    const why = next.plan.riskReasons.length > 0 ? ` (${next.plan.riskReasons.join('; ')})` : '';
+    lines.push(`plan ${next.plan.planHash}: risk ${next.plan.risk}${why}, ${next.plan.steps.length} step(s)`);
+  }
+  for (const step of next.plan?.steps ?? []) {
+    const before = prev?.plan?.steps.find((s) => s.index === step.index);
+    if (step.state === 'pending' || (before?.state === step.state && before.detail === step.detail)) continue;
+    lines.push(
+      `step ${step.index} ${step.name} (${step.type}): ${step.state}${step.detail ? ` — ${step.detail}` : ''}`,
+    );
+  }
+  for (const approval of next.approvals.slice(prev?.approvals.length ?? 0)) {
+    lines.push(`approved by ${approval.subject} (${approval.role})`);
+  }
+  // Last: what happened above led here, and this is what the guardian waits for now.
+  const waiting = formatWaiting(next.waiting, now);
+  const waitingChanged =
+    prev?.waiting?.for !== next.waiting?.for || prev?.waiting?.until !== next.waiting?.until;
+  if (next.phase !== prev?.phase && next.phase !== 'close') {
+    lines.push(`phase ${next.phase}${waiting ? `: waiting for ${waiting}` : ''}`);
+  } else if (waitingChanged && waiting && next.phase !== 'close') {
+    lines.push(`waiting for ${waiting}`);
+  }
+  return lines;
+}
+
+/** How the run ended: its outcome, or how it was stopped from outside. */
+export async function waitForEnd(handle: GuardianHandle): Promise<GuardianEnd> {
+  try {
+    const result = await handle.result();
+    return { kind: 'outcome', outcome: result.outcome, reason: result.reason };
+  } catch (err) {
+    return stoppedBy(err);
+  }
+}
+
+/** A run that ended without a result: terminated, cancelled, timed out or failed. Other errors pass on. */
+export function stoppedBy(err: unknown): Extract<GuardianEnd, { kind: 'stopped' }> {
+  if (!(err instanceof WorkflowFailedError)) throw err;
+  const cause = err.cause;
+  const message = firstLine(cause?.message ?? err.message);
+  if (cause instanceof TerminatedFailure) return { kind: 'stopped', how: 'terminated', message };
+  if (cause instanceof CancelledFailure) return { kind: 'stopped', how: 'cancelled', message };
+  if (cause instanceof TimeoutFailure) return { kind: 'stopped', how: 'timed out', message };
+  return { kind: 'stopped', how: 'failed', message };
+}
+
+export function describeEnd(end: GuardianEnd): string {
+  return end.kind === 'outcome'
+    ? `outcome: ${end.outcome}: ${end.reason}`
+    : `the guardian was ${end.how}${end.message ? `: ${end.message}` : ''}`;
+}
+
+/** Asks for the status with a deadline: a guardian without a worker never answers. */
+export function queryStatus(
+  client: Client,
+  handle: GuardianHandle,
+  timeoutMs: number,
+): Promise<GuardianStatus> {
+  return client.connection.withDeadline(Date.now() + timeoutMs, () => guardianStatus(handle));
+}
+
+export interface FollowOptions {
+  pollMs: number;
+  say: (line: string) => void;
+  now?: () => Date;
+  /** Stop following (Ctrl-C): resolves with undefined and prints nothing more. */
+  signal?: AbortSignal;
+}
+
+/** Prints progress until the guardian ends; resolves with how it ended (undefined when told to stop). */
+export async function followGuardian(
+  client: Client,
+  handle: GuardianHandle,
+  options: FollowOptions & { signal: AbortSignal },
+): Promise<GuardianEnd | undefined>;
+export async function followGuardian(
+  client: Client,
+  handle: GuardianHandle,
+  options: FollowOptions,
+): Promise<GuardianEnd>;
+export async function followGuardian(
+  client: Client,
+  handle: GuardianHandle,
+  options: FollowOptions,
+): Promise<GuardianEnd | undefined> {
+  const stopped = () => options.signal?.aborted === true;
+  const now = options.now ?? (() => new Date());
+  const clock = () => now().toISOString().slice(11, 19);
+  let last: GuardianStatus | undefined;
+  let ended: GuardianEnd | undefined;
+  const end = waitForEnd(handle).then((e) => (ended = e));
+  end.catch(() => undefined); // awaited below; this only keeps Node from calling it unhandled meanwhile
+
+  const poll = async (timeoutMs: number) => {
+    try {
+      const status = await queryStatus(client, handle, timeoutMs);
+      if (stopped()) return;
+      for (const line of progressLines(last, status, now())) options.say(`[${clock()}] ${line}`);
+      last = status;
+    } catch {
+      // A status query can fail while a worker restarts; the next poll tries again.
+    }
+  };
+
+  const abort = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve()));
+  while (ended === undefined && !stopped()) {
+    await poll(Math.max(options.pollMs, 5_000));
+    if (ended !== undefined || stopped()) break;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([end, abort, new Promise((r) => (timer = setTimeout(r, options.pollMs)))]);
+    clearTimeout(timer);
+  }
+  if (stopped()) return undefined;
+  // The last steps and verdicts may have happened since the previous poll.
+  await poll(2_000);
+  const final = await end;
+  options.say(`[${clock()}] ${describeEnd(final)}`);
+  return final;
+}

@@ -1,0 +1,121 @@
+import { formatDuration } from '../policy';
+import type { GuardianStatus } from '../workflows/messages';
+import type { ClosedGuardian } from './guardian-lookup';
+import { formatTable } from './table';
+
+/**
+ * How a guardian's status reads for a person at a terminal: what it is doing,
+ * why, and what it waits for. Pure functions of the status (and of `now` for
+ * "in 4m"), so that tests pin the wording.
+ */
+
+/** E-values span many orders of magnitude: keep three significant digits either way. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : value < 0 ? '-∞' : 'NaN';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(2).replace('e+', 'e');
+  return String(Number(value.toPrecision(3)));
+}
+
+/** "2026-01-01T12:00:00.000Z" → "2026-01-01 12:00:00Z (in 4m 30s)". */
+export function formatMoment(iso: string, now: Date): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const shown = new Date(at)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+  const seconds = Math.round((at - now.getTime()) / 1000);
+  if (seconds > 0) return `${shown} (in ${formatDuration(seconds)})`;
+  if (seconds < 0) return `${shown} (${formatDuration(-seconds)} ago)`;
+  return `${shown} (now)`;
+}
+
+export function formatWaiting(waiting: GuardianStatus['waiting'], now: Date): string | undefined {
+  if (!waiting) return undefined;
+  return waiting.until ? `${waiting.for} until ${formatMoment(waiting.until, now)}` : waiting.for;
+}
+
+/** The plan a person is asked to judge: its hash, its risk and why, and every step. */
+export function formatPlan(plan: NonNullable<GuardianStatus['plan']>): string[] {
+  const lines = [`plan ${plan.planHash}`, `  risk ${plan.risk}${riskWhy(plan.riskReasons)}`];
+  for (const step of plan.steps) {
+    lines.push(
+      `  step ${step.index} ${step.name} (${step.type}): ${step.state}${step.detail ? ` — ${step.detail}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+function riskWhy(reasons: string[]): string {
+  return reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+}
+
+function signalTable(status: GuardianStatus): string[] {
+  if (status.signals.length === 0) return ['signals      none evaluated yet'];
+  const table = formatTable(
+    ['signal', 'verdict', 'state', 'e-value', 'threshold', 'why'],
+    status.signals.map((s) => [
+      s.signal,
+      s.verdict,
+      s.phase,
+      formatNumber(s.eValue),
+      formatNumber(s.threshold),
+      s.reason,
+    ]),
+  );
+  return ['signals', ...table.map((line) => `  ${line}`)];
+}
+
+/** The readable `ripcord status`: one labelled line per fact, the plan and signals as small tables. */
+export function formatStatus(status: GuardianStatus, link: string, now: Date): string {
+  const lines: string[] = [
+    `guardian     ${status.workflowId}`,
+    `deployment   ${status.deploymentId}: ${status.service} ${status.version} in ${status.environment}`,
+    `policy       ${status.policyHash} (mode ${status.mode})`,
+    `phase        ${status.phase}${status.paused ? ' (PAUSED: no evaluation until resumed)' : ''}`,
+  ];
+  const waiting = formatWaiting(status.waiting, now);
+  if (waiting) lines.push(`waiting for  ${waiting}`);
+  const runs = status.continuedAsNew > 0 ? ` (over ${status.continuedAsNew + 1} runs)` : '';
+  lines.push(`evaluations  ${status.evaluations}${runs}`);
+  if (status.lastVerdict) {
+    const v = status.lastVerdict;
+    lines.push(`last verdict ${v.verdict} at interval ${v.index}: ${v.reason}`);
+  }
+  lines.push(...signalTable(status));
+  if (status.decision) {
+    const d = status.decision;
+    const at = d.decidedAtIndex === null ? '' : ` at interval ${d.decidedAtIndex}`;
+    lines.push(`decision     ${d.decision} (${d.source})${at}: ${d.reason}`);
+  }
+  if (status.plan) lines.push(...formatPlan(status.plan));
+  if (status.approvals.length > 0) {
+    lines.push(
+      `approvals    ${status.approvals.map((a) => `${a.subject} (${a.role}) at ${formatMoment(a.at, now)}`).join(', ')}`,
+    );
+  }
+  if (status.outcome)
+    lines.push(`outcome      ${status.outcome}${status.reason ? `: ${status.reason}` : ''}`);
+  lines.push(`Web UI       ${link}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A closed guardian whose worker is gone: what its history and result say. */
+export function formatClosedGuardian(closed: ClosedGuardian, link: string): string {
+  const attr = (name: string) => closed.searchAttributes[name] ?? '?';
+  const lines = [
+    `guardian     ${closed.workflowId}`,
+    `deployment   ${attr('RipcordDeploymentId')}: ${attr('RipcordService')} ${attr('RipcordVersion')} in ${attr('RipcordEnvironment')}`,
+    `phase        ${attr('RipcordPhase')} (closed${closed.closedAt ? ` at ${closed.closedAt}` : ''}, ${closed.executionStatus.toLowerCase()})`,
+  ];
+  if (closed.result) {
+    lines.push(`evaluations  ${closed.result.evaluations}`);
+    lines.push(`outcome      ${closed.result.outcome}: ${closed.result.reason}`);
+  }
+  if (closed.stopped) lines.push(`stopped      ${closed.stopped}`);
+  lines.push('(no worker answered the status query; this is what the history says)');
+  lines.push(`Web UI       ${link}`);
+  return `${lines.join('\n')}\n`;
+}

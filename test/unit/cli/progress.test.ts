@@ -1,0 +1,125 @@
+import { describeEnd, progressLines } from '../../../src/cli/progress';
+import { PLAN, status } from './helpers';
+
+const NOW = new Date('2026-01-01T12:00:00Z');
+const watching = status({ phase: 'watch', waiting: { for: 'the next evaluation (every 30 s)' } });
+
+describe('progress lines: one line per change, never one per poll', () => {
+  it('starts with the phase and what the guardian waits for', () => {
+    expect(progressLines(undefined, watching, NOW)).toEqual([
+      'phase watch: waiting for the next evaluation (every 30 s)',
+    ]);
+  });
+
+  it('prints nothing when only the evaluation count moved on', () => {
+    const before = status({
+      ...watching,
+      evaluations: 3,
+      lastVerdict: { index: 2, verdict: 'healthy', reason: 'every signal healthy' },
+    });
+    const after = status({
+      ...before,
+      evaluations: 4,
+      lastVerdict: { index: 3, verdict: 'healthy', reason: 'every signal healthy' },
+    });
+    expect(progressLines(before, after, NOW)).toEqual([]);
+  });
+
+  it('tells a change of verdict before the phase it leads to', () => {
+    const before = status({
+      ...watching,
+      evaluations: 13,
+      lastVerdict: { index: 12, verdict: 'healthy', reason: 'every signal healthy' },
+    });
+    const after = status({
+      ...before,
+      phase: 'confirm',
+      evaluations: 14,
+      lastVerdict: {
+        index: 13,
+        verdict: 'regressed',
+        reason: 'error-rate: breach: confirming on fresh data',
+      },
+    });
+    expect(progressLines(before, after, NOW)).toEqual([
+      'verdict regressed at interval 13 (14 evaluation(s)): error-rate: breach: confirming on fresh data',
+      'phase confirm: waiting for the next evaluation (every 30 s)',
+    ]);
+  });
+
+  it('shows the decision, the plan and the gate with its deadline', () => {
+    const after = status({
+      phase: 'gate',
+      decision: {
+        decision: 'rollback',
+        decidedAtIndex: 15,
+        reason: 'error-rate regressed',
+        source: 'automatic',
+      },
+      plan: PLAN,
+      waiting: { for: '1 approval(s) from sre', until: '2026-01-01T12:15:00.000Z' },
+    });
+    expect(progressLines(watching, after, NOW)).toEqual([
+      'decision rollback (automatic): error-rate regressed',
+      'plan sha256:plan1: risk high (canary weight 50% is above 25%), 2 step(s)',
+      'phase gate: waiting for 1 approval(s) from sre until 2026-01-01 12:15:00Z (in 15m)',
+    ]);
+  });
+
+  it('reports approvals and each step as its state changes, not again while it stays', () => {
+    const gate = status({ phase: 'gate', plan: PLAN });
+    const approved = status({
+      ...gate,
+      approvals: [{ subject: 'alice', role: 'sre', at: NOW.toISOString() }],
+    });
+    expect(progressLines(gate, approved, NOW)).toEqual(['approved by alice (sre)']);
+
+    const running = status({
+      ...approved,
+      phase: 'execute',
+      waiting: { for: 'step 0 (drain-canary)' },
+      plan: { ...PLAN, steps: [{ ...PLAN.steps[0]!, state: 'running' }, PLAN.steps[1]!] },
+    });
+    expect(progressLines(approved, running, NOW)).toEqual([
+      'step 0 drain-canary (shift-traffic): running',
+      'phase execute: waiting for step 0 (drain-canary)',
+    ]);
+    expect(progressLines(running, running, NOW)).toEqual([]);
+
+    const done = status({
+      ...running,
+      waiting: { for: 'step 1 (announce)' },
+      plan: {
+        ...PLAN,
+        steps: [
+          { ...PLAN.steps[0]!, state: 'done', detail: 'canary weight 0%' },
+          { ...PLAN.steps[1]!, state: 'running' },
+        ],
+      },
+    });
+    expect(progressLines(running, done, NOW)).toEqual([
+      'step 0 drain-canary (shift-traffic): done — canary weight 0%',
+      'step 1 announce (webhook): running',
+      'waiting for step 1 (announce)',
+    ]);
+  });
+
+  it('says when an operator pauses and resumes', () => {
+    const paused = status({ ...watching, paused: true });
+    expect(progressLines(watching, paused, NOW)).toEqual([
+      'paused by an operator: no evaluation until resumed',
+    ]);
+    expect(progressLines(paused, watching, NOW)).toEqual(['resumed']);
+  });
+
+  it('leaves the close to the outcome line', () => {
+    const closed = status({ phase: 'close', outcome: 'promoted', reason: 'the watch ended' });
+    expect(progressLines(watching, closed, NOW)).toEqual([]);
+    expect(describeEnd({ kind: 'outcome', outcome: 'promoted', reason: 'the watch ended' })).toBe(
+      'outcome: promoted: the watch ended',
+    );
+    expect(describeEnd({ kind: 'stopped', how: 'terminated', message: 'by hand' })).toBe(
+      'the guardian was terminated: by hand',
+    );
+  });
+});
