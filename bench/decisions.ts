@@ -1,0 +1,258 @@
+/**
+ * Decision benchmark: the decision core with policies/examples/canary.yaml
+ * against emulations of Flagger and Argo Rollouts, on the shared example
+ * scenarios and on generated ones of every kind and traffic level.
+ *
+ *   npm run bench:decisions [-- --seed N --per-cell K]
+ *
+ * Prints the summary table and writes it to bench/results/decisions.md. The
+ * generated scenarios use a seed the engine was not tuned on (see TUNING_SEED).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPolicyFile } from '../src/policy';
+import { decisionConfigFromPolicy } from '../src/simulate/decision-config';
+import { simulateScenario } from '../src/simulate/simulate';
+import { argoRollouts, flagger, type MethodOutcome } from './lib/emulations';
+import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario } from './lib/scenario-set';
+import { quantile, scoreOutcome, type Score } from './lib/scoring';
+
+/** The only seed used while developing and tuning the engine; the benchmark must not use it. */
+export const TUNING_SEED = 7;
+const DEFAULT_SEED = 20260;
+const DEFAULT_PER_CELL = 5;
+
+const root = path.resolve(__dirname, '..');
+const POLICY = 'policies/examples/canary.yaml';
+const SHARED_DIR = path.resolve(root, '..', 'shared', 'scenarios');
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+type Method = 'ripcord' | 'flagger' | 'argo';
+const METHODS: Method[] = ['ripcord', 'flagger', 'argo'];
+const LABEL: Record<Method, string> = {
+  ripcord: 'ripcord (canary.yaml)',
+  flagger: 'Flagger emulation (1m × 5)',
+  argo: 'Argo Rollouts emulation (1m, failureLimit 3, consecutiveErrorLimit 4)',
+};
+
+interface Row {
+  bench: BenchScenario;
+  scores: Record<Method, Score>;
+}
+
+function fmtSeconds(value: number | null): string {
+  return value === null ? '–' : `${Math.round(value)} s`;
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`;
+}
+
+function summary(rows: Row[], method: Method) {
+  const regressions = rows.filter((r) => r.bench.scenario.truth?.regression === true);
+  const clean = rows.filter((r) => r.bench.scenario.truth?.regression !== true);
+  const detected = regressions.filter((r) => r.scores[method].kind === 'detected');
+  const delays = detected
+    .map((r) => (r.scores[method] as { delaySeconds: number }).delaySeconds)
+    .sort((a, b) => a - b);
+  return {
+    regressions: regressions.length,
+    detected: detected.length,
+    missed: regressions.filter((r) => r.scores[method].kind === 'missed').length,
+    earlyRollbacks: regressions.filter((r) => r.scores[method].kind === 'false-rollback').length,
+    clean: clean.length,
+    falseRollbacks: clean.filter((r) => r.scores[method].kind === 'false-rollback').length,
+    escalations: clean.filter((r) => r.scores[method].kind === 'escalated').length,
+    medianDelay: quantile(delays, 0.5),
+    p90Delay: quantile(delays, 0.9),
+  };
+}
+
+function pairedRatio(rows: Row[], other: Method) {
+  const ratios: number[] = [];
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (const r of rows) {
+    const a = r.scores.ripcord;
+    const b = r.scores[other];
+    if (a.kind === 'detected' && b.kind === 'detected') {
+      ratios.push(a.delaySeconds / b.delaySeconds);
+      ours.push(a.delaySeconds);
+      theirs.push(b.delaySeconds);
+    }
+  }
+  ratios.sort((x, y) => x - y);
+  ours.sort((x, y) => x - y);
+  theirs.sort((x, y) => x - y);
+  const mo = quantile(ours, 0.5);
+  const mt = quantile(theirs, 0.5);
+  return {
+    pairs: ratios.length,
+    medianOfRatios: quantile(ratios, 0.5),
+    ratioOfMedians: mo !== null && mt !== null && mt > 0 ? mo / mt : null,
+    oursMedian: mo,
+    theirsMedian: mt,
+  };
+}
+
+function methodTable(rows: Row[]): string {
+  const lines = [
+    '| method | regressions detected | missed | rollbacks before onset | false rollbacks (no regression) | escalations (no regression) | median delay | p90 delay |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of METHODS) {
+    const s = summary(rows, m);
+    lines.push(
+      `| ${LABEL[m]} | ${s.detected}/${s.regressions} (${pct(s.detected, s.regressions)}) | ${s.missed} | ${s.earlyRollbacks} | ${s.falseRollbacks}/${s.clean} (${pct(s.falseRollbacks, s.clean)}) | ${s.escalations} | ${fmtSeconds(s.medianDelay)} | ${fmtSeconds(s.p90Delay)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function ratioLines(rows: Row[]): string {
+  const lines = [
+    '| paired with | scenarios both detected | median of per-scenario delay ratios ripcord/other | median delay ripcord vs other |',
+    '|---|---|---|---|',
+  ];
+  for (const other of ['flagger', 'argo'] as const) {
+    const p = pairedRatio(rows, other);
+    lines.push(
+      `| ${LABEL[other]} | ${p.pairs} | ${p.medianOfRatios === null ? '–' : p.medianOfRatios.toFixed(2)} | ${fmtSeconds(p.oursMedian)} vs ${fmtSeconds(p.theirsMedian)} (ratio ${p.ratioOfMedians === null ? '–' : p.ratioOfMedians.toFixed(2)}) |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function cell(rows: Row[], method: Method): string {
+  const regressions = rows.filter((r) => r.bench.scenario.truth?.regression === true);
+  if (regressions.length > 0) {
+    const s = summary(rows, method);
+    return `${s.detected}/${s.regressions} det, med ${fmtSeconds(s.medianDelay)}${s.earlyRollbacks ? `, ${s.earlyRollbacks} early` : ''}`;
+  }
+  const s = summary(rows, method);
+  return `${s.falseRollbacks} FR, ${s.escalations} esc / ${s.clean}`;
+}
+
+function byKindTable(rows: Row[]): string {
+  const kinds = [...new Set(rows.map((r) => r.bench.kind))];
+  const lines = ['| kind | scenarios | ripcord | Flagger | Argo |', '|---|---|---|---|---|'];
+  for (const kind of kinds) {
+    const subset = rows.filter((r) => r.bench.kind === kind);
+    lines.push(
+      `| ${kind} | ${subset.length} | ${cell(subset, 'ripcord')} | ${cell(subset, 'flagger')} | ${cell(subset, 'argo')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function byTrafficTable(rows: Row[]): string {
+  const lines = ['| requests/s per group | scenarios | ripcord | Flagger | Argo |', '|---|---|---|---|---|'];
+  for (const rps of TRAFFIC_LEVELS) {
+    const subset = rows.filter((r) => r.bench.rps === rps);
+    const reg = subset.filter((r) => r.bench.scenario.truth?.regression === true);
+    const clean = subset.filter((r) => r.bench.scenario.truth?.regression !== true);
+    const both = (m: Method) => `${cell(reg, m)}; ${cell(clean, m)}`;
+    lines.push(`| ${rps} | ${subset.length} | ${both('ripcord')} | ${both('flagger')} | ${both('argo')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const seed = Number(argValue('--seed') ?? DEFAULT_SEED);
+  const perCell = Number(argValue('--per-cell') ?? DEFAULT_PER_CELL);
+  // The tuning seed is for development only (`--tuning`): its results are printed, never written.
+  const tuning = process.argv.includes('--tuning');
+  if (seed === TUNING_SEED && !tuning) throw new Error(`seed ${seed} is the tuning seed; pick another`);
+  const policyFile = argValue('--policy') ?? POLICY;
+  const loaded = await loadPolicyFile(path.resolve(root, policyFile));
+  const config = decisionConfigFromPolicy(loaded.policy);
+  const shared = await sharedScenarios(SHARED_DIR);
+  const generated = generatedScenarios(seed, perCell);
+  const all = [...shared, ...generated];
+
+  const rows: Row[] = [];
+  let engineMs = 0;
+  for (const bench of all) {
+    const started = process.hrtime.bigint();
+    const { result } = simulateScenario(config, bench.scenario);
+    engineMs += Number(process.hrtime.bigint() - started) / 1e6;
+    const outcomes: Record<Method, MethodOutcome> = {
+      ripcord: result,
+      flagger: flagger(bench.scenario),
+      argo: argoRollouts(bench.scenario),
+    };
+    rows.push({
+      bench,
+      scores: {
+        ripcord: scoreOutcome(bench.scenario, outcomes.ripcord),
+        flagger: scoreOutcome(bench.scenario, outcomes.flagger),
+        argo: scoreOutcome(bench.scenario, outcomes.argo),
+      },
+    });
+  }
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const command = `npm run bench:decisions -- --seed ${seed} --per-cell ${perCell}`;
+  const report = [
+    '# Decision benchmark',
+    '',
+    `Command: \`${command}\`  `,
+    `Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()}  `,
+    `Policy: \`${policyFile}\` (${loaded.hash})  `,
+    `Scenarios: ${shared.length} shared examples + ${generated.length} generated (seed ${seed}, ${perCell} per kind and traffic level; tuning used seed ${TUNING_SEED} only)  `,
+    `Engine time: ${engineMs.toFixed(0)} ms for ${all.length} scenarios`,
+    '',
+    '## All scenarios',
+    '',
+    methodTable(rows),
+    '',
+    'Detection delay = (decision interval − onset interval + 1) × interval length, on regressions detected at or after onset.',
+    'A canary blackout counts as detected by an escalation (its README row accepts one). Rollbacks before onset count as false.',
+    '',
+    '## Paired detection delay',
+    '',
+    ratioLines(rows),
+    '',
+    '## Shared examples only',
+    '',
+    methodTable(rows.filter((r) => r.bench.source === 'shared')),
+    '',
+    '## Generated, by kind',
+    '',
+    byKindTable(rows.filter((r) => r.bench.source === 'generated')),
+    '',
+    '## Generated, by traffic level (regressions; scenarios without one)',
+    '',
+    byTrafficTable(rows.filter((r) => r.bench.source === 'generated')),
+    '',
+    'FR = false rollbacks, esc = escalations, det = detected.',
+    '',
+    '## How the other tools are emulated',
+    '',
+    "- Thresholds with headroom over the normal levels: the generator's known levels (params.base, params.p99) where the scenario records them, else learned from the first five minutes of the baseline group:",
+    '  error rate at most max(2 × normal, normal + 0.5 pp); p99 at most 1.3 × the median per-minute p99.',
+    '- Flagger: a check per minute on the canary; a failing check or no data adds one to a counter that is never reset;',
+    '  the rollback happens at the tick after the counter reaches 5.',
+    '- Argo Rollouts: one measurement per metric per minute; failures counted cumulatively, errors (no data) while consecutive;',
+    '  abort when a metric has more than 3 failures or more than 4 consecutive errors.',
+    '',
+  ].join('\n');
+  if (tuning || policyFile !== POLICY) {
+    process.stdout.write(`${report}\n(not written: tuning run or non-default policy)\n`);
+    return;
+  }
+  const out = path.join(root, 'bench', 'results', 'decisions.md');
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, report);
+  process.stdout.write(`${report}\nwritten to ${path.relative(process.cwd(), out)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
