@@ -6,6 +6,8 @@ import { registerOperateCommands } from './operate';
 import { registerRehearseCommand } from './rehearse';
 import { registerDemoCommand } from './demo';
 import { registerPolicyCommands } from './policy';
+import { registerSimulateCommand } from './simulate';
+import { registerScenarioCommands } from './scenario';
 
 /**
  * Every sub-command registers itself here, one module per command family, so that
@@ -19,4 +21,6 @@ export function registerCommands(program: Command): void {
   registerRehearseCommand(program);
   registerDemoCommand(program);
   registerPolicyCommands(program);
+  registerSimulateCommand(program);
+  registerScenarioCommands(program);
 }
