@@ -28,7 +28,8 @@ export function firstLine(message: string): string {
 /** A profile that cannot be loaded is a usage problem (exit 2), named by the loader. */
 export function loadProfileOrExplain(profile: string | undefined): ResolvedConnection {
   try {
-    return loadConnectionProfile(profile);
+    // An empty RIPCORD_PROFILE (a CI variable templated to nothing) means unset, not a profile named "".
+    return loadConnectionProfile(profile || process.env.RIPCORD_PROFILE || 'local');
   } catch (err) {
     if (err instanceof ProfileError) throw new UserFacingError(err.message, EXIT.usage);
     throw err;

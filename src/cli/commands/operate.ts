@@ -6,7 +6,8 @@ import { ACTOR_CLAIM_HELP, resolveActor, type ActorClaim } from '../actor';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { locateGuardian, readStatus, type LocateFlags } from '../guardian-lookup';
-import { formatClosedGuardian, formatPlan, formatStatus } from '../status-format';
+import { planToJudge } from '../judge-plan';
+import { formatClosedGuardian, formatStatus } from '../status-format';
 import { formatGuardianRows, guardianListLink } from '../guardian-list';
 import { firstLine, withSession, type TemporalSession } from '../temporal-session';
 
@@ -66,26 +67,6 @@ async function status(id: string, flags: CommonFlags & { json?: boolean }): Prom
   });
 }
 
-/** What approve and reject judge: the plan as the guardian holds it now, which --plan must name if given. */
-function planToJudge(action: GuardianAction, current: GuardianStatus, expected: string | undefined): string {
-  const plan = current.plan;
-  if (!plan) {
-    throw new UserFacingError(
-      `there is no rollback plan to ${action} (guardian phase ${current.phase}); nothing was sent`,
-      EXIT.refusedOrFailed,
-    );
-  }
-  say(formatPlan(plan).join('\n'));
-  if (expected !== undefined && expected !== plan.planHash) {
-    throw new UserFacingError(
-      `--plan ${expected} is not the guardian's current plan ${plan.planHash}; nothing was sent. ` +
-        'Look at the current plan (ripcord status) before judging it.',
-      EXIT.refusedOrFailed,
-    );
-  }
-  return plan.planHash;
-}
-
 async function send(
   session: TemporalSession,
   handle: GuardianHandle,
@@ -126,8 +107,12 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
     }
     const current = reading.status;
     say(`guardian ${handle.workflowId} (phase ${current.phase}${current.paused ? ', paused' : ''})`);
-    const planHash =
-      action === 'approve' || action === 'reject' ? planToJudge(action, current, flags.plan) : undefined;
+    let planHash: string | undefined;
+    if (action === 'approve' || action === 'reject') {
+      const judged = planToJudge(action, current, flags.plan);
+      say(judged.lines.join('\n'));
+      planHash = judged.planHash;
+    }
     const result = await send(
       session,
       handle,
