@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CliProcess } from '../harness/cli';
+
+/**
+ * `ripcord rehearse` as a policy author runs it: the real guardian on a real
+ * Temporal server, a scenario as the only health source, the recording dry-run
+ * target instead of production. A regression rolls back (exit 10) with every
+ * step applied exactly once; a healthy canary is promoted (exit 0).
+ */
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
+const SCENARIOS = resolve(REPO_ROOT, 'test', 'unit', 'cli', 'fixtures');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ripcord-rehearse-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function rehearse(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const cli = new CliProcess(['rehearse', '--state-dir', dir, ...args], { RIPCORD_PROFILE: '', ...env });
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+/** Fails with everything the command said, so that a wrong exit code explains itself. */
+function expectExit(result: { code: number | null; stdout: string; stderr: string }, code: number): void {
+  if (result.code !== code) {
+    throw new Error(
+      `expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
+  }
+}
+
+interface JournalLine {
+  kind: string;
+  key: string;
+  scope: { deploymentId: string };
+}
+
+test('a confirmed regression rolls back (exit 10), each step applied exactly once', async () => {
+  const result = await rehearse(
+    ['--policy', CANARY_POLICY, '--scenario', join(SCENARIOS, 'error-step-00.json'), '--profile', 'local'],
+    { TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS },
+  );
+  expectExit(result, 10);
+  expect(result.stdout).toMatch(/^guardian ripcord\/production\/checkout\/rehearsal-[0-9a-f]{8} on /m);
+  expect(result.stdout).toMatch(
+    /^Web UI +http:\/\/\S+\/namespaces\/default\/workflows\/ripcord%2Fproduction/m,
+  );
+  expect(result.stdout).toMatch(/decision rollback \(automatic\): error-rate/);
+  expect(result.stdout).toMatch(/step 0 drain-canary \(shift-traffic\): done/);
+  expect(result.stdout).toMatch(/outcome: rolled-back: /);
+  expect(result.stdout).toContain('  step 0 drain-canary: applied once');
+  expect(result.stdout).toContain('  step 1 announce: applied once');
+
+  // The journal itself, not only the summary: every step of this rehearsal applied once.
+  const journalFile = /dry-run target \(journal (\S+)\):/.exec(result.stdout)?.[1];
+  expect(journalFile).toBeDefined();
+  const deploymentId = /rehearsal-[0-9a-f]{8}/.exec(result.stdout)?.[0];
+  const lines = readFileSync(journalFile!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JournalLine)
+    .filter((l) => l.scope.deploymentId === deploymentId);
+  const applied = lines.filter((l) => l.kind === 'applied').map((l) => l.key);
+  expect(applied).toHaveLength(2);
+  expect(new Set(applied).size).toBe(2);
+});
+
+test('a healthy canary is promoted (exit 0) on an embedded dev server, nothing applied', async () => {
+  // The first 25 intervals of healthy-00: a healthy scenario short enough for a test.
+  const healthy = JSON.parse(readFileSync(join(SCENARIOS, 'healthy-00.json'), 'utf8')) as {
+    series: Record<string, { baseline: unknown[]; canary: unknown[] }>;
+  };
+  for (const series of Object.values(healthy.series)) {
+    series.baseline = series.baseline.slice(0, 25);
+    series.canary = series.canary.slice(0, 25);
+  }
+  const scenarioFile = join(dir, 'healthy-short.json');
+  writeFileSync(scenarioFile, JSON.stringify(healthy));
+
+  const result = await rehearse(['--policy', CANARY_POLICY, '--scenario', scenarioFile]);
+  expectExit(result, 0);
+  expect(result.stdout).toMatch(/embedded dev server on 127\.0\.0\.1:\d+, Web UI http:\/\/127\.0\.0\.1:\d+/);
+  expect(result.stdout).toMatch(/outcome: promoted: /);
+  expect(result.stdout).toContain('dry-run target: no step was applied');
+});
