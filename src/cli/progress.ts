@@ -57,6 +57,12 @@ export function progressLines(prev: GuardianStatus | undefined, next: GuardianSt
   return lines;
 }
 
+/** A reminder that the guardian is alive when nothing changed for a while (long, quiet watches). */
+export function stillLine(status: GuardianStatus): string {
+  const verdict = status.lastVerdict ? `, last verdict ${status.lastVerdict.verdict}` : '';
+  return `still ${status.phase}${status.paused ? ' (paused)' : ''}: ${status.evaluations} evaluation(s)${verdict}`;
+}
+
 /** How the run ended: its outcome, or how it was stopped from outside. */
 export async function waitForEnd(handle: GuardianHandle): Promise<GuardianEnd> {
   try {
@@ -99,6 +105,8 @@ export interface FollowOptions {
   now?: () => Date;
   /** Stop following (Ctrl-C): resolves with undefined and prints nothing more. */
   signal?: AbortSignal;
+  /** After this long without a line, print one that says the guardian is still at it. */
+  quietMs?: number;
 }
 
 /** Prints progress until the guardian ends; resolves with how it ended (undefined when told to stop). */
@@ -122,6 +130,11 @@ export async function followGuardian(
   const clock = () => now().toISOString().slice(11, 19);
   let last: GuardianStatus | undefined;
   let ended: GuardianEnd | undefined;
+  let lastSaid = now().getTime();
+  const say = (line: string) => {
+    options.say(`[${clock()}] ${line}`);
+    lastSaid = now().getTime();
+  };
   const end = waitForEnd(handle).then((e) => (ended = e));
   end.catch(() => undefined); // awaited below; this only keeps Node from calling it unhandled meanwhile
 
@@ -129,7 +142,9 @@ export async function followGuardian(
     try {
       const status = await queryStatus(client, handle, timeoutMs);
       if (stopped()) return;
-      for (const line of progressLines(last, status, now())) options.say(`[${clock()}] ${line}`);
+      for (const line of progressLines(last, status, now())) say(line);
+      const quiet = options.quietMs !== undefined && now().getTime() - lastSaid >= options.quietMs;
+      if (quiet && status.phase !== 'close') say(stillLine(status));
       last = status;
     } catch {
       // A status query can fail while a worker restarts; the next poll tries again.
@@ -148,6 +163,6 @@ export async function followGuardian(
   // The last steps and verdicts may have happened since the previous poll.
   await poll(2_000);
   const final = await end;
-  options.say(`[${clock()}] ${describeEnd(final)}`);
+  say(describeEnd(final));
   return final;
 }

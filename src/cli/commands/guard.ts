@@ -22,6 +22,9 @@ interface GuardOptions extends GuardFlags {
 /** A start this long after the run began joined an existing guardian (a retried pipeline step). */
 const JOINED_AFTER_MS = 30_000;
 
+/** A pipeline log that says nothing for long looks hung: say the guardian is still at it. */
+const QUIET_MS = 5 * 60_000;
+
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export function registerGuardCommand(program: Command): void {
@@ -85,7 +88,7 @@ async function guard(opts: GuardOptions): Promise<void> {
     }
     say(`Web UI   ${link(handle.workflowId)}`);
     if (!opts.wait) return;
-    const end = await followGuardian(client, handle, { pollMs: opts.poll * 1000, say });
+    const end = await followGuardian(client, handle, { pollMs: opts.poll * 1000, say, quietMs: QUIET_MS });
     process.exitCode = exitCodeForEnd(end);
   });
 }

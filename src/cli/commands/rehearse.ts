@@ -153,7 +153,7 @@ async function rehearse(opts: RehearseOptions): Promise<void> {
         say(`Web UI   ${link}`);
         const pollMs =
           opts.poll !== undefined ? opts.poll * 1000 : rehearsalPollMs(scenario.intervalSeconds, speed);
-        return followGuardian(client, handle, { pollMs, say, signal: controller.signal });
+        return followGuardian(client, handle, { pollMs, say, signal: controller.signal, quietMs: 15_000 });
       },
     });
     for (const line of formatJournal(report.journal)) say(line);
