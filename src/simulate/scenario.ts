@@ -61,7 +61,7 @@ export const Scenario = z
       for (const group of ['baseline', 'canary'] as const) {
         errors[group].forEach((e, i) => {
           const r = requests[group][i];
-          if (e !== null && r !== null && r !== undefined && e > r) {
+          if (e !== null && r !== null && r !== undefined && r >= 0 && e > r) {
             ctx.addIssue({
               code: 'custom',
               path: ['series', 'errors', group, i],

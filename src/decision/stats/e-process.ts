@@ -118,7 +118,10 @@ export interface FreshEvidence {
 export function startFreshEvidence(main: EProcessState): FreshEvidence {
   const k = main.logR.length;
   const total = logSumExp(main.logR);
-  const logPrior = main.logR.map((r) => logAddExp(Math.log(0.5) + r - total, Math.log(0.5 / k)));
+  // With no mass yet (never the case at a breach) the posterior is undefined: use uniform weights.
+  const logPrior = main.logR.map((r) =>
+    total <= LOG_ZERO ? -Math.log(k) : logAddExp(Math.log(0.5) + r - total, Math.log(0.5 / k)),
+  );
   return { logPrior, logM: new Array<number>(k).fill(0) };
 }
 
