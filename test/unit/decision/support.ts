@@ -1,4 +1,9 @@
-import type { DecisionConfig, Observation, RatioSignalConfig, ValueSignalConfig } from '../../../src/decision';
+import type {
+  DecisionConfig,
+  Observation,
+  RatioSignalConfig,
+  ValueSignalConfig,
+} from '../../../src/decision';
 import { evaluateInterval, finishWatch, initialDecisionState } from '../../../src/decision';
 import type { DecisionOutcome, IntervalVerdict } from '../../../src/decision';
 import { createRandom, type Random } from '../../../src/simulate/random';

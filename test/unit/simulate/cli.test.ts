@@ -58,6 +58,8 @@ describe('ripcord simulate', () => {
   });
 
   it('refuses invalid scenario files with exit 1, naming the file and the field, and prints no results', async () => {
+    const notJson = path.join(tmp, 'not-json.json');
+    await writeFile(notJson, '{"format": "ripcord.scenario/v1", "name": ');
     const out = await ripcord(
       'simulate',
       '--policy',
@@ -65,13 +67,14 @@ describe('ripcord simulate', () => {
       '--scenario',
       path.join(SHARED_DIR, 'healthy-00.json'),
       INVALID_DIR,
+      notJson,
       '--json',
     );
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toContain(`${path.join(INVALID_DIR, 'bad-counts.json')}: series.errors.canary[3]:`);
     expect(out.stderr).toContain(`${path.join(INVALID_DIR, 'wrong-format.json')}: format:`);
-    expect(out.stderr).toContain(`${path.join(INVALID_DIR, 'not-json.json')}: not valid JSON`);
+    expect(out.stderr).toContain(`${notJson}: not valid JSON`);
   });
 
   it('refuses a scenario that lacks a series the policy reads', async () => {
