@@ -159,9 +159,12 @@ export class GuardianState {
     await bookkeeping.recordAudit(record);
   }
 
-  /** Fire and forget: a slow or dead receiver never holds the guardian up. */
+  /** Notifications still in flight; awaited (never for long) before the guardian closes. */
+  private readonly pendingNotifications: Promise<unknown>[] = [];
+
+  /** Fire and forget while the guardian works: a slow or dead receiver never holds it up. */
   notify(event: NotificationEventName, message: string, outcome?: GuardianOutcome): void {
-    void notifications
+    const sent = notifications
       .notify({
         event,
         workflowId: this.workflowId,
@@ -171,6 +174,16 @@ export class GuardianState {
         ...(outcome ? { outcome } : {}),
       })
       .catch(() => undefined);
+    this.pendingNotifications.push(sent);
+  }
+
+  /**
+   * Lets notifications already sent finish before the workflow completes: an
+   * activity scheduled by a closed workflow is never delivered. Bounded by the
+   * notify activity's own short timeout and retries.
+   */
+  async flushNotifications(): Promise<void> {
+    await Promise.all(this.pendingNotifications);
   }
 
   /** What the Web UI shows under "current details": the phase, and why, at a glance. */

@@ -28,7 +28,8 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
 
   const end = await watch(g);
   if (end.kind === 'continue-as-new') {
-    // Keep history small on long watches; finish any update in flight first.
+    // Keep history small on long watches; finish any update and notification in flight first.
+    await g.flushNotifications();
     await condition(allHandlersFinished);
     g.status.continuedAsNew += 1;
     return continueAsNew<typeof guardian>({
@@ -43,6 +44,7 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
     });
   }
   await respond(g, end);
+  await g.flushNotifications();
   await condition(allHandlersFinished);
   return {
     outcome: g.status.outcome!,

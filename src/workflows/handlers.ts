@@ -30,6 +30,11 @@ export function registerHandlers(g: GuardianState): void {
   }
 }
 
+/** An approval binds to one plan: approving another plan's hash approves nothing. */
+function planMismatch(asked: string | undefined, held: string): string {
+  return `the request names plan ${asked ?? '(none)'}, but the guardian holds plan ${held}`;
+}
+
 function result(g: GuardianState, accepted: boolean, message: string): ActionResult {
   return { accepted, message, phase: g.status.phase };
 }
@@ -65,6 +70,8 @@ async function handle(
   switch (action) {
     case 'approve': {
       if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
+      if (request.planHash !== g.plan.planHash)
+        return denied(planMismatch(request.planHash, g.plan.planHash));
       const approval = policy.approval;
       if (g.status.approvals.some((a) => a.subject === who)) return denied(`${who} has already approved`);
       if (approval?.distinctRoles && g.status.approvals.some((a) => a.role === auth.role)) {
@@ -81,6 +88,8 @@ async function handle(
     }
     case 'reject': {
       if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
+      if (request.planHash !== g.plan.planHash)
+        return denied(planMismatch(request.planHash, g.plan.planHash));
       g.rejectedBy = who;
       await g.audit('approval', who, `rejected plan ${g.plan.planHash}`, {
         role: auth.role,

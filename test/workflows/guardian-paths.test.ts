@@ -32,6 +32,7 @@ const highRiskPolicy = (onTimeout: 'rollback' | 'hold' | 'escalate' = 'escalate'
   canaryPolicy((raw) => {
     raw.risk = { highRiskWhen: [{ when: 'always' }] };
     raw.approval = { roles: ['sre'], quorum: 1, timeoutSeconds: 1800, onTimeout };
+    raw.trustedKeys = { ...(raw.trustedKeys as object), approvals: ['oncall-2026'] };
   });
 
 test('healthy canary: watched for over an hour of skipped time and promoted, nothing rolled back', async () => {
@@ -142,7 +143,11 @@ test('a step that fails for good: completed steps are undone in reverse, then es
     /step 1 \(announce\) failed: PermanentStepError: target refused step 1; completed steps were undone/,
   );
   expect(world.applied).toEqual([`${input.deployment.deploymentId}/0`]);
-  expect(world.compensated).toEqual([`${input.deployment.deploymentId}/0`]);
+  // The failed step is undone first (it may have half-happened), then the completed one.
+  expect(world.compensated).toEqual([
+    `${input.deployment.deploymentId}/1`,
+    `${input.deployment.deploymentId}/0`,
+  ]);
   expect(world.notifications.map((n) => n.event)).toContain('rollback-failed');
 });
 
@@ -242,7 +247,7 @@ test('malformed operator requests are rejected by the validator, before history'
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(
       handle.executeUpdate(abortUpdate, { args: [{ actor: 'x'.repeat(10_000), role: 'sre' }] }),
-    ).rejects.toThrow(/actor: at most 256 characters/);
+    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor: at most 256 characters/) } });
     await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
     await handle.result();
   });

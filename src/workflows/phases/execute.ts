@@ -68,11 +68,9 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
         await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) failed for good: ${reason}`, {
           step: step.index,
         });
-        return {
-          kind: 'failed',
-          reason: `step ${step.index} (${step.name}) failed: ${reason}`,
-          compensated: await compensate(g, plan, done),
-        };
+        // The failed step may have half-happened (traffic stuck at 75%): undo it too, first.
+        const compensated = await compensate(g, plan, [...done, step], step.index);
+        return { kind: 'failed', reason: `step ${step.index} (${step.name}) failed: ${reason}`, compensated };
       }
       g.setStepState(step.index, 'done', verified);
       await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) done: ${verified}`, {
@@ -91,8 +89,17 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
   }
 }
 
-/** Undoes the steps already done, newest first; returns false when any undo failed (a person must look). */
-async function compensate(g: GuardianState, plan: RollbackPlan, done: PlannedStep[]): Promise<boolean> {
+/**
+ * Undoes the steps already done, newest first; returns false when any undo
+ * failed (a person must look). A failed step keeps its `failed` state in the
+ * status; what its undo found is added to its detail.
+ */
+async function compensate(
+  g: GuardianState,
+  plan: RollbackPlan,
+  done: PlannedStep[],
+  failedIndex?: number,
+): Promise<boolean> {
   return CancellationScope.nonCancellable(async () => {
     let all = true;
     for (const step of [...done].reverse()) {
@@ -102,7 +109,9 @@ async function compensate(g: GuardianState, plan: RollbackPlan, done: PlannedSte
           planHash: plan.planHash,
           step,
         });
-        g.setStepState(step.index, 'compensated', outcome.detail);
+        if (step.index === failedIndex)
+          g.setStepState(step.index, 'failed', `failed; undo: ${outcome.detail}`);
+        else g.setStepState(step.index, 'compensated', outcome.detail);
         await g.audit(
           'compensation',
           'ripcord',

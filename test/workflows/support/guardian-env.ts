@@ -45,11 +45,14 @@ export function guardianInput(policy: Policy, extra: Partial<GuardianInput> = {}
   };
 }
 
+/** Starts a guardian whose deploy happened "now" on the test server's (skipped) clock. */
 export async function startGuardian(env: TestWorkflowEnvironment, input: GuardianInput) {
+  const deployedAt = new Date(await env.currentTimeMs()).toISOString();
+  const started: GuardianInput = { ...input, deployment: { ...input.deployment, deployedAt } };
   return env.client.workflow.start<typeof guardian>('guardian', {
     taskQueue,
-    workflowId: guardianWorkflowId(input.deployment),
-    args: [input],
+    workflowId: guardianWorkflowId(started.deployment),
+    args: [started],
   });
 }
 

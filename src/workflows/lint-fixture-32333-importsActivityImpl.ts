@@ -1,2 +1,0 @@
-import { createActivities } from '../activities';
-export const x = createActivities;

@@ -1,2 +1,0 @@
-import type { GuardianActivities } from '../activities';
-export type X = GuardianActivities;

@@ -1,1 +1,0 @@
-export const region = process.env.REGION;
