@@ -64,6 +64,7 @@ function summary(rows: Row[], method: Method) {
     regressions: regressions.length,
     detected: detected.length,
     missed: regressions.filter((r) => r.scores[method].kind === 'missed').length,
+    escalatedRegressions: regressions.filter((r) => r.scores[method].kind === 'escalated').length,
     earlyRollbacks: regressions.filter((r) => r.scores[method].kind === 'false-rollback').length,
     clean: clean.length,
     falseRollbacks: clean.filter((r) => r.scores[method].kind === 'false-rollback').length,
@@ -102,13 +103,13 @@ function pairedRatio(rows: Row[], other: Method) {
 
 function methodTable(rows: Row[]): string {
   const lines = [
-    '| method | regressions detected | missed | rollbacks before onset | false rollbacks (no regression) | escalations (no regression) | median delay | p90 delay |',
+    '| method | regressions detected | missed (of which escalated) | rollbacks before onset | false rollbacks (no regression) | escalations (no regression) | median delay | p90 delay |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const m of METHODS) {
     const s = summary(rows, m);
     lines.push(
-      `| ${LABEL[m]} | ${s.detected}/${s.regressions} (${pct(s.detected, s.regressions)}) | ${s.missed} | ${s.earlyRollbacks} | ${s.falseRollbacks}/${s.clean} (${pct(s.falseRollbacks, s.clean)}) | ${s.escalations} | ${fmtSeconds(s.medianDelay)} | ${fmtSeconds(s.p90Delay)} |`,
+      `| ${LABEL[m]} | ${s.detected}/${s.regressions} (${pct(s.detected, s.regressions)}) | ${s.missed + s.escalatedRegressions} (${s.escalatedRegressions}) | ${s.earlyRollbacks} | ${s.falseRollbacks}/${s.clean} (${pct(s.falseRollbacks, s.clean)}) | ${s.escalations} | ${fmtSeconds(s.medianDelay)} | ${fmtSeconds(s.p90Delay)} |`,
     );
   }
   return lines.join('\n');
@@ -128,11 +129,32 @@ function ratioLines(rows: Row[]): string {
   return lines.join('\n');
 }
 
+function pairedByTraffic(rows: Row[]): string {
+  const lines = [
+    '| requests/s per group | pairs | median delay ripcord vs Flagger | ratio of medians | median of ratios |',
+    '|---|---|---|---|---|',
+  ];
+  for (const rps of TRAFFIC_LEVELS) {
+    const p = pairedRatio(
+      rows.filter((r) => r.bench.rps === rps),
+      'flagger',
+    );
+    lines.push(
+      `| ${rps} | ${p.pairs} | ${fmtSeconds(p.oursMedian)} vs ${fmtSeconds(p.theirsMedian)} | ${p.ratioOfMedians === null ? '–' : p.ratioOfMedians.toFixed(2)} | ${p.medianOfRatios === null ? '–' : p.medianOfRatios.toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 function cell(rows: Row[], method: Method): string {
   const regressions = rows.filter((r) => r.bench.scenario.truth?.regression === true);
   if (regressions.length > 0) {
     const s = summary(rows, method);
-    return `${s.detected}/${s.regressions} det, med ${fmtSeconds(s.medianDelay)}${s.earlyRollbacks ? `, ${s.earlyRollbacks} early` : ''}`;
+    const extra = [
+      s.earlyRollbacks ? `${s.earlyRollbacks} early` : '',
+      s.escalatedRegressions ? `${s.escalatedRegressions} esc` : '',
+    ].filter((x) => x !== '');
+    return `${s.detected}/${s.regressions} det, med ${fmtSeconds(s.medianDelay)}${extra.map((x) => `, ${x}`).join('')}`;
   }
   const s = summary(rows, method);
   return `${s.falseRollbacks} FR, ${s.escalations} esc / ${s.clean}`;
@@ -217,6 +239,10 @@ async function main(): Promise<void> {
     '## Paired detection delay',
     '',
     ratioLines(rows),
+    '',
+    'Paired with Flagger, generated scenarios by traffic level:',
+    '',
+    pairedByTraffic(rows.filter((r) => r.bench.source === 'generated')),
     '',
     '## Shared examples only',
     '',

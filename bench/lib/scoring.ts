@@ -23,6 +23,9 @@ export function scoreOutcome(scenario: Scenario, outcome: MethodOutcome): Score 
       };
     }
     if (outcome.decision === 'rollback') return { kind: 'false-rollback' };
+    // Escalated to a person (for example a breach still being confirmed when the
+    // watch ended): not a detection, but not a silent promotion either.
+    if (outcome.decision === 'escalate') return { kind: 'escalated' };
     return { kind: 'missed' };
   }
   if (outcome.decision === 'rollback') return { kind: 'false-rollback' };
