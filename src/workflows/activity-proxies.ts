@@ -32,7 +32,8 @@ export const notifications = proxyActivities<GuardianActivityContract>({
 export function stepActivities(step: PlannedStep) {
   return proxyActivities<GuardianActivityContract>({
     startToCloseTimeout: `${step.timeoutSeconds + step.verify.timeoutSeconds} seconds`,
-    heartbeatTimeout: `${Math.max(10, Math.min(60, step.timeoutSeconds))} seconds`,
+    // Steps heartbeat every few seconds; a dead worker is noticed within this, and the step resumes elsewhere.
+    heartbeatTimeout: `${Math.min(15, step.timeoutSeconds)} seconds`,
     retry: {
       maximumAttempts: step.retries.maxAttempts,
       initialInterval: `${step.retries.initialSeconds} seconds`,
