@@ -51,7 +51,7 @@ interface Confirming {
 export interface SignalMonitorParams {
   signal: SignalConfig;
   alternatives: number;
-  /** log(1/alpha_signal). */
+  /** log(1 / breach level): see breachLevel in engine.ts. */
   logThreshold: number;
   plan: ConfirmationPlan;
   minTrafficPerGroup: number;

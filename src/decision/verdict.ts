@@ -6,7 +6,7 @@ export type DecisionKind = 'rollback' | 'escalate' | 'no-rollback';
 export interface SignalEvidence {
   /** The anytime-valid e-value against "no regression" (a breach when it reaches `threshold`). */
   eValue: number;
-  /** 1 / alpha_signal. */
+  /** The e-value at which the test breaches (1 / breach level, see breachLevel in engine.ts). */
   threshold: number;
   /**
    * The edge of "no regression": the rate ratio 1 + tolerance (vs-baseline and
