@@ -26,7 +26,8 @@ export async function gate(g: GuardianState, plan: RollbackPlan): Promise<GateRe
     'approval-requested',
     `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
       `(${plan.riskReasons.join('; ')}). Approve: ripcord approve ${g.input.deployment.deploymentId} ` +
-      `--environment ${g.input.deployment.environment} --service ${g.input.deployment.service} --plan ${plan.planHash}`,
+      `--service ${g.input.deployment.service} --env ${g.input.deployment.environment} --plan ${plan.planHash} ` +
+      `--role <one of ${approval.roles.join(', ')}>`,
   );
 
   const inTime = await condition(decided, g.ms(approval.timeoutSeconds));

@@ -511,7 +511,7 @@ describe('problems are reported all at once', () => {
     const data = exampleData('canary.yaml');
     setAt(data, 'evaluation.intervalSeconds', 400);
     const written = validate(data).find((i) => i.path === 'evaluation.missingData.maxGapSeconds');
-    expect(written?.found).toBe('300'); // canary.yaml writes maxGapSeconds: 300 itself
+    expect(written?.found).toBe('120'); // canary.yaml writes maxGapSeconds: 120 itself
     setAt(data, 'evaluation.missingData', undefined);
     const defaulted = validate(data).find((i) => i.path === 'evaluation.missingData.maxGapSeconds');
     expect(defaulted?.found).toBe('300 (the default)');
