@@ -131,6 +131,7 @@ export async function followGuardian(
   let last: GuardianStatus | undefined;
   let ended: GuardianEnd | undefined;
   let lastSaid = now().getTime();
+  let lastProblem: string | undefined;
   const say = (line: string) => {
     options.say(`[${clock()}] ${line}`);
     lastSaid = now().getTime();
@@ -138,7 +139,7 @@ export async function followGuardian(
   const end = waitForEnd(handle).then((e) => (ended = e));
   end.catch(() => undefined); // awaited below; this only keeps Node from calling it unhandled meanwhile
 
-  const poll = async (timeoutMs: number) => {
+  const poll = async (timeoutMs: number, reportFailure = true) => {
     try {
       const status = await queryStatus(client, handle, timeoutMs);
       if (stopped()) return;
@@ -146,9 +147,15 @@ export async function followGuardian(
       const quiet = options.quietMs !== undefined && now().getTime() - lastSaid >= options.quietMs;
       if (quiet && status.phase !== 'close') say(stillLine(status));
       last = status;
-    } catch {
-      // A status query can fail while a worker restarts; the next poll tries again.
+    } catch (err) {
+      // A query can fail while a worker restarts, and the next poll tries again; but a guardian
+      // stuck on a failing workflow task never answers, and saying nothing would look like a hang.
+      const problem = `the guardian does not answer its status query: ${firstLine((err as Error).message)}`;
+      if (reportFailure && problem !== lastProblem && !stopped()) say(problem);
+      lastProblem = problem;
+      return;
     }
+    lastProblem = undefined;
   };
 
   const abort = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve()));
@@ -160,8 +167,9 @@ export async function followGuardian(
     clearTimeout(timer);
   }
   if (stopped()) return undefined;
-  // The last steps and verdicts may have happened since the previous poll.
-  await poll(2_000);
+  // The last steps and verdicts may have happened since the previous poll (a closed guardian
+  // answers only while a worker still serves it: no complaint if it does not).
+  await poll(2_000, false);
   const final = await end;
   say(describeEnd(final));
   return final;

@@ -181,6 +181,18 @@ export async function runRehearsal<T>(options: RunRehearsalOptions<T>): Promise<
   const id = randomUUID().slice(0, 8);
   const deploymentId = `rehearsal-${id}`;
   let server: DevServer | undefined;
+  // If this process dies without unwinding (an uncaught error, a closed stdout), the embedded
+  // server must not outlive it: 'exit' handlers run synchronously, so a plain kill is all there is.
+  const killServer = () => {
+    if (server && server.pid > 0) {
+      try {
+        process.kill(server.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once('exit', killServer);
   try {
     let base = options.connection;
     if (!base) {
@@ -260,5 +272,6 @@ export async function runRehearsal<T>(options: RunRehearsalOptions<T>): Promise<
     }
   } finally {
     await server?.stop();
+    process.removeListener('exit', killServer);
   }
 }
