@@ -37,10 +37,20 @@ const env = (): NodeJS.ProcessEnv => ({
   RIPCORD_ROLE: '',
 });
 
+/** One command, stopped (and explained) if it does not answer within a minute. */
 async function ripcord(args: string[], extra: NodeJS.ProcessEnv = {}) {
   const cli = new CliProcess(args, { ...env(), ...extra });
-  const code = await cli.exited;
-  return { code, stdout: cli.stdout, stderr: cli.stderr };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 60_000)));
+  const first = await Promise.race([cli.exited, timedOut]);
+  clearTimeout(timer);
+  if (first === 'timeout') {
+    await cli.stop('SIGINT');
+    throw new Error(
+      `ripcord ${args.join(' ')} did not finish\nstdout:\n${cli.stdout}\nstderr:\n${cli.stderr}`,
+    );
+  }
+  return { code: first, stdout: cli.stdout, stderr: cli.stderr };
 }
 
 function expectExit(result: { code: number | null; stdout: string; stderr: string }, code: number): void {

@@ -19,10 +19,22 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Well inside jest's own timeout, so that a stuck rehearsal is stopped cleanly (SIGINT) and explains itself. */
+const REHEARSAL_TIMEOUT_MS = 150_000;
+
 async function rehearse(args: string[], env: NodeJS.ProcessEnv = {}) {
   const cli = new CliProcess(['rehearse', '--state-dir', dir, ...args], { RIPCORD_PROFILE: '', ...env });
-  const code = await cli.exited;
-  return { code, stdout: cli.stdout, stderr: cli.stderr };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>(
+    (r) => (timer = setTimeout(() => r('timeout'), REHEARSAL_TIMEOUT_MS)),
+  );
+  const first = await Promise.race([cli.exited, timedOut]);
+  clearTimeout(timer);
+  if (first === 'timeout') {
+    await cli.stop('SIGINT');
+    throw new Error(`rehearse did not finish in time\nstdout:\n${cli.stdout}\nstderr:\n${cli.stderr}`);
+  }
+  return { code: first, stdout: cli.stdout, stderr: cli.stderr };
 }
 
 /** Fails with everything the command said, so that a wrong exit code explains itself. */
