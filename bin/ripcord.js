@@ -4,6 +4,11 @@
 // build step that could leave a stale copy behind.
 'use strict';
 require('tsx/cjs');
+// `ripcord ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 require('../src/cli/main.ts')
   .main(process.argv)
   .then((code) => {

@@ -67,7 +67,8 @@ export function loadConnectionProfile(
   nameOrPath?: string,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConnection {
-  const name = nameOrPath ?? env.RIPCORD_PROFILE ?? 'local';
+  // An empty RIPCORD_PROFILE means the default, as an unset one does.
+  const name = nameOrPath || env.RIPCORD_PROFILE || 'local';
   const file = profilePath(name);
   if (!existsSync(file)) {
     throw new ProfileError(`connection profile "${name}" not found (looked for ${file})`);

@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import {
@@ -42,6 +43,8 @@ export async function startGuardian(
     workflowId: guardianWorkflowId(deployment),
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // ...and after it closed, a retry must not start a second guardian for the same deployment.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     staticSummary: `Guarding ${deployment.service} ${deployment.version} (was ${deployment.previousVersion}) in ${deployment.environment}`,
     staticDetails: [
       `deployment: ${deployment.deploymentId}`,

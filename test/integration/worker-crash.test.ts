@@ -29,13 +29,16 @@ test('a worker killed in the middle of the rollback: a new worker finishes it, e
   const workerEnv = { TEMPORAL_ADDRESS: connection.address, RIPCORD_TASK_QUEUE: connection.taskQueue };
   const workerArgs = ['worker', '--dry-run', '--state-dir', dir];
 
-  // crash-00 from the shared examples, started 5 intervals before its onset to keep the test short.
-  const source = JSON.parse(readFileSync(join(root, 'test/fixtures/scenarios/shared/crash-00.json'), 'utf8'));
+  // error-step-00 from the shared examples (errors x3), started 5 intervals before its onset to keep the
+  // test short. Evidence this moderate drains traffic progressively, with a pause between stages: the kill lands there.
+  const source = JSON.parse(
+    readFileSync(join(root, 'test/fixtures/scenarios/shared/error-step-00.json'), 'utf8'),
+  );
   for (const series of Object.values(source.series) as { baseline: unknown[]; canary: unknown[] }[]) {
-    series.baseline = series.baseline.slice(25);
-    series.canary = series.canary.slice(25);
+    series.baseline = series.baseline.slice(8);
+    series.canary = series.canary.slice(8);
   }
-  const scenarioFile = join(dir, 'crash.json');
+  const scenarioFile = join(dir, 'error-step.json');
   writeFileSync(scenarioFile, JSON.stringify({ ...source, truth: undefined, params: undefined }));
 
   const { policy, hash } = await loadPolicyFile(join(root, 'policies/examples/canary.yaml'));
@@ -58,7 +61,7 @@ test('a worker killed in the middle of the rollback: a new worker finishes it, e
       policyHash: hash,
       replay: { scenarioFile },
       speed: 60,
-      watchSeconds: 50 * policy.evaluation.intervalSeconds,
+      watchSeconds: 32 * policy.evaluation.intervalSeconds,
     });
 
     // Wait until the traffic step is under way (it pauses between its stages), then kill the worker.

@@ -12,6 +12,7 @@ import {
 import { bundleWorkflows, createTimeSkippingEnv } from '../harness/temporal';
 import { FakeWorld, healthy, regression, transient } from './support/fake-activities';
 import { advanceUntil, canaryPolicy, guardianInput, startGuardian, withWorld } from './support/guardian-env';
+import { resultAndRecord } from './support/histories';
 
 /**
  * Every path of the guardian on the time-skipping server, with in-memory
@@ -40,7 +41,9 @@ test('healthy canary: watched for over an hour of skipped time and promoted, not
   const policy = canaryPolicy();
   const input = guardianInput(policy, { watchSeconds: 130 * policy.evaluation.intervalSeconds });
   const before = await env.currentTimeMs();
-  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  const result = await withWorld(env, bundle, world, async () =>
+    resultAndRecord(await startGuardian(env, input)),
+  );
   expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(3600 * 1000);
   expect(result.outcome).toBe('promoted');
   expect(result.evaluations).toBe(130);
@@ -52,7 +55,7 @@ test('healthy canary: watched for over an hour of skipped time and promoted, not
 test('a transient spike of two intervals does not roll back', async () => {
   const world = new FakeWorld({ health: transient(12, 2) });
   const result = await withWorld(env, bundle, world, async () =>
-    (await startGuardian(env, guardianInput(canaryPolicy()))).result(),
+    resultAndRecord(await startGuardian(env, guardianInput(canaryPolicy()))),
   );
   expect(result.outcome).toBe('promoted');
   expect(world.applied).toEqual([]);
@@ -61,7 +64,9 @@ test('a transient spike of two intervals does not roll back', async () => {
 test('a confirmed regression rolls back, step by step, and recovery is verified', async () => {
   const world = new FakeWorld({ health: regression(10) });
   const input = guardianInput(canaryPolicy());
-  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  const result = await withWorld(env, bundle, world, async () =>
+    resultAndRecord(await startGuardian(env, input)),
+  );
   expect(result.outcome).toBe('rolled-back');
   expect(result.decision).toMatchObject({ decision: 'rollback', source: 'automatic', signal: 'error-rate' });
   expect(result.decision!.decidedAtIndex).toBeGreaterThanOrEqual(10);
@@ -100,7 +105,7 @@ test('high risk: a signed-off approval lets the rollback proceed; the deployer c
     expect(wrongPlan.accepted).toBe(false);
     const ok = await handle.executeUpdate(approveUpdate, { args: [{ actor: 'sam', role: 'sre', planHash }] });
     expect(ok.accepted).toBe(true);
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result.outcome).toBe('rolled-back');
   expect(world.audit.filter((r) => r.kind === 'action-denied')).toHaveLength(2);
@@ -115,7 +120,7 @@ test('high risk: a rejection stops the rollback before any step', async () => {
     await handle.executeUpdate(rejectUpdate, {
       args: [{ actor: 'sam', role: 'sre', planHash: status.plan!.planHash }],
     });
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result.outcome).toBe('aborted');
   expect(result.reason).toMatch(/rejected by sam/);
@@ -128,7 +133,7 @@ test.each([
 ] as const)('high risk: approval timeout with onTimeout=%s ends %s', async (onTimeout, outcome, steps) => {
   const world = new FakeWorld({ health: regression(5), risk: 'high' });
   const result = await withWorld(env, bundle, world, async () =>
-    (await startGuardian(env, guardianInput(highRiskPolicy(onTimeout)))).result(),
+    resultAndRecord(await startGuardian(env, guardianInput(highRiskPolicy(onTimeout)))),
   );
   expect(result.outcome).toBe(outcome);
   expect(world.applied).toHaveLength(steps);
@@ -137,7 +142,9 @@ test.each([
 test('a step that fails for good: completed steps are undone in reverse, then escalation', async () => {
   const world = new FakeWorld({ health: regression(5), failStep: 1 });
   const input = guardianInput(canaryPolicy());
-  const result = await withWorld(env, bundle, world, async () => (await startGuardian(env, input)).result());
+  const result = await withWorld(env, bundle, world, async () =>
+    resultAndRecord(await startGuardian(env, input)),
+  );
   expect(result.outcome).toBe('escalated');
   expect(result.reason).toMatch(
     /step 1 \(announce\) failed: PermanentStepError: target refused step 1; completed steps were undone/,
@@ -162,7 +169,7 @@ test('abort during the watch closes the guardian without touching production', a
       args: [{ actor: 'sam', role: 'sre', reason: 'bad day' }],
     });
     expect(accepted.accepted).toBe(true);
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result).toMatchObject({ outcome: 'aborted', reason: 'aborted by sam' });
   expect(world.applied).toEqual([]);
@@ -176,7 +183,7 @@ test('abort during the rollback undoes the steps already done', async () => {
     // Step 0 waits out its settle time (30 s) before step 1: abort then.
     await advanceUntil(env, handle, (s) => s.plan?.steps[0]?.state === 'done', 5_000);
     await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result.outcome).toBe('aborted');
   expect(result.reason).toMatch(/completed steps were undone/);
@@ -190,7 +197,7 @@ test('a newer guardian supersedes an older one during its watch', async () => {
     const handle = await startGuardian(env, guardianInput(canaryPolicy()));
     await advanceUntil(env, handle, (s) => s.evaluations >= 2);
     await handle.signal(supersedeSignal, { by: 'ripcord/production/checkout/next' });
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result).toMatchObject({
     outcome: 'aborted',
@@ -211,7 +218,7 @@ test('outside the automatic rollback window a regression escalates; a person can
     expect(world.applied).toEqual([]);
     const manual = await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
     expect(manual.accepted).toBe(true);
-    return handle.result();
+    return resultAndRecord(handle);
   });
   expect(result.outcome).toBe('rolled-back');
   expect(result.decision).toMatchObject({ source: 'manual', reason: 'manual rollback by sam' });
@@ -223,7 +230,7 @@ test('continue-as-new mid-watch keeps the evidence, the counts and the audit seq
   const input = guardianInput(canaryPolicy(), { continueAsNewEvery: 5 });
   const result = await withWorld(env, bundle, world, async () => {
     const handle = await startGuardian(env, input);
-    const outcome = await handle.result();
+    const outcome = await resultAndRecord(handle);
     const status = await env.client.workflow.getHandle(handle.workflowId).query(statusQuery);
     expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
     return outcome;
@@ -249,7 +256,7 @@ test('malformed operator requests are rejected by the validator, before history'
       handle.executeUpdate(abortUpdate, { args: [{ actor: 'x'.repeat(10_000), role: 'sre' }] }),
     ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor: at most 256 characters/) } });
     await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
-    await handle.result();
+    await resultAndRecord(handle);
   });
   expect(world.audit.filter((r) => r.kind === 'action-denied')).toHaveLength(0);
 });
