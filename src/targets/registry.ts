@@ -1,14 +1,9 @@
+import { PLAN_STEP_TYPES } from '../policy';
 import { PermanentStepError } from './errors';
 import type { ActionType, RollbackTarget } from './types';
 
-const ACTION_TYPES: readonly ActionType[] = [
-  'shift-traffic',
-  'swap-blue-green',
-  'revert-artifact',
-  'disable-flag',
-  'down-migration',
-  'webhook',
-];
+// Every step type a policy can name: the policy schema's list is the one source of truth.
+const ACTION_TYPES: readonly ActionType[] = PLAN_STEP_TYPES;
 
 /**
  * Which target carries out each action type. Explicit and closed: an action
