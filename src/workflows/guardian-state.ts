@@ -42,6 +42,11 @@ export class GuardianState {
   readonly usedTokenIds: Set<string>;
   /** Evaluations in this run (continue-as-new resets it). */
   evaluationsThisRun = 0;
+  /**
+   * Next interval to read after the watch (post-step checks, recovery): the
+   * numbering continues the watch's, so a replayed scenario keeps playing.
+   */
+  readIndex = 0;
 
   constructor(input: GuardianInput) {
     this.input = input;

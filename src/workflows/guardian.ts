@@ -184,7 +184,7 @@ async function rollback(
   if (approval === 'rejected') return finish(g, 'aborted', `rollback rejected by ${g.rejectedBy}`);
   if (approval === 'escalate') return escalate(g, 'the rollback was not approved in time');
 
-  const firstReadAfter = g.decisionState.nextIndex;
+  g.readIndex = g.decisionState.nextIndex;
   const executed = await execute(g, plan);
   switch (executed.kind) {
     case 'aborted':
@@ -203,7 +203,7 @@ async function rollback(
     case 'frozen':
       return escalate(g, executed.reason, false);
     case 'done': {
-      const recovery = await verify(g, firstReadAfter);
+      const recovery = await verify(g);
       await g.audit('recovery', 'ripcord', recovery.detail, { recovered: recovery.recovered });
       if (!recovery.recovered) return escalate(g, `rolled back but ${recovery.detail}`, false);
       g.notify(

@@ -16,10 +16,15 @@ function usable(value: number | null | undefined): number | null {
  * baseline group: after a rollback the previous version serves all traffic, so
  * its health is the service's health. No data is never recovered.
  */
-export function checkRecovery(policy: Policy, observation: Observation): RecoveryCheck {
+export function checkRecovery(
+  policy: Policy,
+  observation: Observation,
+  only?: readonly string[],
+): RecoveryCheck {
   const details: string[] = [];
   let met = true;
   for (const target of policy.recovery.targets) {
+    if (only && !only.includes(target.signal)) continue;
     const signal = policy.signals.find((s) => s.name === target.signal);
     if (!signal) continue;
     let value: number | null;

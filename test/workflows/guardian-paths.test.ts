@@ -260,3 +260,47 @@ test('malformed operator requests are rejected by the validator, before history'
   });
   expect(world.audit.filter((r) => r.kind === 'action-denied')).toHaveLength(0);
 });
+
+const withStepHealthCheck = () =>
+  canaryPolicy((raw) => {
+    const plan = raw.plan as { steps: { verify: { signals: string[] } }[] };
+    plan.steps[0]!.verify.signals = ['error-rate'];
+  });
+
+test('post-step health check: health back after the drain, the rollback goes on', async () => {
+  const world = new FakeWorld({ health: regression(5) });
+  const result = await withWorld(env, bundle, world, async () =>
+    resultAndRecord(await startGuardian(env, guardianInput(withStepHealthCheck()))),
+  );
+  expect(result.outcome).toBe('rolled-back');
+  expect(world.applied).toHaveLength(2);
+  expect(world.audit.map((r) => r.summary)).toContainEqual(
+    expect.stringMatching(/^health after step 0 \(drain-canary\): error-rate: [\d.]+ within 0\.01/),
+  );
+});
+
+test('post-step health check: health not back, the guardian stops with what is done kept and escalates', async () => {
+  const world = new FakeWorld({ health: regression(5), baselineBadAfterDrain: true });
+  const result = await withWorld(env, bundle, world, async () =>
+    resultAndRecord(await startGuardian(env, guardianInput(withStepHealthCheck()))),
+  );
+  expect(result.outcome).toBe('escalated');
+  expect(result.reason).toMatch(
+    /after step 0 \(drain-canary\) health did not return: error-rate: 0\.1 beyond 0\.01/,
+  );
+  expect(world.applied).toHaveLength(1); // the drain stays: sending traffic back to a broken canary helps nobody
+  expect(world.compensated).toEqual([]);
+});
+
+test('cancelling the guardian during the rollback undoes the steps already done', async () => {
+  const world = new FakeWorld({ health: regression(5) });
+  const input = guardianInput(canaryPolicy());
+  await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    await advanceUntil(env, handle, (s) => s.plan?.steps[0]?.state === 'done', 5_000);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+  });
+  expect(world.applied).toEqual([`${input.deployment.deploymentId}/0`]);
+  expect(world.compensated).toEqual([`${input.deployment.deploymentId}/0`]);
+});

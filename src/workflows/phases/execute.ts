@@ -6,13 +6,15 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { PlannedStep, RollbackPlan } from '../../activities/types';
-import { stepActivities } from '../activity-proxies';
+import { healthActivities, stepActivities } from '../activity-proxies';
+import { checkRecovery } from '../recovery';
 import type { GuardianState } from '../guardian-state';
 
 export type ExecuteResult =
   | { kind: 'done' }
   | { kind: 'failed'; reason: string; compensated: boolean }
   | { kind: 'aborted'; compensated: boolean }
+  /** Stopped with what is done kept in place (an irreversible step, health not back): a person decides. */
   | { kind: 'frozen'; reason: string };
 
 function failureMessage(err: unknown): string {
@@ -78,6 +80,21 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
         idempotencyKey: step.idempotencyKey,
       });
       if (step.verify.settleSeconds > 0) await sleep(g.ms(step.verify.settleSeconds));
+      if (step.verify.signals.length > 0) {
+        const health = await postStepHealth(g, step);
+        await g.audit('step', 'ripcord', `health after step ${step.index} (${step.name}): ${health.detail}`, {
+          step: step.index,
+          healthy: health.ok,
+        });
+        if (!health.ok) {
+          g.setStepState(step.index, 'done', `${verified}; health still beyond target: ${health.detail}`);
+          // Going on (or undoing) cannot be decided by a machine now: keep what is done, hand over.
+          return {
+            kind: 'frozen',
+            reason: `after step ${step.index} (${step.name}) health did not return: ${health.detail}`,
+          };
+        }
+      }
     }
     return { kind: 'done' };
   } catch (err) {
@@ -87,6 +104,34 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
     }
     throw err;
   }
+}
+
+/**
+ * The step's own health check: the signals it names must come back within the
+ * policy's recovery targets before its verification timeout (judged on the
+ * version now serving, as the final recovery check is).
+ */
+async function postStepHealth(g: GuardianState, step: PlannedStep): Promise<{ ok: boolean; detail: string }> {
+  const { policy } = g.input;
+  const interval = g.config.intervalSeconds;
+  const health = healthActivities(interval);
+  const rounds = Math.max(1, Math.floor(step.verify.timeoutSeconds / interval));
+  let last = 'no reading';
+  for (let round = 0; round < rounds; round++) {
+    if (round > 0) await sleep(g.ms(interval));
+    const observation = await health.evaluateHealth({
+      deployment: g.input.deployment,
+      index: g.readIndex++,
+      intervalSeconds: interval,
+      series: policy.series,
+      sources: policy.sources,
+      ...(g.input.replay ? { replay: g.input.replay } : {}),
+    });
+    const check = checkRecovery(policy, observation, step.verify.signals);
+    last = check.details.join('; ') || `no recovery target names ${step.verify.signals.join(', ')}`;
+    if (check.met) return { ok: true, detail: last };
+  }
+  return { ok: false, detail: last };
 }
 
 /**

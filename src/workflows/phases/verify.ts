@@ -8,10 +8,7 @@ import { checkRecovery } from '../recovery';
  * targets hold, or until its deadline. Reads continue the same interval
  * numbering as the watch (a replayed scenario keeps playing).
  */
-export async function verify(
-  g: GuardianState,
-  firstIndex: number,
-): Promise<{ recovered: boolean; detail: string }> {
+export async function verify(g: GuardianState): Promise<{ recovered: boolean; detail: string }> {
   const { policy } = g.input;
   if (policy.recovery.targets.length === 0)
     return { recovered: true, detail: 'no recovery targets in the policy' };
@@ -25,7 +22,7 @@ export async function verify(
     await sleep(g.ms(interval));
     const observation = await health.evaluateHealth({
       deployment: g.input.deployment,
-      index: firstIndex + round,
+      index: g.readIndex++,
       intervalSeconds: interval,
       series: policy.series,
       sources: policy.sources,

@@ -21,6 +21,8 @@ export interface FakeOptions {
   failStep?: number;
   /** Roles the fake authoriser accepts. */
   roles?: string[];
+  /** The previous version is broken too: once traffic is drained to it, its errors stay high. */
+  baselineBadAfterDrain?: boolean;
 }
 
 /**
@@ -50,12 +52,14 @@ export class FakeWorld {
         // Once traffic has been drained (and not given back) the canary serves nothing.
         const drained = this.applied.length > this.compensated.length;
         if (!drained) return observation;
-        return Object.fromEntries(
+        const drainedView = Object.fromEntries(
           Object.entries(observation).map(([name, r]) => [
             name,
             { baseline: r?.baseline ?? null, canary: null },
           ]),
         );
+        if (o.baselineBadAfterDrain) drainedView.errors = { baseline: 60, canary: null };
+        return drainedView;
       },
       buildRollbackPlan: async ({ policy, policyHash, deployment, trigger, strongEvidence }) => {
         this.plans += 1;
@@ -75,9 +79,9 @@ export class FakeWorld {
           retries: { maxAttempts: 2, initialSeconds: 1, multiplier: 2, maxSeconds: 2 },
           verify: {
             targetState: true,
-            signals: [],
+            signals: s.verify.signals,
             settleSeconds: s.verify.settleSeconds,
-            timeoutSeconds: 10,
+            timeoutSeconds: s.verify.timeoutSeconds,
           },
           irreversible: s.type === 'down-migration' && !s.reversible,
         }));
