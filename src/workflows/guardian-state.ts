@@ -74,6 +74,17 @@ export class GuardianState {
     };
   }
 
+  /**
+   * Seconds since the deploy, in the policy's time (rollback window, canary
+   * weight reached). A rehearsal's clock is its data: intervals replayed times
+   * their length, because compressed timers cannot fire faster than about once
+   * a second and would otherwise run ahead of the scenario.
+   */
+  elapsedSeconds(): number {
+    if (this.input.replay) return this.decisionState.nextIndex * this.config.intervalSeconds;
+    return Math.max(0, (Date.now() - Date.parse(this.input.deployment.deployedAt)) / 1000);
+  }
+
   get workflowId(): string {
     return this.status.workflowId;
   }

@@ -132,7 +132,7 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
       `${mode} mode: would have rolled back (${decision.reason}); no action taken`,
     );
   }
-  const elapsed = ((Date.now() - Date.parse(g.input.deployment.deployedAt)) / 1000) * (g.input.speed ?? 1);
+  const elapsed = g.elapsedSeconds();
   if (elapsed > rollbackWindow.automaticSeconds) {
     return escalate(
       g,
@@ -166,10 +166,7 @@ async function rollback(
     policyHash,
     decision,
     trigger: source,
-    elapsedSeconds: Math.max(
-      0,
-      ((Date.now() - Date.parse(deployment.deployedAt)) / 1000) * (g.input.speed ?? 1),
-    ),
+    elapsedSeconds: g.elapsedSeconds(),
     strongEvidence: source === 'automatic' && strongEvidence(g, decision),
   });
   g.setPlan(plan);
