@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ReplayHealthSource, ScenarioCache, SourceRegistry } from '../sources';
+import { PrometheusHealthSource } from '../sources/prometheus';
 import { RecordingTarget, type StepFault, TargetRegistry, dryRunTargetRegistry } from '../targets';
 import type { ActionTokenVerifier } from './authorize';
 import { type AuditSink, JsonlAuditSink } from './audit';
@@ -45,10 +46,13 @@ export interface DefaultActivityDeps extends ActivityDeps {
   recording?: RecordingTarget;
 }
 
-/** The real defaults: replay source, recording target in dry-run mode, JSONL audit, log notifier. */
+/** The real defaults: replay and Prometheus sources, recording target in dry-run mode, JSONL audit, log notifier. */
 export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): DefaultActivityDeps {
   const stateDir = options.stateDir ?? '.ripcord';
-  const sources = new SourceRegistry({ replay: new ReplayHealthSource(new ScenarioCache(options.baseDir)) });
+  const sources = new SourceRegistry({
+    replay: new ReplayHealthSource(new ScenarioCache(options.baseDir)),
+    prometheus: new PrometheusHealthSource(),
+  });
   const recording = options.dryRun
     ? new RecordingTarget({
         journalFile: options.journalFile ?? path.join(stateDir, 'dry-run', 'journal.jsonl'),

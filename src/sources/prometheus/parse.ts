@@ -1,0 +1,67 @@
+/**
+ * Turns the body of an instant query (`/api/v1/query`) into one number, no
+ * data, or a problem. Pure, so every odd answer Prometheus can give is tested
+ * with plain literals.
+ *
+ * - one sample with a finite value: the value;
+ * - an empty vector, or NaN (Prometheus's 0/0, e.g. a ratio with no traffic):
+ *   no data, which the decision core treats as missing, never as healthy;
+ * - ±Inf, several series, or a range/string result: a problem with the query
+ *   itself (division by zero, a missing `sum by`), reported as an error so the
+ *   author sees it instead of the guardian comparing the wrong thing.
+ */
+export type QueryOutcome =
+  { kind: 'value'; value: number } | { kind: 'no-data' } | { kind: 'error'; error: string };
+
+interface ApiBody {
+  status?: unknown;
+  error?: unknown;
+  errorType?: unknown;
+  data?: { resultType?: unknown; result?: unknown };
+}
+
+export function parseInstantQuery(body: unknown): QueryOutcome {
+  if (typeof body !== 'object' || body === null)
+    return { kind: 'error', error: 'response is not a JSON object' };
+  const api = body as ApiBody;
+  if (api.status !== 'success') return { kind: 'error', error: apiError(api) };
+  const resultType = api.data?.resultType;
+  const result = api.data?.result;
+  if (resultType === 'scalar') return sampleValue(result);
+  if (resultType !== 'vector')
+    return { kind: 'error', error: `expected an instant vector, got ${String(resultType)}` };
+  if (!Array.isArray(result)) return { kind: 'error', error: 'vector result is not a list' };
+  if (result.length === 0) return { kind: 'no-data' };
+  if (result.length > 1) {
+    return {
+      kind: 'error',
+      error: `query returned ${result.length} series; aggregate it to one (e.g. sum(...))`,
+    };
+  }
+  return sampleValue((result[0] as { value?: unknown } | undefined)?.value);
+}
+
+/** The error Prometheus gave for a failed query, shortened; a query echoes no secret. */
+export function apiError(api: ApiBody): string {
+  const type = typeof api.errorType === 'string' ? api.errorType : 'error';
+  const text = typeof api.error === 'string' ? api.error : 'no error message';
+  return `${type}: ${text}`;
+}
+
+// A sample is [unixSeconds, "value"]; the value is a string so that NaN and ±Inf survive JSON.
+function sampleValue(sample: unknown): QueryOutcome {
+  if (!Array.isArray(sample) || typeof sample[1] !== 'string') {
+    return { kind: 'error', error: 'sample is not [time, "value"]' };
+  }
+  const text = sample[1];
+  if (text === 'NaN') return { kind: 'no-data' };
+  // Prometheus writes infinities as "+Inf"/"-Inf", which Number() does not read.
+  if (text === '+Inf' || text === '-Inf' || text === 'Inf') {
+    return { kind: 'error', error: `query returned ${text} (division by zero?)` };
+  }
+  const value = Number(text);
+  if (Number.isNaN(value) || text.trim() === '')
+    return { kind: 'error', error: `sample value "${text}" is not a number` };
+  if (!Number.isFinite(value)) return { kind: 'error', error: `query returned ${text} (division by zero?)` };
+  return { kind: 'value', value };
+}
