@@ -22,10 +22,16 @@ import { resultAndRecord } from './support/histories';
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
+// The bundle is built once per file; each test gets its own time-skipping server, so
+// that nothing one test leaves behind (a timer, an activity, a skipping lock) can
+// stall the clock of the next.
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  bundle = await bundleWorkflows();
 });
-afterAll(async () => {
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
   await env?.teardown();
 });
 
