@@ -5,9 +5,10 @@ import {
   type IntervalVerdict,
   initialDecisionState,
 } from '../decision';
+import type { Observation } from '../decision';
 import { decisionConfigFromPolicy } from '../simulate/decision-config';
 import type { AuditKind, AuditRecord, NotificationEventName, RollbackPlan } from '../activities/types';
-import { bookkeeping, notifications } from './activity-proxies';
+import { bookkeeping, healthActivities, notifications } from './activity-proxies';
 import type {
   ActionRequest,
   GuardianInput,
@@ -83,6 +84,20 @@ export class GuardianState {
   elapsedSeconds(): number {
     if (this.input.replay) return this.decisionState.nextIndex * this.config.intervalSeconds;
     return Math.max(0, (Date.now() - Date.parse(this.input.deployment.deployedAt)) / 1000);
+  }
+
+  /** Reads every series of the policy for one interval; a failing source is an error reading, never a throw. */
+  readHealth(index: number): Promise<Observation> {
+    const { policy, deployment, replay } = this.input;
+    const intervalSeconds = this.config.intervalSeconds;
+    return healthActivities(intervalSeconds).evaluateHealth({
+      deployment,
+      index,
+      intervalSeconds,
+      series: policy.series,
+      sources: policy.sources,
+      ...(replay ? { replay } : {}),
+    });
   }
 
   get workflowId(): string {

@@ -6,7 +6,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { PlannedStep, RollbackPlan } from '../../activities/types';
-import { healthActivities, stepActivities } from '../activity-proxies';
+import { stepActivities } from '../activity-proxies';
 import { checkRecovery } from '../recovery';
 import type { GuardianState } from '../guardian-state';
 
@@ -114,19 +114,11 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
 async function postStepHealth(g: GuardianState, step: PlannedStep): Promise<{ ok: boolean; detail: string }> {
   const { policy } = g.input;
   const interval = g.config.intervalSeconds;
-  const health = healthActivities(interval);
   const rounds = Math.max(1, Math.floor(step.verify.timeoutSeconds / interval));
   let last = 'no reading';
   for (let round = 0; round < rounds; round++) {
     if (round > 0) await sleep(g.ms(interval));
-    const observation = await health.evaluateHealth({
-      deployment: g.input.deployment,
-      index: g.readIndex++,
-      intervalSeconds: interval,
-      series: policy.series,
-      sources: policy.sources,
-      ...(g.input.replay ? { replay: g.input.replay } : {}),
-    });
+    const observation = await g.readHealth(g.readIndex++);
     const check = checkRecovery(policy, observation, step.verify.signals);
     last = check.details.join('; ') || `no recovery target names ${step.verify.signals.join(', ')}`;
     if (check.met) return { ok: true, detail: last };

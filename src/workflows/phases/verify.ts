@@ -1,5 +1,4 @@
 import { sleep } from '@temporalio/workflow';
-import { healthActivities } from '../activity-proxies';
 import type { GuardianState } from '../guardian-state';
 import { checkRecovery } from '../recovery';
 
@@ -13,21 +12,13 @@ export async function verify(g: GuardianState): Promise<{ recovered: boolean; de
   if (policy.recovery.targets.length === 0)
     return { recovered: true, detail: 'no recovery targets in the policy' };
   const interval = g.config.intervalSeconds;
-  const health = healthActivities(interval);
   const rounds = Math.max(1, Math.floor(policy.recovery.deadlineSeconds / interval));
   const until = new Date(Date.now() + g.ms(policy.recovery.deadlineSeconds)).toISOString();
   g.setPhase('verify', { for: 'health to return under the recovery targets', until });
   let last = 'no reading yet';
   for (let round = 0; round < rounds; round++) {
     await sleep(g.ms(interval));
-    const observation = await health.evaluateHealth({
-      deployment: g.input.deployment,
-      index: g.readIndex++,
-      intervalSeconds: interval,
-      series: policy.series,
-      sources: policy.sources,
-      ...(g.input.replay ? { replay: g.input.replay } : {}),
-    });
+    const observation = await g.readHealth(g.readIndex++);
     const check = checkRecovery(policy, observation);
     last = check.details.join('; ');
     if (check.met) return { recovered: true, detail: last };

@@ -1,6 +1,5 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
 import { type DecisionOutcome, evaluateInterval, finishWatch } from '../../decision';
-import { healthActivities } from '../activity-proxies';
 import type { GuardianState, Interrupt } from '../guardian-state';
 
 export type WatchEnd =
@@ -30,7 +29,6 @@ export function watchSeconds(g: GuardianState): number {
 export async function watch(g: GuardianState): Promise<WatchEnd> {
   const interval = g.config.intervalSeconds;
   const limit = watchSeconds(g);
-  const health = healthActivities(interval);
   const continueEvery = g.input.continueAsNewEvery ?? DEFAULT_CONTINUE_AS_NEW_EVERY;
   if (g.status.phase === 'admit') g.setPhase('watch');
 
@@ -53,14 +51,7 @@ export async function watch(g: GuardianState): Promise<WatchEnd> {
       continue;
     }
 
-    const observation = await health.evaluateHealth({
-      deployment: g.input.deployment,
-      index: g.decisionState.nextIndex,
-      intervalSeconds: interval,
-      series: g.input.policy.series,
-      sources: g.input.policy.sources,
-      ...(g.input.replay ? { replay: g.input.replay } : {}),
-    });
+    const observation = await g.readHealth(g.decisionState.nextIndex);
     const step = evaluateInterval(g.config, g.decisionState, observation);
     g.decisionState = step.state;
     g.recordVerdict(step.verdict);
