@@ -4,9 +4,11 @@
 # machine pays nothing and a fresh one needs nothing done by hand.
 set -euo pipefail
 
-# binary:package pairs; add a pair when another real part arrives (nginx, ...).
+# binary:package pairs; add a pair when another real part arrives.
 REQUIRED=(
   "/usr/bin/prometheus:prometheus"
+  "/usr/sbin/nginx:nginx-light"
+  "/usr/bin/chromium:chromium"
 )
 
 missing=()
