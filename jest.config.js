@@ -3,11 +3,11 @@
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
 };
-// jose 6 ships only ES modules; Jest (on Node 20) loads CommonJS, so SWC compiles it like our sources.
+// jose 6 and node-pg-migrate 9 ship only ES modules; Jest (on Node 20) loads CommonJS, so SWC compiles them like our sources.
 const common = {
   testEnvironment: 'node',
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|node-pg-migrate)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
