@@ -1,0 +1,259 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Counter, Histogram, Registry } from 'prom-client';
+import {
+  BEHAVIOUR_FILE,
+  type Behaviour,
+  BehaviourError,
+  parseBehaviour,
+  phaseAt,
+  sampleRequest,
+  seededRandom,
+} from './behaviour';
+import { type ListeningMessage, RESTART_EXIT_CODE } from './protocol';
+import { readManifest, type ReleaseManifest } from './releases';
+
+/**
+ * The demo `checkout` service. One program for every version: the version,
+ * digest and behaviour come from the release directory it is started from
+ * (manifest.json, behaviour.json). It serves
+ *
+ *   GET / and /checkout   the business endpoint (X-Version header; 500 on an injected failure)
+ *   GET /metrics          prom-client: http_requests_total{service,version,code},
+ *                         http_request_duration_seconds{service,version} histogram
+ *   GET /version          { service, version, digest } from manifest.json
+ *
+ * Run as a child: `node --require tsx/cjs demo-service.ts --release <dir> --port <n>`.
+ * SIGHUP drains and exits with RESTART_EXIT_CODE so the supervisor starts it
+ * again from `current`; SIGTERM/SIGINT drain and exit 0; a vanished parent
+ * (closed IPC channel) ends it too, so nothing outlives the demo.
+ */
+
+/** Fine around the policy's thresholds (p99 of ~120 ms healthy, 800 ms recovery target). */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25,
+  1.5, 2, 3, 5, 10,
+];
+
+/** In-flight requests get this long to finish when the service stops. */
+const DRAIN_MS = 3_000;
+
+export interface LoadedRelease {
+  /** The release directory, symlinks resolved. */
+  dir: string;
+  manifest: ReleaseManifest;
+  behaviour: Behaviour;
+}
+
+/** Reads manifest.json and behaviour.json of a release (or of `current`, resolved once, now). */
+export function loadRelease(release: string): LoadedRelease {
+  const dir = realpathSync(release);
+  const manifest = readManifest(dir);
+  const file = join(dir, BEHAVIOUR_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new BehaviourError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return { dir, manifest, behaviour: parseBehaviour(raw, file) };
+}
+
+export interface DemoServiceOptions {
+  /** A release directory or a `current` symlink. */
+  release: string;
+  port: number;
+  host?: string;
+  /** Seed of the request outcomes; omitted = a fresh one per start. */
+  seed?: number;
+}
+
+export interface DemoService {
+  url: string;
+  port: number;
+  release: LoadedRelease;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes. */
+  close(): Promise<void>;
+}
+
+export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
+  const release = loadRelease(options.release);
+  const { service, version, digest } = release.manifest;
+  const random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const startedAt = Date.now();
+
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Business requests served, by service, version and status code.',
+    labelNames: ['service', 'version', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to serve a business request, by service and version.',
+    labelNames: ['service', 'version'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  // Zero series from the start, so rate() has a first sample before the first request.
+  requests.inc({ service, version, code: '200' }, 0);
+  requests.inc({ service, version, code: '500' }, 0);
+  duration.zero({ service, version });
+
+  const pending = new Set<NodeJS.Timeout>();
+
+  const checkout = (res: ServerResponse) => {
+    const began = process.hrtime.bigint();
+    const elapsedSeconds = (Date.now() - startedAt) / 1000;
+    const outcome = sampleRequest(
+      phaseAt(release.behaviour, elapsedSeconds),
+      random,
+      release.behaviour.maxLatencyMs,
+    );
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      const code = outcome.error ? 500 : 200;
+      const body = outcome.error
+        ? { error: 'payment authorisation failed', version }
+        : { ok: true, order: 'demo', version };
+      send(res, code, body, { 'x-version': version });
+      requests.inc({ service, version, code: String(code) });
+      duration.observe({ service, version }, Number(process.hrtime.bigint() - began) / 1e9);
+    }, outcome.latencyMs);
+    pending.add(timer);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, { error: 'only GET' }, { allow: 'GET, HEAD', 'x-version': version });
+      return;
+    }
+    if (path === '/' || path === '/checkout') {
+      checkout(res);
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => send(res, 200, text, { 'content-type': registry.contentType }),
+        (err: Error) => send(res, 500, { error: err.message }),
+      );
+    } else if (path === '/version') {
+      send(res, 200, { service, version, digest }, { 'x-version': version });
+    } else {
+      send(res, 404, { error: 'not found' }, { 'x-version': version });
+    }
+  };
+
+  const server = createServer(handle);
+  server.keepAliveTimeout = 30_000;
+  await listen(server, options.port, options.host ?? '127.0.0.1');
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= drain(server, pending);
+    return closing;
+  };
+  return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, port, release, close };
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.destroyed) return;
+  const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is already in use`
+            : `cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
+        ),
+      );
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.removeListener('error', onError);
+      resolvePromise();
+    });
+  });
+}
+
+/** Stop accepting; give in-flight requests DRAIN_MS, then cut what is left. */
+async function drain(server: Server, pending: Set<NodeJS.Timeout>): Promise<void> {
+  const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+  server.closeIdleConnections();
+  const idleCutter = setInterval(() => server.closeIdleConnections(), 100);
+  const deadline = new Promise<void>((resolvePromise) => setTimeout(resolvePromise, DRAIN_MS).unref());
+  await Promise.race([closed, deadline]);
+  clearInterval(idleCutter);
+  for (const timer of pending) clearTimeout(timer);
+  server.closeAllConnections();
+}
+
+// ---- the child-process entry point ------------------------------------------------------
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      release: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  if (values.release === undefined || values.port === undefined) {
+    throw new Error('usage: demo-service --release <dir> --port <n> [--host <ip>] [--seed <n>]');
+  }
+  const service = await startDemoService({
+    release: values.release,
+    port: Number(values.port),
+    host: values.host,
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+  });
+  const { manifest } = service.release;
+  const stopWith = (code: number) => () => {
+    void service.close().then(() => process.exit(code));
+  };
+  process.once('SIGHUP', stopWith(RESTART_EXIT_CODE));
+  process.once('SIGTERM', stopWith(0));
+  process.once('SIGINT', stopWith(0));
+  if (process.send !== undefined) {
+    process.once('disconnect', stopWith(0));
+    const message: ListeningMessage = {
+      type: 'listening',
+      port: service.port,
+      service: manifest.service,
+      version: manifest.version,
+      digest: manifest.digest,
+      release: service.release.dir,
+      behaviour: service.release.behaviour.name,
+    };
+    process.send(message);
+  }
+  console.log(
+    `${manifest.service} ${manifest.version} (${service.release.behaviour.name}) on ${service.url}, pid ${process.pid}`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
