@@ -85,8 +85,12 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   const binary = resolveNginxBinary(options.binary);
   const dir = resolve(options.dir);
   const paths = layout(dir);
-  for (const service of options.services) ServiceName.parse(service);
   if (options.services.length === 0) throw new NginxStartError('startNginx needs at least one service');
+  for (const service of options.services) {
+    if (!ServiceName.safeParse(service).success) {
+      throw new NginxStartError(`"${service}" cannot be a service name in nginx configuration`);
+    }
+  }
   await assertPortFree(options.port, host, 'nginx');
 
   for (const sub of [paths.logs, paths.temp, paths.upstreamsDir, paths.stateDir]) {

@@ -82,13 +82,21 @@ const MESSAGE_LIMIT = 600;
  * `[emerg]`-style lines, without the "test failed" trailer), which name the
  * file and line and never hold anything ripcord resolved.
  */
-export function testNginxConfig(instance: NginxInstance, timeoutMs = 30_000): Promise<NginxTestResult> {
+export function testNginxConfig(
+  instance: NginxInstance,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<NginxTestResult> {
   // `-e stderr`: nginx logs start-up problems to stderr, not to a system log it may not be allowed to open.
   const args = ['-t', '-q', '-e', 'stderr', ...baseArgs(instance)];
-  return new Promise((resolvePromise) => {
-    execFile(instance.binary, args, { timeout: timeoutMs }, (error, _stdout, stderr) => {
+  return new Promise((resolvePromise, reject) => {
+    const run = { timeout: options.timeoutMs ?? 30_000, signal: options.signal };
+    execFile(instance.binary, args, run, (error, _stdout, stderr) => {
       if (error === null) {
         resolvePromise({ ok: true });
+        return;
+      }
+      if (options.signal?.aborted) {
+        reject(options.signal.reason as Error);
         return;
       }
       const lines = String(stderr)

@@ -97,7 +97,14 @@ export async function installUpstreamText(
   if (text === null) await restoreText(service.file, null);
   else if (text !== previous) await writeAtomically(service.file, text);
 
-  const test = await testNginxConfig(instance);
+  let test: Awaited<ReturnType<typeof testNginxConfig>>;
+  try {
+    test = await testNginxConfig(instance, { signal });
+  } catch (error) {
+    // Cancelled mid-test: an untested file must not wait on disk for the next reload, whoever makes it.
+    await restoreText(service.file, previous);
+    throw error;
+  }
   if (!test.ok) {
     await restoreText(service.file, previous);
     throw new NginxConfigRejectedError(
