@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { exitOf, hasExited, killOnExit, OutputTail, stopChild } from './fleet/child';
+import { dyingWithParent, exitOf, hasExited, killOnExit, OutputTail, stopChild } from './fleet/child';
 import { assertPortFree, findFreePort } from './ports';
 
 /**
@@ -80,18 +80,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   let targets = options.scrapeTargets.map(copyTarget);
   writeFileSync(configFile, renderConfig(targets, options.scrapeIntervalSeconds));
 
-  const child = spawn(
-    binary,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=${host}:${port}`,
-      '--web.enable-lifecycle',
-      '--storage.tsdb.retention.time=1d',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [command, args] = dyingWithParent(binary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=${host}:${port}`,
+    '--web.enable-lifecycle',
+    '--storage.tsdb.retention.time=1d',
+    '--log.level=warn',
+  ]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = new OutputTail(40, options.onOutput);
   tail.attach(child);
   const unguard = killOnExit(child);

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../src/dev/ports';
+import { type PrometheusServer, startPrometheus } from '../../src/dev/prometheus';
 import type { Source } from '../../src/policy';
 import type { HealthReadRequest } from '../../src/sources';
 import { PrometheusHealthSource } from '../../src/sources/prometheus';
@@ -17,10 +16,6 @@ import { PrometheusHealthSource } from '../../src/sources/prometheus';
  */
 type PrometheusConfig = Extract<Source, { type: 'prometheus' }>;
 
-const PROMETHEUS_BIN = process.env.RIPCORD_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-/** Start, first scrape and ingestion take a few seconds; past this something is wrong, and we say what. */
-const READY_WITHIN_MS = 25_000;
-
 const METRICS = [
   '# HELP http_requests_total Requests served, by version.',
   '# TYPE http_requests_total counter',
@@ -31,8 +26,7 @@ const METRICS = [
 
 let dir: string;
 let exporter: Server;
-let prometheus: ChildProcess | undefined;
-let prometheusLog = '';
+let prometheus: PrometheusServer | undefined;
 let url: string;
 const source = new PrometheusHealthSource();
 
@@ -49,75 +43,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
   const exporterPort = (exporter.address() as AddressInfo).port;
-
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: fleet',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${exporterPort}']`,
-      '',
-    ].join('\n'),
-  );
-  const port = await findFreePort();
-  url = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    PROMETHEUS_BIN,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const keep = (chunk: Buffer) => (prometheusLog = (prometheusLog + chunk.toString()).slice(-4000));
-  prometheus.stdout?.on('data', keep);
-  prometheus.stderr?.on('data', keep);
-  await waitForFirstScrape();
+  // Returns once the exporter has been scraped: both groups' samples are stored.
+  prometheus = await startPrometheus({
+    dir,
+    scrapeTargets: [{ job: 'fleet', targets: [`127.0.0.1:${exporterPort}`] }],
+    scrapeIntervalSeconds: 1,
+  });
+  url = prometheus.url;
 }, 60_000);
 
 afterAll(async () => {
-  await stopPrometheus();
+  await prometheus?.stop();
   await new Promise<void>((resolve) => exporter.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Ready, target up, and both groups' samples stored: only then is a reading meaningful. */
-async function waitForFirstScrape(): Promise<void> {
-  const deadline = Date.now() + READY_WITHIN_MS;
-  let last = 'not started';
-  while (Date.now() < deadline) {
-    if (prometheus?.exitCode !== null) break;
-    const preflight = await source.preflight(config());
-    if (!preflight.ok) {
-      last = `preflight: ${preflight.error}`;
-    } else {
-      const reading = await source.read(
-        request({ total: 'sum(http_requests_total{version="{{version}}"})' }),
-      );
-      const total = reading.total;
-      if (total?.baseline !== null && total?.canary !== null && total?.error === undefined) return;
-      last = `reading: ${JSON.stringify(total)}`;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`Prometheus did not scrape the test exporter in time (${last})\nlog:\n${prometheusLog}`);
-}
-
-async function stopPrometheus(): Promise<void> {
-  const child = prometheus;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(killer);
-}
 
 function config(): PrometheusConfig {
   return { type: 'prometheus', url, timeoutSeconds: 5 };
@@ -190,7 +129,7 @@ test('what the real server refuses or cannot reduce to one number is an error re
 });
 
 test('a stopped server is an error reading, not a hang or a throw', async () => {
-  await stopPrometheus();
+  await prometheus?.stop();
   const readings = await source.read(
     request({ requests: 'sum(http_requests_total{version="{{version}}"})' }),
   );

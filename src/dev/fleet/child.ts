@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** Small pieces every long-lived child of the local stack needs. */
 
@@ -74,4 +75,18 @@ export function killOnExit(child: ChildProcess): () => void {
   };
   process.once('exit', kill);
   return () => process.removeListener('exit', kill);
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command line that runs `command` so the kernel sends it SIGTERM when
+ * this process dies, however it dies (SIGKILL included), via util-linux
+ * setpriv --pdeathsig, which sets the signal and execs the command (same pid).
+ * For children without an IPC channel to notice a vanished parent by; where
+ * setpriv is missing, the command runs as it is and the exit hook remains.
+ */
+export function dyingWithParent(command: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux' || !existsSync(SETPRIV)) return [command, args];
+  return [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]];
 }
