@@ -9,7 +9,7 @@ import type * as NodePgMigrate from 'node-pg-migrate/dist/bundle/index';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const library = require('node-pg-migrate') as typeof NodePgMigrate;
 
-export const { MigrationBuilder, PG_MIGRATE_LOCK_ID } = library;
+export const { MigrationBuilder, PG_MIGRATE_LOCK_ID, runner } = library;
 export type MigrationBuilder = NodePgMigrate.MigrationBuilder;
 export type ColumnDefinitions = NodePgMigrate.ColumnDefinitions;
 
