@@ -1,41 +1,28 @@
-import type { GuardianAction } from '../workflows/messages';
+import type { ActionTokenVerifier } from '../security/action-token-types';
+import { redactSecrets } from '../security/secrets';
 import type { AuthorizeInput, AuthorizeResult } from './types';
 
-/**
- * What a verified token says; produced by the verifier that arrives with the
- * security issue (JWS over subject, role, deployment, action, expiry; DESIGN §5).
- */
-export interface VerifiedClaims {
-  subject: string;
-  role: string;
-  /** Unique per token; the workflow remembers it so a token is used once. */
-  tokenId: string;
-}
-
-/** Verifies an action token against the policy's trusted approval keys; throws with a reason safe to show. */
-export interface ActionTokenVerifier {
-  verify(
-    token: string,
-    expected: { workflowId: string; deploymentId: string; action: GuardianAction; trustedKeyIds: string[] },
-  ): Promise<VerifiedClaims>;
-}
+export type { ActionTokenVerifier, ExpectedAction, VerifiedClaims } from '../security/action-token-types';
 
 const INTERIM =
-  'interim check: identity as claimed by the requester (signed tokens arrive with the security issue)';
+  'interim check: identity as claimed by the requester, not verified (this worker runs with --insecure-claims or --dry-run and no trusted keys)';
 
 /**
  * Decides whether a person may do what they ask. Never throws for a denial: the
  * result says why, in words safe to show the requester (never token content).
  *
- * Until signed tokens exist this trusts the actor and role the request claims;
- * every reason says so. With a token verifier configured, a request must carry
- * a token and only the verified subject and role count.
+ * With a token verifier (the worker's normal mode) a request must carry a
+ * signed token and only the verified subject and role count; the verifier
+ * also binds the token to this guardian, this action and, for approve and
+ * reject, the plan held now. Without one (a worker started with
+ * --insecure-claims, or a dry run) the actor and role are trusted as claimed,
+ * and every reason says so.
  */
 export function authorizeAction(tokens: ActionTokenVerifier | undefined) {
   return async (input: AuthorizeInput): Promise<AuthorizeResult> => {
     const identity = await identify(input, tokens);
     if ('denied' in identity) return identity.denied;
-    const decision = judge(input, identity.subject, identity.role);
+    const decision = judge(input, identity.subject, identity.role, identity.tokenId !== undefined);
     const basis = identity.tokenId === undefined ? INTERIM : 'verified token';
     return {
       authorized: decision.ok,
@@ -63,14 +50,23 @@ async function identify(
       deploymentId: input.deployment.deploymentId,
       action: input.action,
       trustedKeyIds: input.trustedKeyIds,
+      role: request.role,
+      ...(input.planHash !== undefined ? { planHash: input.planHash } : {}),
     });
-    return claims;
+    return { subject: claims.subject, role: claims.role, tokenId: claims.tokenId };
   } catch (error) {
-    return deny(`the token was not accepted: ${error instanceof Error ? error.message : 'invalid token'}`);
+    // A verifier's own messages never quote the token; this is the last guard should another one do so.
+    const why = redactSecrets(error instanceof Error ? error.message : 'invalid token', [request.token]);
+    return deny(`the token was not accepted: ${why}`);
   }
 }
 
-function judge(input: AuthorizeInput, subject: string, role: string): { ok: boolean; reason: string } {
+function judge(
+  input: AuthorizeInput,
+  subject: string,
+  role: string,
+  verified: boolean,
+): { ok: boolean; reason: string } {
   const roles = input.approval?.roles ?? [];
   switch (input.action) {
     case 'approve':
@@ -104,6 +100,10 @@ function judge(input: AuthorizeInput, subject: string, role: string): { ok: bool
       if (roles.includes(role)) return allow(`${subject} may ${input.action} as ${role}`);
       if (input.owners.includes(subject))
         return allow(`${subject} may ${input.action} as an owner of the service`);
+      // A verified role named like an owning team (granted by the token's issuer) counts as ownership;
+      // a merely claimed one never does.
+      if (verified && input.owners.includes(role))
+        return allow(`${subject} may ${input.action} as a member of ${role}, an owner of the service`);
       const who = roles.length > 0 ? `a role in ${roles.join(', ')} or ` : '';
       return deny(`${input.action} needs ${who}an owner of the service (${input.owners.join(', ')})`);
     }

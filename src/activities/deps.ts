@@ -4,7 +4,8 @@ import { ReplayHealthSource, ScenarioCache, SourceRegistry } from '../sources';
 import { PrometheusHealthSource } from '../sources/prometheus';
 import { RecordingTarget, type StepFault, TargetRegistry, dryRunTargetRegistry } from '../targets';
 import type { ActionTokenVerifier } from './authorize';
-import { type AuditSink, JsonlAuditSink } from './audit';
+import { JoseActionTokenVerifier, RefuseAllActionTokens } from '../security/action-tokens';
+import { type AuditSink, JsonlAuditSink, PostgresAuditSink } from './audit';
 import { LogNotifier, type Notifier } from './notify';
 
 /** What the activities need from the outside world, injected so that tests pass fakes. */
@@ -16,7 +17,7 @@ export interface ActivityDeps {
   targets: TargetRegistry;
   audit: AuditSink;
   notifier: Notifier;
-  /** Verifies signed action tokens (security issue); without it requests are trusted as claimed. */
+  /** Verifies signed action tokens; without it requests are trusted as claimed (see actionTokenVerifier). */
   tokens?: ActionTokenVerifier;
 }
 
@@ -39,14 +40,51 @@ export interface DefaultActivityDepsOptions {
   /** Relative scenario paths are resolved from here; default the working directory. */
   baseDir?: string;
   now?: () => Date;
+  /** Public keys that sign action tokens: a JWKS file or URL (the policy's trustedKeys.approvals picks among them). */
+  approvalKeys?: string;
+  /** Accepted token issuers (`iss`); empty: any. */
+  tokenIssuers?: string[];
+  /** Trust the actor and role a request claims, unverified: local development only. */
+  insecureClaims?: boolean;
+  /** PostgreSQL connection string for the audit trail (table ripcord_audit); default `<stateDir>/audit.jsonl`. */
+  auditDatabase?: string;
 }
 
 export interface DefaultActivityDeps extends ActivityDeps {
   /** The recording target, when dry-run mode is on (to report its journal). */
   recording?: RecordingTarget;
+  /** Releases what the deps hold open (the audit database's pool). */
+  close(): Promise<void>;
 }
 
-/** The real defaults: replay and Prometheus sources, recording target in dry-run mode, JSONL audit, log notifier. */
+/**
+ * Who may act, decided once per worker. With trusted keys, every action needs
+ * a token that verifies. Without them, claims are trusted only when someone
+ * asked for that explicitly (--insecure-claims) or nothing real can happen (a
+ * dry run); otherwise every action is refused, with the reason: a production
+ * worker that forgot its keys fails closed instead of believing anyone.
+ */
+export function actionTokenVerifier(
+  options: Pick<DefaultActivityDepsOptions, 'approvalKeys' | 'tokenIssuers' | 'insecureClaims' | 'dryRun'>,
+): ActionTokenVerifier | undefined {
+  if (options.approvalKeys) {
+    return new JoseActionTokenVerifier({
+      keys: options.approvalKeys,
+      ...(options.tokenIssuers ? { issuers: options.tokenIssuers } : {}),
+    });
+  }
+  if (options.insecureClaims || options.dryRun) return undefined;
+  return new RefuseAllActionTokens(
+    'this worker has no trusted keys for action tokens; start it with --approval-keys <JWKS file or URL> ' +
+      '(or --insecure-claims, for local development only)',
+  );
+}
+
+/**
+ * The real defaults: replay and Prometheus sources, recording target in dry-run
+ * mode, hash-chained audit (JSONL file, or PostgreSQL), action tokens verified
+ * against the worker's keys, log notifier.
+ */
 export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): DefaultActivityDeps {
   const stateDir = options.stateDir ?? '.ripcord';
   const sources = new SourceRegistry({
@@ -60,13 +98,21 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
       })
     : undefined;
+  const audit: AuditSink & { close?: () => Promise<void> } = options.auditDatabase
+    ? new PostgresAuditSink(options.auditDatabase)
+    : new JsonlAuditSink(path.join(stateDir, 'audit.jsonl'));
+  const tokens = actionTokenVerifier(options);
   return {
     now: options.now ?? (() => new Date()),
     ...(options.client !== undefined ? { client: options.client } : {}),
     sources,
     targets: recording ? dryRunTargetRegistry(recording) : new TargetRegistry({}),
-    audit: new JsonlAuditSink(path.join(stateDir, 'audit.jsonl')),
+    audit,
     notifier: new LogNotifier(),
+    ...(tokens ? { tokens } : {}),
     ...(recording ? { recording } : {}),
+    close: async () => {
+      await audit.close?.();
+    },
   };
 }

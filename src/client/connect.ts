@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromConfig } from '../security/codec/data-converter';
 import { type ResolvedConnection } from './connection-profile';
 
 /** The connection options both sides use: the client here, the worker's NativeConnection in src/worker. */
@@ -10,7 +12,18 @@ export function connectionOptions(conn: ResolvedConnection) {
   };
 }
 
-export async function connectClient(conn: ResolvedConnection): Promise<Client> {
+/**
+ * A client for `conn`. Payloads are encrypted when a codec keyring is
+ * configured (RIPCORD_CODEC_KEYS / RIPCORD_CODEC_KEYRING, see
+ * src/security/codec): the worker reads the same configuration, so both sides
+ * always use the same data converter.
+ */
+export async function connectClient(
+  conn: ResolvedConnection,
+  options: { dataConverter?: DataConverter } = {},
+): Promise<Client> {
+  // Read the keys before connecting: a broken keyring should not leave a connection open.
+  const dataConverter = options.dataConverter ?? dataConverterFromConfig();
   const connection = await Connection.connect(connectionOptions(conn));
-  return new Client({ connection, namespace: conn.namespace });
+  return new Client({ connection, namespace: conn.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }

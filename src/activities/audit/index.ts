@@ -4,7 +4,8 @@ import type { AuditRecord } from '../types';
 import type { AuditSink } from './sink';
 
 export { type AuditSink, redactRecord } from './sink';
-export { JsonlAuditSink, DEFAULT_AUDIT_FILE } from './jsonl-sink';
+export { JsonlAuditSink, DEFAULT_AUDIT_FILE, readAuditFileLines } from './jsonl-sink';
+export { PostgresAuditSink, AUDIT_TABLE, describeDatabase } from './postgres-sink';
 export { MemoryAuditSink } from './memory-sink';
 
 /** The recordAudit activity: stores the record once, however often the activity is retried. */

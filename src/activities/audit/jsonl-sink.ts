@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { chainRecord, type Chained, type StoredEntry } from '../../security/audit-chain';
 import { AppendOnlyJsonl } from '../../targets/append-only-file';
 import type { AuditRecord } from '../types';
 import { type AuditSink, redactRecord } from './sink';
@@ -6,35 +8,55 @@ import { type AuditSink, redactRecord } from './sink';
 export const DEFAULT_AUDIT_FILE = path.join('.ripcord', 'audit.jsonl');
 
 /**
- * One JSON object per line in a file only its owner can read (mode 0600), its
- * directory created on first use. Several workers may share the file: the
- * duplicate check and the append happen under the file's lock, and the ids
- * already stored are indexed incrementally (only new lines are read).
+ * One hash-chained record per line (src/security/audit-chain.ts) in a file only
+ * its owner can read (mode 0600), its directory created on first use. Several
+ * workers may share the file: the duplicate check, the chain's next link and
+ * the append happen under the file's lock, and the ids already stored are
+ * indexed incrementally (only new lines are read).
  */
 export class JsonlAuditSink implements AuditSink {
-  private readonly log: AppendOnlyJsonl<AuditRecord>;
+  private readonly log: AppendOnlyJsonl<Chained<AuditRecord>>;
   private readonly ids = new Set<string>();
+  private last: { seq: number; hash: string } | undefined;
   private offset = 0;
 
   constructor(readonly file: string = DEFAULT_AUDIT_FILE) {
-    this.log = new AppendOnlyJsonl<AuditRecord>(file);
+    this.log = new AppendOnlyJsonl<Chained<AuditRecord>>(file);
   }
 
   async append(record: AuditRecord): Promise<'stored' | 'duplicate'> {
     return this.log.withLock(async () => {
       const { entries, nextOffset } = await this.log.readFrom(this.offset);
-      if (nextOffset < this.offset) this.ids.clear();
-      for (const entry of entries) this.ids.add(entry.id);
+      if (nextOffset < this.offset) {
+        this.ids.clear();
+        this.last = undefined;
+      }
+      for (const entry of entries) {
+        this.ids.add(entry.id);
+        if (typeof entry.seq === 'number' && typeof entry.hash === 'string') {
+          this.last = { seq: entry.seq, hash: entry.hash };
+        }
+      }
       this.offset = nextOffset;
       if (this.ids.has(record.id)) return 'duplicate';
-      await this.log.append(redactRecord(record));
+      const chained = chainRecord(redactRecord(record), this.last);
+      await this.log.append(chained);
       this.ids.add(record.id);
+      this.last = { seq: chained.seq, hash: chained.hash };
       return 'stored';
     });
   }
 
   /** Every stored record, in order (for tests and `ripcord audit`). */
-  readAll(): Promise<AuditRecord[]> {
+  readAll(): Promise<Chained<AuditRecord>[]> {
     return this.log.readAll();
   }
+}
+
+/** Every line of an audit file as stored, for verification (which must see broken lines too). */
+export async function readAuditFileLines(file: string): Promise<StoredEntry[]> {
+  const text = await readFile(file, 'utf8');
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line, index) => ({ where: `line ${index + 1}`, text: line }));
 }

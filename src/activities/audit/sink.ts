@@ -3,7 +3,7 @@ import type { AuditRecord } from '../types';
 /**
  * Where audit records go. Appending a record whose id is already stored does
  * nothing and says so: the activity may be retried after it already wrote.
- * The hash-chained log of the security issue implements this same interface.
+ * The file and PostgreSQL sinks store records hash-chained (src/security/audit-chain.ts).
  */
 export interface AuditSink {
   append(record: AuditRecord): Promise<'stored' | 'duplicate'>;

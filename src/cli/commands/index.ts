@@ -8,6 +8,9 @@ import { registerDemoCommand } from './demo';
 import { registerPolicyCommands } from './policy';
 import { registerSimulateCommand } from './simulate';
 import { registerScenarioCommands } from './scenario';
+import { registerTokenCommands } from './token';
+import { registerAuditCommands } from './audit';
+import { registerCodecServerCommand } from './codec-server';
 
 /**
  * Every sub-command registers itself here, one module per command family, so that
@@ -23,4 +26,7 @@ export function registerCommands(program: Command): void {
   registerPolicyCommands(program);
   registerSimulateCommand(program);
   registerScenarioCommands(program);
+  registerTokenCommands(program);
+  registerAuditCommands(program);
+  registerCodecServerCommand(program);
 }

@@ -2,7 +2,14 @@ import { type Command, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { listGuardians, sendAction, type GuardianHandle } from '../../client/guardians';
 import type { ActionResult, GuardianAction, GuardianStatus } from '../../workflows/messages';
-import { ACTOR_CLAIM_HELP, resolveActor, type ActorClaim } from '../actor';
+import { resolveActor, type ActorClaim } from '../actor';
+import {
+  ActionTokenError,
+  issueActionToken,
+  peekActionToken,
+  readPrivateJwk,
+} from '../../security/action-tokens';
+import { DEFAULT_ISSUER } from './token';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { locateGuardian, readStatus, type LocateFlags } from '../guardian-lookup';
@@ -26,6 +33,39 @@ interface ActionFlags extends CommonFlags {
   role?: string;
   reason?: string;
   plan?: string;
+  token?: string;
+  key?: string;
+}
+
+const IDENTITY_HELP = [
+  'Identity: a signed token says who acts. Pass one with --token <jws> (or $RIPCORD_TOKEN), from',
+  '`ripcord token issue` or your sign-on, or sign one here with --key <private JWK> for --as and --role',
+  '(it is bound to this guardian, this action and, for approve/reject, the plan shown; valid 5 minutes).',
+  'With a token, --as and --role default to its subject and its only role. Without any token the request',
+  'carries --as/$RIPCORD_ACTOR (else $USER) and --role/$RIPCORD_ROLE as unverified claims, which only a',
+  'worker started with --insecure-claims or --dry-run accepts.',
+].join('\n');
+
+/** Lifetime of a token signed on the fly with --key: long enough to send, too short to keep. */
+const ON_THE_FLY_TTL_SECONDS = 300;
+
+type Credentials = { claim: ActorClaim; token?: string; key?: string };
+
+/** Who acts, and with what proof, decided before anything touches the network (problems are usage errors). */
+function credentials(flags: ActionFlags, env: NodeJS.ProcessEnv = process.env): Credentials {
+  const token = flags.token || env.RIPCORD_TOKEN || undefined;
+  if (token && flags.key) throw new UserFacingError('pass either --token or --key, not both', EXIT.usage);
+  if (!token) return { claim: resolveActor(flags, env), ...(flags.key ? { key: flags.key } : {}) };
+  const peek = peekActionToken(token);
+  const role = flags.role ?? (peek.roles.length === 1 ? peek.roles[0] : env.RIPCORD_ROLE);
+  if (!role) {
+    throw new UserFacingError(
+      `the token grants several roles (${peek.roles.join(', ') || 'none'}); pass --role to say which one you act in`,
+      EXIT.usage,
+    );
+  }
+  // The worker verifies the token and uses only its subject; this just names the request the same way.
+  return { claim: resolveActor({ as: flags.as ?? peek.subject, role }, env), token };
 }
 
 const say = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -89,7 +129,13 @@ async function send(
 
 async function act(action: GuardianAction, id: string, flags: ActionFlags): Promise<void> {
   // Identity problems are usage errors: report them before touching the network.
-  const claim: ActorClaim = resolveActor(flags);
+  const creds = credentials(flags);
+  const { claim } = creds;
+  const privateJwk = creds.key
+    ? await readPrivateJwk(creds.key).catch((err: Error) => {
+        throw new UserFacingError(err.message, EXIT.usage);
+      })
+    : undefined;
   await withSession(flags.profile, async (session) => {
     const handle = await locateGuardian(session.client, id, locateFlags(flags));
     const link = session.link(handle.workflowId);
@@ -113,6 +159,24 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
       say(judged.lines.join('\n'));
       planHash = judged.planHash;
     }
+    let token = creds.token;
+    if (privateJwk) {
+      try {
+        token = await issueActionToken({
+          privateJwk,
+          subject: claim.actor,
+          roles: [claim.role],
+          action,
+          deployment: handle.workflowId,
+          ...(planHash !== undefined ? { plan: planHash } : {}),
+          ttlSeconds: ON_THE_FLY_TTL_SECONDS,
+          issuer: DEFAULT_ISSUER,
+        });
+      } catch (err) {
+        if (err instanceof ActionTokenError) throw new UserFacingError(err.message, EXIT.usage);
+        throw err;
+      }
+    }
     const result = await send(
       session,
       handle,
@@ -122,6 +186,7 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
         role: claim.role,
         ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
         ...(planHash !== undefined ? { planHash } : {}),
+        ...(token !== undefined ? { token } : {}),
       },
       current.phase,
     );
@@ -189,12 +254,11 @@ export function registerOperateCommands(program: Command): void {
       command.option('--plan <hash>', 'the plan hash you judge; refused if it is not the current plan');
     command
       .option('--reason <text>', 'why (kept in the audit trail)')
-      .option('--as <actor>', 'who is asking (default: $RIPCORD_ACTOR, else $USER)')
-      .option('--role <role>', 'the role you act in (default: $RIPCORD_ROLE; required)')
-      .addHelpText(
-        'after',
-        `\n${ACTOR_CLAIM_HELP}\nExit codes: 0 accepted, 1 refused or failed, 2 usage error.`,
-      )
+      .option('--token <jws>', 'signed action token (default: $RIPCORD_TOKEN)')
+      .option('--key <file>', 'sign a token here with this private JWK, for --as and --role')
+      .option('--as <actor>', 'who is asking (default: the token subject, else $RIPCORD_ACTOR, else $USER)')
+      .option('--role <role>', 'the role you act in (default: the token role, else $RIPCORD_ROLE)')
+      .addHelpText('after', `\n${IDENTITY_HELP}\nExit codes: 0 accepted, 1 refused or failed, 2 usage error.`)
       .action((id: string, flags: ActionFlags) => act(action, id, flags));
   }
 

@@ -1,8 +1,31 @@
 import type { Command } from 'commander';
 import { describeConnection, loadConnectionProfile } from '../../client/connection-profile';
+import { describeDatabase } from '../../activities/audit';
+import { keyringFromConfig, encryptingDataConverter } from '../../security/codec/data-converter';
+import { resolveSecret } from '../../security/secrets';
+import { SECRET_REF_PATTERN } from '../../policy/schema/common';
 import { createWorker } from '../../worker';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { UserFacingError } from '../errors';
+
+interface WorkerFlags {
+  profile?: string;
+  logLevel: string;
+  stateDir: string;
+  dryRun?: boolean;
+  approvalKeys?: string;
+  tokenIssuer: string[];
+  insecureClaims?: boolean;
+  auditDb?: string;
+  codecKeys?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A database URL may carry a password: accept a secret reference, resolved here and never printed. */
+function databaseUrl(value: string): string {
+  return SECRET_REF_PATTERN.test(value) ? resolveSecret(value) : value;
+}
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -15,7 +38,30 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'SDK log level: TRACE, DEBUG, INFO, WARN or ERROR', 'WARN')
     .option('--state-dir <dir>', 'where ripcord keeps its files (audit trail, dry-run journal)', '.ripcord')
     .option('--dry-run', 'send every rollback step to the recording target instead of production')
-    .action(async (opts: { profile?: string; logLevel: string; stateDir: string; dryRun?: boolean }) => {
+    .option(
+      '--approval-keys <file|url>',
+      'JWKS with the public keys that sign action tokens (default: $RIPCORD_APPROVAL_KEYS)',
+    )
+    .option('--token-issuer <iss>', 'accept action tokens from this issuer only (repeatable)', collect, [])
+    .option(
+      '--insecure-claims',
+      'trust the actor and role a request claims, without a token (local development only)',
+    )
+    .option(
+      '--audit-db <url|${secret:NAME}>',
+      'PostgreSQL for the audit trail, table ripcord_audit (default: $RIPCORD_AUDIT_DB, else <state-dir>/audit.jsonl)',
+    )
+    .option(
+      '--codec-keys <file>',
+      'encrypt payloads with this keyring (default: $RIPCORD_CODEC_KEYS or $RIPCORD_CODEC_KEYRING; none: off)',
+    )
+    .addHelpText(
+      'after',
+      '\nActions (approve, reject, abort, pause, resume, rollback) need a signed token verified against\n' +
+        '--approval-keys. Without keys, a --dry-run or --insecure-claims worker trusts the claimed identity;\n' +
+        'any other worker refuses every action. See docs/security.md.',
+    )
+    .action(async (opts: WorkerFlags) => {
       const level = opts.logLevel.toUpperCase();
       if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
         throw new UserFacingError(
@@ -24,11 +70,29 @@ export function registerWorkerCommand(program: Command): void {
       }
       installRuntimeLogger(level as 'WARN');
       const conn = loadConnectionProfile(opts.profile);
+      const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
+      const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
+      let auditDatabase: string | undefined;
+      let keyring;
+      try {
+        auditDatabase = auditDbSetting ? databaseUrl(auditDbSetting) : undefined;
+        keyring = keyringFromConfig(opts.codecKeys);
+      } catch (err) {
+        throw new UserFacingError((err as Error).message);
+      }
       let created;
       try {
         created = await createWorker({
           connection: conn,
-          depsOptions: { stateDir: opts.stateDir, dryRun: opts.dryRun === true },
+          ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
+          depsOptions: {
+            stateDir: opts.stateDir,
+            dryRun: opts.dryRun === true,
+            ...(approvalKeys ? { approvalKeys } : {}),
+            ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
+            ...(opts.insecureClaims ? { insecureClaims: true } : {}),
+            ...(auditDatabase ? { auditDatabase } : {}),
+          },
         });
       } catch (err) {
         throw new UserFacingError(
@@ -39,8 +103,16 @@ export function registerWorkerCommand(program: Command): void {
       const shutdown = () => worker.shutdown();
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
+      const actions = approvalKeys
+        ? `signed tokens verified with ${approvalKeys}`
+        : opts.insecureClaims || opts.dryRun
+          ? 'UNVERIFIED claims (no --approval-keys; development only)'
+          : 'all refused (no --approval-keys)';
       process.stdout.write(
-        `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n`,
+        `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
+          `  actions:  ${actions}\n` +
+          `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained)\n` +
+          `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n`,
       );
       try {
         await worker.run();

@@ -1,0 +1,36 @@
+import type { GuardianAction } from '../workflows/messages';
+
+/**
+ * The contract between the authorisation activity and whatever checks signed
+ * action tokens. Types only, so that activities and tests can name it without
+ * loading the JOSE implementation.
+ */
+
+/** What a verified token says. */
+export interface VerifiedClaims {
+  subject: string;
+  /** The role the request acts in, which the token grants. */
+  role: string;
+  /** Unique per token; the workflow remembers it so a token is used once. */
+  tokenId: string;
+  /** The plan an approve or reject token is bound to. */
+  planHash?: string;
+}
+
+/** What the guardian expects the token to say. */
+export interface ExpectedAction {
+  workflowId: string;
+  deploymentId: string;
+  action: GuardianAction;
+  /** Key ids the guardian's policy trusts for approvals (`trustedKeys.approvals`). */
+  trustedKeyIds: string[];
+  /** The role the request acts in; the token must grant it. */
+  role: string;
+  /** The plan the guardian holds now: an approval or rejection must be bound to exactly this one. */
+  planHash?: string;
+}
+
+/** Verifies an action token; throws with a reason safe to show (never token content). */
+export interface ActionTokenVerifier {
+  verify(token: string, expected: ExpectedAction): Promise<VerifiedClaims>;
+}
