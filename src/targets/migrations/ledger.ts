@@ -38,7 +38,12 @@ export interface LedgerEntry {
 }
 
 export async function ensureLedger(client: Client, snapshotSchema: string): Promise<void> {
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(snapshotSchema)}`);
+  // CREATE SCHEMA checks the right to create before it checks IF NOT EXISTS: ask first, so a role without
+  // CREATE on the database works once the schema exists (made by ripcord's first run or by a DBA).
+  const schema = await client.query<{ found: boolean }>(`SELECT to_regnamespace($1) IS NOT NULL AS found`, [
+    quoteIdent(snapshotSchema),
+  ]);
+  if (schema.rows[0]?.found !== true) await client.query(`CREATE SCHEMA ${quoteIdent(snapshotSchema)}`);
   await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(snapshotSchema, LEDGER_TABLE)} (
     idempotency_key text PRIMARY KEY,
     deployment_id text NOT NULL,
