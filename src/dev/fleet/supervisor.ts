@@ -34,8 +34,11 @@ export type SupervisorEvent =
       pid: number;
       code: number | null;
       signal: NodeJS.Signals | null;
-      /** restart: after SIGHUP, started again from `current`; stopped: by stop(); crashed: anything else. */
-      reason: 'restart' | 'stopped' | 'crashed';
+      /**
+       * restart: after SIGHUP, started again from `current`; stopped: by stop(); exited: ended
+       * cleanly on its own (SIGINT/SIGTERM from elsewhere, e.g. Ctrl-C); crashed: anything else.
+       */
+      reason: 'restart' | 'stopped' | 'exited' | 'crashed';
     }
   | { type: 'start-failed'; error: string };
 
@@ -96,6 +99,12 @@ class Supervisor implements SupervisedService {
   private child: ChildProcess | undefined;
   private current: RunningRelease | undefined;
   private stopping = false;
+  /** A start is under way (it reads `current` itself, so a restart asked for meanwhile just waits for it). */
+  private launching = false;
+  /** No child runs and none is being started (crashed, exited, or its start failed). */
+  private down = false;
+  /** restart() was called while the child was already on its way out. */
+  private restartRequested = false;
   private waiters: Waiter[] = [];
 
   constructor(private readonly options: SuperviseOptions) {
@@ -116,9 +125,16 @@ class Supervisor implements SupervisedService {
   async restart(): Promise<RunningRelease> {
     if (this.stopping) throw new SupervisorError(`${this.name} is stopped`);
     const next = this.nextStart();
+    // A start under way reads `current` itself: wait for it.
+    if (this.launching) return next;
     const child = this.child;
-    if (child !== undefined && !hasExited(child)) child.kill('SIGHUP');
-    else void this.launch(this.currentLink()).catch(() => undefined); // the waiter hears the failure
+    if (this.down || child === undefined) {
+      void this.launch(this.currentLink()).catch(() => undefined); // the waiter hears the failure
+    } else {
+      // Alive: SIGHUP as from outside. Just exited and not yet handled: onExit relaunches.
+      this.restartRequested = true;
+      if (!hasExited(child)) child.kill('SIGHUP');
+    }
     return next;
   }
 
@@ -141,13 +157,15 @@ class Supervisor implements SupervisedService {
     if (this.options.seed !== undefined) args.push('--seed', String(this.options.seed));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
+    this.launching = true;
+    this.down = false;
     const tail = new OutputTail(20, this.options.onOutput);
     tail.attach(child);
     const unguard = killOnExit(child);
     const exited = exitOf(child);
 
     try {
-      const running = await this.waitListening(child, exited, tail);
+      const running = await this.waitListening(child, exited, tail).finally(() => (this.launching = false));
       if (this.stopping) throw new SupervisorError(`${this.name} was stopped while starting`);
       this.current = running;
       mkdirSync(dirname(this.pidFile), { recursive: true });
@@ -163,6 +181,7 @@ class Supervisor implements SupervisedService {
       unguard();
       await stopChild(child, 1_000);
       const error = err instanceof SupervisorError ? err : new SupervisorError((err as Error).message);
+      this.down = true;
       if (!this.stopping) this.options.onEvent?.({ type: 'start-failed', error: error.message });
       this.settle(error);
       throw error;
@@ -216,13 +235,17 @@ class Supervisor implements SupervisedService {
       ? 'stopped'
       : code === RESTART_EXIT_CODE || signal === 'SIGHUP'
         ? 'restart'
-        : 'crashed';
+        : code === 0
+          ? 'exited'
+          : 'crashed';
     this.options.onEvent?.({ type: 'exited', pid, code, signal, reason });
     if (reason === 'stopped') return;
     rmSync(this.pidFile, { force: true });
-    if (reason === 'restart') {
+    const relaunch = reason === 'restart' || this.restartRequested;
+    this.restartRequested = false;
+    if (relaunch)
       void this.launch(this.currentLink()).catch(() => undefined); // reported as start-failed
-    }
+    else this.down = true;
   }
 
   private settle(outcome: RunningRelease | Error): void {
