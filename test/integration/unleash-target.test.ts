@@ -1,8 +1,14 @@
 import { startUnleash, type LocalUnleash } from '../../src/dev/unleash';
 import type { ResolvedAction } from '../../src/activities/types';
-import { CircuitBreakers } from '../../src/targets/circuit-breaker';
+import { findFreePort } from '../../src/dev/ports';
+import {
+  CircuitBreakers,
+  CircuitOpenError,
+  EndpointUnavailableError,
+} from '../../src/targets/circuit-breaker';
 import { PermanentStepError } from '../../src/targets/errors';
-import { UnleashFlagTarget } from '../../src/targets/unleash';
+import { RECORD_TAG_TYPE, UnleashFlagTarget } from '../../src/targets/unleash';
+import { recordTag } from '../../src/targets/unleash/rollback-record';
 import { testContext } from '../unit/targets/helpers';
 import { deployment, PLAN_HASH, plannedStep, secrets } from '../unit/targets/unleash/steps';
 
@@ -25,6 +31,9 @@ afterAll(async () => {
   breakers?.shutdown();
   await unleash?.stop();
 }, 60_000);
+
+const afterThis: (() => void)[] = [];
+afterEach(() => afterThis.splice(0).forEach((cleanup) => cleanup()));
 
 beforeEach(() => {
   breakers?.shutdown();
@@ -152,4 +161,45 @@ it('refuses an environment the flag does not have, and says which ones it has', 
   await expect(
     target().apply(plannedStep(dep, disableFlag('env-check')), testContext(dep, PLAN_HASH)),
   ).rejects.toThrow(/no environment "staging" \(it has: development, production\)/);
+});
+
+it('finishes a step that crashed after recording the snapshot but before switching the flag off', async () => {
+  await createFlag('half-done', ['production']);
+  const dep = deployment();
+  const step = plannedStep(dep, disableFlag('half-done'));
+  const ctx = testContext(dep, PLAN_HASH);
+  // What the crashed attempt left behind: the record that the flag was on, and the flag still on.
+  await admin('POST', '/api/admin/tag-types', { name: RECORD_TAG_TYPE }).catch(() => undefined);
+  await admin('POST', '/api/admin/features/half-done/tags', recordTag(step.idempotencyKey, 'was-on'));
+
+  expect((await target().apply(step, ctx)).applied).toBe(true);
+  expect(await flagState('half-done')).toMatchObject({ production: false });
+  await target().compensate(step, ctx);
+  expect(await flagState('half-done')).toMatchObject({ production: true });
+});
+
+it('gives a retryable error when Unleash cannot be reached, and then fails fast', async () => {
+  const dep = deployment();
+  const ctx = testContext(dep, PLAN_HASH);
+  const ownBreakers = new CircuitBreakers({ minimumCalls: 2 });
+  afterThis.push(() => ownBreakers.shutdown());
+  const down = new UnleashFlagTarget(
+    {
+      type: 'unleash',
+      url: `http://127.0.0.1:${await findFreePort()}`,
+      tokenSecret: '${secret:UNLEASH_TOKEN}',
+    },
+    {
+      secrets: secrets({ UNLEASH_TOKEN: server().adminToken }),
+      breakers: new CircuitBreakers({ minimumCalls: 2 }),
+    },
+  );
+  const step = plannedStep(dep, disableFlag('anything'));
+  const first = (await down.apply(step, ctx).catch((e: unknown) => e)) as Error;
+  expect(first).toBeInstanceOf(EndpointUnavailableError);
+  expect(first.message).toMatch(/cannot reach Unleash at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  await expect(down.apply(step, ctx)).rejects.toBeInstanceOf(EndpointUnavailableError);
+  const third = (await down.apply(step, ctx).catch((e: unknown) => e)) as Error;
+  expect(third).toBeInstanceOf(CircuitOpenError);
+  expect(third.message).not.toContain(server().adminToken);
 });
