@@ -34,6 +34,8 @@ class Receiver {
   performed: WebhookPayload[] = [];
   requests = 0;
   rejectedSignatures = 0;
+  /** Called when a request to /hang arrives. */
+  hanging: (() => void) | undefined;
   private readonly jobs = new Map<string, Job>();
   private readonly byKey = new Map<string, string>();
 
@@ -79,6 +81,10 @@ class Receiver {
     if (path === '/refuse') return reply(400, { error: 'unknown application "checkout"' });
     if (path === '/elsewhere') return reply(202, { statusUrl: 'https://169.254.169.254/latest/meta-data' });
     if (path === '/sync') return reply(200, { ok: true });
+    if (path === '/hang') {
+      this.hanging?.();
+      return; // never answers: the caller has to give up by itself
+    }
 
     const key = String(req.headers['idempotency-key'] ?? '');
     const existing = this.byKey.get(key);
@@ -262,4 +268,19 @@ it('accepts a synchronous receiver that answers 200 without a status URL', async
   const worker = target();
   expect((await worker.apply(step, ctx)).detail).toContain('accepted (HTTP 200)');
   expect(await worker.verify(step, ctx)).toContain('gave no status URL');
+});
+
+it('stops waiting when the step is cancelled, without holding it against the receiver', async () => {
+  const dep = deployment();
+  const cancel = new AbortController();
+  const ctx = { ...testContext(dep, PLAN_HASH), signal: cancel.signal };
+  receiver.hanging = () => cancel.abort();
+  const error = (await target()
+    .apply(plannedStep(dep, webhook('/hang')), ctx)
+    .catch((e: unknown) => e)) as Error;
+  receiver.hanging = undefined;
+  expect(error.message).toContain('cancelled');
+  expect(breakers.snapshot()).toEqual([
+    expect.objectContaining({ endpoint: receiver.url, state: 'closed', failures: 0 }),
+  ]);
 });
