@@ -2,12 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Fleet, startFleet, switchCurrent } from '../../src/dev/fleet';
+import { type Fleet, startFleet } from '../../src/dev/fleet';
 import { PortInUseError } from '../../src/dev/ports';
 import { queryPrometheus, startPrometheus } from '../../src/dev/prometheus';
 import { loadPolicyFile, type Source } from '../../src/policy';
 import type { HealthReadRequest, SeriesReadings } from '../../src/sources';
+import { verifyDigestSignature } from '../../src/security/artifact-signature';
+import { generateSigningKey } from '../../src/security/keys';
 import { PrometheusHealthSource } from '../../src/sources/prometheus';
+import {
+  activateRelease,
+  findReleaseByDigest,
+  listReleases,
+  signatureFile,
+} from '../../src/targets/artifact';
 
 /**
  * The demo fleet on real parts: two supervised `checkout` instances (baseline
@@ -27,6 +35,7 @@ const INTERVAL_SECONDS = 15;
 let dir: string;
 let fleet: Fleet | undefined;
 let canaryStartedAt = 0;
+const signingKey = generateSigningKey('demo-release-key');
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -39,6 +48,7 @@ beforeAll(async () => {
     // As in the demo: the canary is deployed while Prometheus already runs.
     deferCanary: true,
     load: { ratePerSecond: 40 },
+    signingKey,
   });
   expect(fleet.canary.supervisor).toBeUndefined();
   await fleet.startCanary();
@@ -162,6 +172,30 @@ test('after the warm-up the canary reads worse than the baseline through the pol
   expect(Object.keys(counts.byVersion).sort()).toEqual(['1.9.0', '2.0.0']);
 });
 
+test('the releases on every host are what an artifact revert accepts: found by digest, signed by the key', async () => {
+  const f = theFleet();
+  const trustedKeys = new Map([[signingKey.kid, signingKey.publicKey]]);
+  for (const host of [f.baseline, f.canary]) {
+    expect(await listReleases(host.releasesDir, f.service)).toEqual(Object.keys(host.releases).sort());
+    for (const release of Object.values(host.releases)) {
+      // The target recomputes the digest from the files: a fleet release must not look tampered.
+      const lookup = await findReleaseByDigest(host.releasesDir, f.service, release.digest);
+      expect(lookup).toEqual({ kind: 'found', release });
+      const signature = readFileSync(signatureFile(host.releasesDir, f.service, release.version), 'utf8');
+      const check = verifyDigestSignature({
+        digest: release.digest,
+        signature,
+        keyId: signingKey.kid,
+        trustedKeys,
+      });
+      expect(check).toEqual({ ok: true, keyId: signingKey.kid });
+    }
+  }
+  expect(Object.keys(f.canary.releases).sort()).toEqual(['1.9.0', '2.0.0']);
+  // The same content on two hosts is the same release.
+  expect(f.canary.releases['1.9.0']!.digest).toBe(f.baseline.releases['1.9.0']!.digest);
+});
+
 test('SIGHUP to the pid file restarts the canary from a switched `current`', async () => {
   const f = theFleet();
   const canary = f.canary.supervisor!;
@@ -171,7 +205,7 @@ test('SIGHUP to the pid file restarts the canary from a switched `current`', asy
   expect(pid).toBe(before.pid);
 
   // What an artifact revert does: point `current` at the old release, then HUP the service.
-  switchCurrent(f.canary.releasesDir, f.service, '1.9.0');
+  await activateRelease({ releasesDir: f.canary.releasesDir, service: f.service, version: '1.9.0' });
   const restarted = canary.nextStart();
   process.kill(pid, 'SIGHUP');
   const after = await restarted;

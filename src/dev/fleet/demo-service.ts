@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { readManifest, type ReleaseManifest } from '../../targets/artifact/releases';
 import {
   BEHAVIOUR_FILE,
   type Behaviour,
@@ -14,7 +15,6 @@ import {
   seededRandom,
 } from './behaviour';
 import { type ListeningMessage, RESTART_EXIT_CODE } from './protocol';
-import { readManifest, type ReleaseManifest } from './releases';
 
 /**
  * The demo `checkout` service. One program for every version: the version,
@@ -49,9 +49,9 @@ export interface LoadedRelease {
 }
 
 /** Reads manifest.json and behaviour.json of a release (or of `current`, resolved once, now). */
-export function loadRelease(release: string): LoadedRelease {
+export async function loadRelease(release: string): Promise<LoadedRelease> {
   const dir = realpathSync(release);
-  const manifest = readManifest(dir);
+  const manifest = await readManifest(dir);
   const file = join(dir, BEHAVIOUR_FILE);
   let raw: unknown;
   try {
@@ -80,7 +80,7 @@ export interface DemoService {
 }
 
 export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
-  const release = loadRelease(options.release);
+  const release = await loadRelease(options.release);
   const { service, version, digest } = release.manifest;
   const random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const startedAt = Date.now();

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '../ports';
@@ -10,12 +11,11 @@ import {
   goodBehaviour,
 } from './behaviour';
 import { type LoadGenerator, type LoadOptions, startLoad } from './load';
-import { createRelease, type ReleaseManifest, switchCurrent } from './releases';
+import { activateRelease, createRelease, type Release, signRelease } from '../../targets/artifact/releases';
 import { superviseService, type SupervisedService, type SupervisorEvent } from './supervisor';
 
 export * from './behaviour';
 export * from './load';
-export * from './releases';
 export * from './supervisor';
 export { startDemoService, loadRelease, LATENCY_BUCKETS_SECONDS } from './demo-service';
 export type { DemoService, DemoServiceOptions, LoadedRelease } from './demo-service';
@@ -27,10 +27,13 @@ export { RESTART_EXIT_CODE } from './protocol';
  * directory, supervisor and pid file; a real Prometheus scraping both (labels
  * group="baseline" / group="canary"); and steady load. The demo adds nginx in
  * front and the guardian; rolling the canary back is switching the canary
- * host's `current` to the old release and SIGHUP to its pid file.
+ * host's `current` to the old release and SIGHUP to its pid file — what the
+ * artifact-revert target does, on the release layout of src/targets/artifact
+ * (the same digest, so the target recognises the fleet's releases).
  *
  *   <dir>/baseline/<service>/releases/<old>/        current → releases/<old>
  *   <dir>/canary/<service>/releases/{<old>,<new>}/  current → releases/<new>
+ *   <dir>/<role>/<service>/releases/<version>.sig   with signingKey: signature over the digest
  *   <dir>/run/<service>-{baseline,canary}.pid
  *   <dir>/prometheus/                               config and TSDB
  */
@@ -62,6 +65,11 @@ export interface FleetOptions {
   load?: false | { url?: string | string[]; ratePerSecond?: number };
   /** Seeds the instances' request outcomes (each instance gets its own stream). */
   seed?: number;
+  /**
+   * Signs every installed release of each host (`<version>.sig`) so that an artifact target
+   * trusting the public half will deploy them; omitted = unsigned (the target refuses those).
+   */
+  signingKey?: { kid: string; privateKey: KeyObject };
   onEvent?: (role: FleetRole, event: SupervisorEvent) => void;
   onPrometheusOutput?: (line: string) => void;
 }
@@ -76,7 +84,7 @@ export interface FleetInstance {
   address: string;
   pidFile: string;
   /** Installed releases on this host, by version. */
-  releases: Record<string, ReleaseManifest & { dir: string }>;
+  releases: Record<string, Release>;
   /** Undefined until the instance has been started. */
   supervisor: SupervisedService | undefined;
 }
@@ -113,8 +121,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const runDir = join(dir, 'run');
   mkdirSync(runDir, { recursive: true });
 
-  const install = (releasesDir: string, version: string, behaviour: BehaviourInput) =>
-    createRelease({
+  const install = async (releasesDir: string, version: string, behaviour: BehaviourInput) => {
+    const release = await createRelease({
       releasesDir,
       service,
       version,
@@ -122,7 +130,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         VERSION: `${version}\n`,
         [BEHAVIOUR_FILE]: `${JSON.stringify(behaviour, null, 2)}\n`,
       },
+      // A demo rerun in the same directory starts from fresh releases (and drops stale signatures).
+      overwrite: true,
     });
+    if (options.signingKey !== undefined) {
+      await signRelease({ releasesDir, service, version, key: options.signingKey });
+    }
+    return release;
+  };
   const instance = async (
     role: FleetRole,
     port: number | undefined,
@@ -130,7 +145,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   ) => {
     const releasesDir = join(dir, role);
     const releases: FleetInstance['releases'] = {};
-    for (const [version, behaviour] of versions) releases[version] = install(releasesDir, version, behaviour);
+    for (const [version, behaviour] of versions) {
+      releases[version] = await install(releasesDir, version, behaviour);
+    }
     const chosen = port ?? (await findFreePort());
     return {
       role,
@@ -145,12 +162,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
 
   const baseline = await instance('baseline', options.baselinePort, [[baselineVersion, goodBehaviour()]]);
-  switchCurrent(baseline.releasesDir, service, baselineVersion);
+  await activateRelease({ releasesDir: baseline.releasesDir, service, version: baselineVersion });
   const canary = await instance('canary', options.canaryPort, [
     [baselineVersion, goodBehaviour()],
     [canaryVersion, canaryBehaviour],
   ]);
-  switchCurrent(canary.releasesDir, service, canaryVersion);
+  await activateRelease({ releasesDir: canary.releasesDir, service, version: canaryVersion });
 
   const supervise = (target: FleetInstance, seedOffset: number) =>
     superviseService({

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { currentLink, releaseDir } from '../../targets/artifact/releases';
 import { assertPortFree } from '../ports';
 import { exitOf, hasExited, killOnExit, OutputTail, stopChild } from './child';
 import { DEMO_SERVICE_ENTRY, isListeningMessage, RESTART_EXIT_CODE, tsxNodeArgs } from './protocol';
-import { currentLink, releaseDir } from './releases';
 
 /**
  * Runs one demo service instance as a child process, the way a process

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BehaviourInput } from '../../../../src/dev/fleet/behaviour';
 import { type DemoService, startDemoService } from '../../../../src/dev/fleet/demo-service';
-import { createRelease, currentLink, switchCurrent } from '../../../../src/dev/fleet/releases';
+import {
+  activateRelease,
+  createRelease,
+  currentLink,
+  directoryDigest,
+} from '../../../../src/targets/artifact';
 
 /** The demo service in this process, on a release written by the test; requests take about 20 ms. */
 
@@ -22,13 +27,13 @@ function fast(errorRate: number): BehaviourInput {
 }
 
 async function start(version: string, behaviour: BehaviourInput): Promise<DemoService> {
-  createRelease({
+  await createRelease({
     releasesDir: dir,
     service: 'checkout',
     version,
     files: { 'behaviour.json': JSON.stringify(behaviour) },
   });
-  switchCurrent(dir, 'checkout', version);
+  await activateRelease({ releasesDir: dir, service: 'checkout', version });
   const service = await startDemoService({ release: currentLink(dir, 'checkout'), port: 0, seed: 1 });
   services.push(service);
   return service;
@@ -60,6 +65,8 @@ test('/version is the manifest of the release that `current` pointed at when it 
     digest: service.release.manifest.digest,
   });
   expect(service.release.dir).toBe(join(dir, 'checkout', 'releases', '1.9.0'));
+  // The digest an artifact revert waits to see: the one it computes from the release's files.
+  expect(service.release.manifest.digest).toBe(await directoryDigest(service.release.dir));
 });
 
 test('/metrics counts business requests by code and times them in the histogram the policy reads', async () => {
@@ -82,7 +89,12 @@ test('/metrics counts business requests by code and times them in the histogram 
 });
 
 test('a missing behaviour file stops the start with the file named', async () => {
-  createRelease({ releasesDir: dir, service: 'checkout', version: '1.0.0', files: { VERSION: '1.0.0' } });
+  await createRelease({
+    releasesDir: dir,
+    service: 'checkout',
+    version: '1.0.0',
+    files: { VERSION: '1.0.0' },
+  });
   await expect(
     startDemoService({ release: join(dir, 'checkout', 'releases', '1.0.0'), port: 0 }),
   ).rejects.toThrow(/cannot read .*1\.0\.0\/behaviour\.json/);

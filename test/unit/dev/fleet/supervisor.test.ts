@@ -3,31 +3,31 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goodBehaviour } from '../../../../src/dev/fleet/behaviour';
-import { createRelease, switchCurrent } from '../../../../src/dev/fleet/releases';
 import {
   type SupervisedService,
   type SupervisorEvent,
   superviseService,
 } from '../../../../src/dev/fleet/supervisor';
 import { findFreePort } from '../../../../src/dev/ports';
+import { activateRelease, createRelease } from '../../../../src/targets/artifact';
 
 /** The supervisor with real demo-service children (each start takes about a second). */
 
 let dir: string;
 let supervised: SupervisedService | undefined;
 let events: SupervisorEvent[];
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ripcord-supervisor-'));
   events = [];
   for (const version of ['1.0.0', '2.0.0']) {
-    createRelease({
+    await createRelease({
       releasesDir: dir,
       service: 'checkout',
       version,
       files: { 'behaviour.json': JSON.stringify(goodBehaviour()) },
     });
   }
-  switchCurrent(dir, 'checkout', '2.0.0');
+  await activateRelease({ releasesDir: dir, service: 'checkout', version: '2.0.0' });
 });
 afterEach(async () => {
   await supervised?.stop();
@@ -69,7 +69,7 @@ test('starts from `current`, writes the pid file, and restart() serves what `cur
   expect(readFileSync(service.pidFile, 'utf8').trim()).toBe(String(first.pid));
   expect(await liveVersion(service)).toBe('2.0.0');
 
-  switchCurrent(dir, 'checkout', '1.0.0');
+  await activateRelease({ releasesDir: dir, service: 'checkout', version: '1.0.0' });
   const second = await service.restart();
   expect(second.version).toBe('1.0.0');
   expect(second.pid).not.toBe(first.pid);
