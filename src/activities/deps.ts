@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ReplayHealthSource, ScenarioCache, SourceRegistry } from '../sources';
 import { PrometheusHealthSource } from '../sources/prometheus';
+import { ProbeHealthSource } from '../sources/probe';
 import { RecordingTarget, type StepFault, TargetRegistry, dryRunTargetRegistry } from '../targets';
 import type { ActionTokenVerifier } from './authorize';
 import { JoseActionTokenVerifier, RefuseAllActionTokens } from '../security/action-tokens';
@@ -27,8 +28,8 @@ export interface DefaultActivityDepsOptions {
   client?: Client;
   /**
    * Route every rollback action to the recording target (rehearse, demo,
-   * tests). Off, actions need real targets, which arrive with the next issue:
-   * until then every step fails closed.
+   * tests). Off, actions go to the real targets of `targets`; a step type
+   * without one fails closed.
    */
   dryRun?: boolean;
   /** The recording target's journal; default `<stateDir>/dry-run/journal.jsonl`. */
@@ -46,6 +47,8 @@ export interface DefaultActivityDepsOptions {
   tokenIssuers?: string[];
   /** Trust the actor and role a request claims, unverified: local development only. */
   insecureClaims?: boolean;
+  /** Real rollback targets (from the worker's targets file); ignored in dry-run mode. */
+  targets?: TargetRegistry;
   /** PostgreSQL connection string for the audit trail (table ripcord_audit); default `<stateDir>/audit.jsonl`. */
   auditDatabase?: string;
 }
@@ -90,6 +93,7 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
   const sources = new SourceRegistry({
     replay: new ReplayHealthSource(new ScenarioCache(options.baseDir)),
     prometheus: new PrometheusHealthSource(),
+    probe: new ProbeHealthSource(),
   });
   const recording = options.dryRun
     ? new RecordingTarget({
@@ -106,7 +110,7 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
     now: options.now ?? (() => new Date()),
     ...(options.client !== undefined ? { client: options.client } : {}),
     sources,
-    targets: recording ? dryRunTargetRegistry(recording) : new TargetRegistry({}),
+    targets: recording ? dryRunTargetRegistry(recording) : (options.targets ?? new TargetRegistry({})),
     audit,
     notifier: new LogNotifier(),
     ...(tokens ? { tokens } : {}),

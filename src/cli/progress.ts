@@ -107,6 +107,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** After this long without a line, print one that says the guardian is still at it. */
   quietMs?: number;
+  /** Every status read, for callers that track more than the printed lines (the demo's timeline). */
+  onStatus?: (status: GuardianStatus) => void;
 }
 
 /** Prints progress until the guardian ends; resolves with how it ended (undefined when told to stop). */
@@ -143,6 +145,7 @@ export async function followGuardian(
     try {
       const status = await queryStatus(client, handle, timeoutMs);
       if (stopped()) return;
+      options.onStatus?.(status);
       for (const line of progressLines(last, status, now())) say(line);
       const quiet = options.quietMs !== undefined && now().getTime() - lastSaid >= options.quietMs;
       if (quiet && status.phase !== 'close') say(stillLine(status));

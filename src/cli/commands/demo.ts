@@ -1,28 +1,28 @@
 import { type Command, Option } from 'commander';
-import { DEMO_STORIES, type DemoStory, runDemo } from '../../dev/demo';
+import { DEMO_STORIES, DemoInterrupted, type DemoStoryName, runDemo } from '../../dev/demo';
+import { NginxStartError } from '../../dev/nginx';
+import { PrometheusError } from '../../dev/prometheus';
 import { DevServerError } from '../../dev/temporal-dev-server';
 import { PortInUseError } from '../../dev/ports';
-import { RehearsalInterrupted, RehearsalStartError } from '../../dev/rehearse';
 import { ToolUnavailableError } from '../../dev/tools';
 import { describeEnd } from '../progress';
 import { UserFacingError } from '../errors';
 import { parsePort } from '../options';
-import { formatJournal } from './rehearse';
 
 interface DemoOptions {
-  story: DemoStory;
+  story: DemoStoryName;
   port: number;
   uiPort: number;
   db: string;
   stateDir: string;
-  exit?: boolean;
+  keepRunning?: boolean;
 }
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'the whole story on the embedded local stack (Temporal dev server, Web UI, worker, guardian)',
+      'the whole story on the embedded local stack: Temporal + Web UI, Prometheus, nginx, two versions of a service under load, the worker and one guardian',
     )
     .addOption(
       new Option('--story <story>', 'which story to tell')
@@ -36,11 +36,20 @@ export function registerDemoCommand(program: Command): void {
       'SQLite file of the demo stack (guardians stay visible across runs)',
       '.ripcord/demo.db',
     )
-    .option('--state-dir <dir>', 'where the demo keeps its dry-run journal and audit trail', '.ripcord/demo')
-    .option('--exit', 'stop the stack when the story ends instead of keeping the Web UI up')
+    .option(
+      '--state-dir <dir>',
+      'where each demo run keeps its files (fleet, nginx, keys, audit trail)',
+      '.ripcord/demo',
+    )
+    .option('--keep-running', 'keep the stack up after the story ends, for the Web UI, until Ctrl-C')
     .addHelpText(
       'after',
-      '\nExit code 0 when the story ends as it should (bad-canary: rolled back; healthy: promoted).',
+      '\nStories: ' +
+        Object.entries(DEMO_STORIES)
+          .map(([name, story]) => `\n  ${name.padEnd(11)} ${story.summary}`)
+          .join('') +
+        '\n\nExit code 0 when the story ends as it should (rolled back, or promoted). The guardians stay in\n' +
+        'the demo database: `npx ripcord dev server --db .ripcord/demo.db` shows them in the Web UI later.',
     )
     .action(async (opts: DemoOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -55,25 +64,30 @@ export function registerDemoCommand(program: Command): void {
           uiPort: opts.uiPort,
           dbFile: opts.db,
           stateDir: opts.stateDir,
-          keepRunning: !opts.exit,
+          keepRunning: opts.keepRunning === true,
           say,
           signal: controller.signal,
         });
-        for (const line of formatJournal(report.journal)) say(line);
-        say(`audit trail: ${report.auditFile}`);
+        say('');
+        say('timeline:');
+        for (const line of report.timeline) say(line);
+        say('');
+        if (!opts.keepRunning) for (const line of report.facts) say(line);
+        say(`audit trail:    ${report.auditFile}`);
         if (report.end) say(describeEnd(report.end));
         const asExpected = report.end?.kind === 'outcome' && report.end.outcome === report.expected;
         if (!asExpected && !controller.signal.aborted) {
           throw new UserFacingError(`the story should have ended ${report.expected}`);
         }
       } catch (err) {
-        if (err instanceof RehearsalInterrupted)
+        if (err instanceof DemoInterrupted)
           throw new UserFacingError('demo interrupted; everything started was stopped', 130);
         if (
           err instanceof PortInUseError ||
           err instanceof ToolUnavailableError ||
           err instanceof DevServerError ||
-          err instanceof RehearsalStartError
+          err instanceof NginxStartError ||
+          err instanceof PrometheusError
         ) {
           throw new UserFacingError(err.message);
         }

@@ -6,6 +6,9 @@ import { resolveSecret } from '../../security/secrets';
 import { SECRET_REF_PATTERN } from '../../policy/schema/common';
 import { createWorker } from '../../worker';
 import { installRuntimeLogger } from '../../worker/runtime';
+import { loadTargetsFile, targetRegistryFromFile } from '../../worker/targets-file';
+import type { TargetRegistry } from '../../targets';
+import path from 'node:path';
 import { UserFacingError } from '../errors';
 
 interface WorkerFlags {
@@ -18,6 +21,7 @@ interface WorkerFlags {
   insecureClaims?: boolean;
   auditDb?: string;
   codecKeys?: string;
+  targets?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -38,6 +42,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--log-level <level>', 'SDK log level: TRACE, DEBUG, INFO, WARN or ERROR', 'WARN')
     .option('--state-dir <dir>', 'where ripcord keeps its files (audit trail, dry-run journal)', '.ripcord')
     .option('--dry-run', 'send every rollback step to the recording target instead of production')
+    .option(
+      '--targets <file>',
+      'where production is for each step type (nginx, artifacts, Unleash, migrations, webhooks; default: $RIPCORD_TARGETS); see docs/targets.md',
+    )
     .option(
       '--approval-keys <file|url>',
       'JWKS with the public keys that sign action tokens (default: $RIPCORD_APPROVAL_KEYS)',
@@ -72,11 +80,19 @@ export function registerWorkerCommand(program: Command): void {
       const conn = loadConnectionProfile(opts.profile);
       const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
       const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
+      const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
       let auditDatabase: string | undefined;
       let keyring;
+      let targets: TargetRegistry | undefined;
       try {
         auditDatabase = auditDbSetting ? databaseUrl(auditDbSetting) : undefined;
         keyring = keyringFromConfig(opts.codecKeys);
+        if (targetsFile && !opts.dryRun) {
+          targets = targetRegistryFromFile(
+            loadTargetsFile(targetsFile),
+            path.dirname(path.resolve(targetsFile)),
+          );
+        }
       } catch (err) {
         throw new UserFacingError((err as Error).message);
       }
@@ -92,6 +108,7 @@ export function registerWorkerCommand(program: Command): void {
             ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
             ...(opts.insecureClaims ? { insecureClaims: true } : {}),
             ...(auditDatabase ? { auditDatabase } : {}),
+            ...(targets ? { targets } : {}),
           },
         });
       } catch (err) {
@@ -111,6 +128,7 @@ export function registerWorkerCommand(program: Command): void {
       process.stdout.write(
         `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
           `  actions:  ${actions}\n` +
+          `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
           `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained)\n` +
           `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n`,
       );

@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { defaultActivityDeps, type DefaultActivityDeps } from '../../activities/deps';
+import { connectClient } from '../../client/connect';
+import type { ResolvedConnection } from '../../client/connection-profile';
+import { type GuardianHandle, startGuardian, webUiLink } from '../../client/guardians';
+import { followGuardian } from '../../cli/progress';
+import type { GuardianEnd } from '../../cli/exit-codes';
+import { generateActionKey, writeActionKey } from '../../security/action-keys';
+import { generateSigningKey, writeTrustedKeysFile } from '../../security/keys';
+import { signRelease } from '../../targets/artifact';
+import { probeService, setCanaryWeight } from '../../targets/nginx';
+import { createWorker } from '../../worker';
+import { installRuntimeLogger } from '../../worker/runtime';
+import { targetRegistryFromFile, type WorkerTargetsFile } from '../../worker/targets-file';
+import type { DeploymentInfo, GuardianOutcome, GuardianStatus } from '../../workflows/messages';
+import { type Fleet, startFleet } from '../fleet';
+import { type NginxServer, startNginx } from '../nginx';
+import { findFreePort } from '../ports';
+import { type DevServer, startDevServer } from '../temporal-dev-server';
+import { type DeploySystem, startDeploySystem } from './deploy-system';
+import { demoPolicy } from './policy';
+import {
+  DEMO_CANARY_WEIGHT,
+  DEMO_LOAD_PER_SECOND,
+  DEMO_SPIKE_SECONDS,
+  DEMO_STORIES,
+  DEMO_WARMUP_SECONDS,
+  type DemoStory,
+  type DemoStoryName,
+} from './stories';
+import { Timeline } from './timeline';
+
+export { DEMO_STORIES, type DemoStoryName } from './stories';
+
+/**
+ * The one-command story on the embedded stack, all of it real: the Temporal dev
+ * server with its Web UI; `checkout` 1.9.0 and 2.0.0 as two local processes
+ * serving real /metrics; Prometheus scraping them; nginx splitting live load
+ * between them; a stand-in deploy system that receives signed webhooks; and a
+ * worker whose targets are that nginx, those releases (signed, verified before
+ * a revert) and that webhook. The guardian watches Prometheus, decides, rolls
+ * back through the real targets and checks that health returned.
+ */
+
+export interface DemoOptions {
+  story: DemoStoryName;
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  stateDir: string;
+  /** Keep the stack up after the story ends, so people can look at the Web UI. */
+  keepRunning: boolean;
+  say: (line: string) => void;
+  /** Aborted on Ctrl-C: everything started is stopped. */
+  signal: AbortSignal;
+}
+
+export interface DemoReport {
+  end: GuardianEnd | undefined;
+  expected: GuardianOutcome;
+  deploymentId: string;
+  timeline: string[];
+  /** What the stack looked like at the end, for people: nginx, the canary host, the deploy system. */
+  facts: string[];
+  auditFile: string;
+}
+
+export class DemoInterrupted extends Error {
+  constructor() {
+    super('demo interrupted');
+  }
+}
+
+const SERVICE = 'checkout';
+const OLD = '1.9.0';
+const NEW = '2.0.0';
+const RELEASE_KEY_ID = 'demo-release-signing';
+const APPROVAL_KEY_ID = 'demo-approvals';
+const HOOK_SECRET_ENV = 'RIPCORD_SECRET_DEMO_DEPLOY_HOOK_HMAC';
+
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { say, signal } = options;
+  const story: DemoStory = DEMO_STORIES[options.story];
+  installRuntimeLogger('WARN');
+  const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const deploymentId = `demo-${runId}`;
+  const dir = resolve(options.stateDir, deploymentId);
+  mkdirSync(dir, { recursive: true });
+  const stoppers: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+  const check = () => {
+    if (signal.aborted) throw new DemoInterrupted();
+  };
+  const timeline = new Timeline();
+
+  try {
+    say(`story "${options.story}": ${story.summary}`);
+    say(`starting the embedded stack in ${dir}`);
+    const server: DevServer = await startDevServer({
+      port: options.port,
+      uiPort: options.uiPort,
+      dbFile: options.dbFile,
+    });
+    stoppers.push(() => server.stop());
+    say(`  Temporal dev server ${server.address}, Web UI ${server.uiUrl}`);
+    check();
+
+    const fleet: Fleet = await startFleet({
+      dir: join(dir, 'fleet'),
+      service: SERVICE,
+      baselineVersion: OLD,
+      canaryVersion: NEW,
+      canaryBehaviour: story.behaviour,
+      warmupSeconds: DEMO_WARMUP_SECONDS,
+      spikeSeconds: DEMO_SPIKE_SECONDS,
+      scrapeIntervalSeconds: 1,
+      deferCanary: true,
+      load: false,
+    });
+    stoppers.push(() => fleet.stop());
+    say(`  ${SERVICE} ${OLD} on ${fleet.baseline.url}; Prometheus ${fleet.prometheus.url}`);
+    check();
+
+    // Releases on the canary host are signed: the artifact target verifies the signature over the
+    // digest of the release it deploys back, with a key the worker trusts, before it touches anything.
+    const releaseKey = generateSigningKey(RELEASE_KEY_ID);
+    const trustedKeysFile = join(dir, 'keys', 'releases.jwks.json');
+    await writeTrustedKeysFile(trustedKeysFile, [releaseKey]);
+    const signed: Record<string, string> = {};
+    for (const version of [OLD, NEW]) {
+      const result = await signRelease({
+        releasesDir: fleet.canary.releasesDir,
+        service: SERVICE,
+        version,
+        key: releaseKey,
+      });
+      signed[version] = result.digest;
+    }
+
+    const nginx: NginxServer = await startNginx({
+      dir: join(dir, 'nginx'),
+      port: await findFreePort(),
+      services: [SERVICE],
+    });
+    stoppers.push(() => nginx.stop());
+    const targets: WorkerTargetsFile['targets'] = {
+      traffic: {
+        type: 'nginx',
+        ...nginx.targetPaths,
+        pauseScale: 1,
+        reloadTimeoutSeconds: 10,
+        services: {
+          [SERVICE]: {
+            pattern: 'canary',
+            baseline: fleet.baseline.address,
+            canary: fleet.canary.address,
+            probe: { url: `${nginx.url}/`, count: 20, timeoutMs: 2000, version: { header: 'x-version' } },
+          },
+        },
+      },
+      artifacts: {
+        type: 'local-process',
+        releasesDir: fleet.canary.releasesDir,
+        trustedKeysFile,
+        services: {
+          [SERVICE]: {
+            versionUrl: `${fleet.canary.url}/version`,
+            restart: { pidFile: fleet.canary.pidFile, signal: 'SIGHUP' },
+            readyTimeoutSeconds: 30,
+          },
+        },
+      },
+      webhooks: { type: 'webhook', timeoutSeconds: 10 },
+    } as WorkerTargetsFile['targets'];
+    await setCanaryWeight(targets.traffic!, SERVICE, 0);
+    fleet.startLoad({ targets: `${nginx.url}/`, ratePerSecond: DEMO_LOAD_PER_SECOND });
+    say(`  nginx ${nginx.url} in front, ${DEMO_LOAD_PER_SECOND} requests/s of load through it`);
+
+    const hookSecret = randomBytes(32).toString('hex');
+    process.env[HOOK_SECRET_ENV] = hookSecret;
+    const deploySystem: DeploySystem = await startDeploySystem({ secret: hookSecret });
+    stoppers.push(() => deploySystem.stop());
+    say(`  stand-in deploy system ${deploySystem.url} (checks each webhook's HMAC, acts once per key)`);
+
+    const approvals = await writeActionKey(join(dir, 'keys'), await generateActionKey(APPROVAL_KEY_ID));
+    const loaded = demoPolicy({
+      prometheusUrl: fleet.prometheus.url,
+      deployHookUrl: deploySystem.hookUrl,
+      notifyUrl: deploySystem.notifyUrl,
+      ...(story.highRisk ? { highRisk: { approvalKeyId: APPROVAL_KEY_ID } } : {}),
+    });
+    check();
+
+    const connection: ResolvedConnection = {
+      profileName: 'demo',
+      address: server.address,
+      namespace: server.namespace,
+      taskQueue: `ripcord-demo-${runId}`,
+      webUi: server.uiUrl,
+    };
+    const deps: DefaultActivityDeps = defaultActivityDeps({
+      stateDir: dir,
+      targets: targetRegistryFromFile({ apiVersion: 'ripcord/v1', kind: 'WorkerTargets', targets }, dir),
+      approvalKeys: approvals.jwksFile,
+    });
+    stoppers.push(() => deps.close());
+    const client: Client = await connectClient(connection);
+    stoppers.push(() => client.connection.close());
+    const { worker, close } = await createWorker({ connection, deps });
+    stoppers.push(close);
+    say(`  worker on task queue ${connection.taskQueue}: ${deps.targets.describe()}`);
+    check();
+
+    // The deploy: 2.0.0 starts on the canary host and gets its share of the traffic.
+    await fleet.startCanary();
+    const deployedAt = new Date();
+    say(
+      `deploying ${SERVICE} ${NEW} as a canary: ${await setCanaryWeight(targets.traffic!, SERVICE, DEMO_CANARY_WEIGHT)}`,
+    );
+    timeline.mark('deploy', `${SERVICE} ${NEW} canary at ${DEMO_CANARY_WEIGHT}% next to ${OLD}`, deployedAt);
+    if (story.behaviour !== 'healthy') {
+      const what =
+        story.behaviour === 'transient' ? `a ${DEMO_SPIKE_SECONDS} s spike` : 'more errors, slower tail';
+      timeline.mark(
+        'onset',
+        `${NEW} turns (${what}), as built`,
+        new Date(deployedAt.getTime() + DEMO_WARMUP_SECONDS * 1000),
+      );
+    }
+
+    const deployment: DeploymentInfo = {
+      deploymentId,
+      service: SERVICE,
+      environment: loaded.policy.metadata.environment,
+      version: NEW,
+      previousVersion: OLD,
+      artifactDigest: signed[NEW]!,
+      previousDigest: signed[OLD]!,
+      deployer: 'demo-pipeline',
+      deployedAt: deployedAt.toISOString(),
+    };
+    const workerRun = worker.run();
+    stoppers.push(async () => {
+      worker.shutdown();
+      await workerRun.catch(() => undefined);
+    });
+    const handle: GuardianHandle = await startGuardian(client, connection.taskQueue, {
+      deployment,
+      policy: loaded.policy,
+      policyHash: loaded.hash,
+      watchSeconds: story.watchSeconds,
+    });
+    const link = webUiLink(server.uiUrl, server.namespace, handle.workflowId);
+    say(`guardian ${handle.workflowId} (policy ${loaded.hash.slice(0, 19)}…)`);
+    say(`watch it in the Web UI: ${link}`);
+
+    let approvalShown = false;
+    const end = await followGuardian(client, handle, {
+      pollMs: 500,
+      say,
+      signal,
+      quietMs: 10_000,
+      onStatus: (status: GuardianStatus) => {
+        timeline.observe(status);
+        if (status.phase === 'gate' && status.plan && !approvalShown) {
+          approvalShown = true;
+          const address = server.address === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${server.address} `;
+          say('');
+          say('this rollback is high-risk: it waits for a signed approval by an SRE. Approve it with:');
+          say(
+            `  ${address}npx ripcord approve ${deploymentId} --service ${SERVICE} --env ${deployment.environment} ` +
+              `--plan ${status.plan.planHash} --key ${approvals.privateKeyFile} --as alice --role sre`,
+          );
+          say('');
+        }
+      },
+    });
+    check();
+
+    const facts = [
+      `nginx:          ${(await probeService(targets.traffic!, SERVICE)).description}`,
+      `canary host:    ${await runningVersion(fleet)}`,
+      `deploy system:  ${describeJobs(deploySystem)}`,
+      `load:           ${describeLoad(fleet)}`,
+    ];
+    if (options.keepRunning && !signal.aborted) {
+      for (const line of facts) say(line);
+      say(`the stack stays up for the Web UI at ${link} — Ctrl-C to stop`);
+      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    }
+    return {
+      end,
+      expected: story.expected,
+      deploymentId,
+      timeline: timeline.lines(),
+      facts,
+      auditFile: join(dir, 'audit.jsonl'),
+    };
+  } finally {
+    await stopAll();
+    delete process.env[HOOK_SECRET_ENV];
+  }
+}
+
+async function runningVersion(fleet: Fleet): Promise<string> {
+  try {
+    const res = await fetch(`${fleet.canary.url}/version`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { version: string; digest: string };
+    return `runs ${body.version} (${body.digest.slice(0, 19)}…)`;
+  } catch (err) {
+    return `does not answer (${(err as Error).message})`;
+  }
+}
+
+function describeJobs(system: DeploySystem): string {
+  const jobs = system.jobs();
+  if (jobs.length === 0) return 'no rollback received';
+  return jobs
+    .map((j) => `${j.action} "${j.step}" received ${j.deliveries}×, acted once`)
+    .concat(system.refused() > 0 ? [`${system.refused()} unsigned call(s) refused`] : [])
+    .join('; ');
+}
+
+function describeLoad(fleet: Fleet): string {
+  const counts = fleet.load?.counts();
+  if (!counts) return 'none';
+  const parts = Object.entries(counts.byVersion).map(([version, statuses]) => {
+    const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+    const errors = Object.entries(statuses)
+      .filter(([status]) => Number(status) >= 500)
+      .reduce((a, [, n]) => a + n, 0);
+    return `${version}: ${total} requests, ${errors} errors`;
+  });
+  return `${counts.sent} sent; ${parts.join('; ')}`;
+}

@@ -1,0 +1,86 @@
+import type { GuardianStatus } from '../../workflows/messages';
+
+/**
+ * The story's milestones with wall-clock times, as the demo saw them: when
+ * the canary went out, when its behaviour changed (known, because the demo
+ * built the version), when the guardian first saw a breach, decided, finished
+ * the rollback and verified recovery. Printed at the end with the seconds
+ * between milestones, which is what people ask after an incident.
+ */
+
+export type Milestone =
+  | 'deploy'
+  | 'onset'
+  | 'first breach'
+  | 'decision'
+  | 'approval requested'
+  | 'approved'
+  | 'rollback finished'
+  | 'recovery verified'
+  | 'promoted'
+  | 'outcome';
+
+export interface TimelineEntry {
+  milestone: Milestone;
+  at: Date;
+  detail: string;
+}
+
+export class Timeline {
+  private readonly entries: TimelineEntry[] = [];
+
+  mark(milestone: Milestone, detail: string, at: Date = new Date()): void {
+    if (this.has(milestone)) return;
+    this.entries.push({ milestone, at, detail });
+  }
+
+  has(milestone: Milestone): boolean {
+    return this.entries.some((e) => e.milestone === milestone);
+  }
+
+  at(milestone: Milestone): Date | undefined {
+    return this.entries.find((e) => e.milestone === milestone)?.at;
+  }
+
+  /** Milestones a status read reveals; the first read that shows each one dates it (to within a poll). */
+  observe(status: GuardianStatus, now: Date = new Date()): void {
+    if (status.signals.some((s) => s.phase !== 'watching') || status.decision)
+      this.mark('first breach', breachDetail(status), now);
+    if (status.decision?.decision === 'rollback')
+      this.mark('decision', `${status.decision.reason} (${status.decision.source})`, now);
+    if (status.phase === 'gate') this.mark('approval requested', status.waiting?.for ?? 'approval', now);
+    if (status.approvals.length > 0) {
+      const names = status.approvals.map((a) => `${a.subject} (${a.role})`).join(', ');
+      this.mark('approved', names, now);
+    }
+    const steps = status.plan?.steps ?? [];
+    if (steps.length > 0 && steps.every((s) => s.state === 'done'))
+      this.mark('rollback finished', `${steps.length} step(s) applied and verified`, now);
+    if (status.outcome === 'rolled-back') this.mark('recovery verified', status.reason ?? '', now);
+    if (status.outcome === 'promoted') this.mark('promoted', status.reason ?? '', now);
+    if (status.outcome !== undefined) this.mark('outcome', `${status.outcome}: ${status.reason ?? ''}`, now);
+  }
+
+  /** The entries in time order, each with the seconds since the deploy and since the one before. */
+  lines(): string[] {
+    const sorted = [...this.entries].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const origin = (this.at('deploy') ?? sorted[0]?.at)?.getTime() ?? 0;
+    const width = Math.max(...sorted.map((e) => e.milestone.length), 0);
+    let previous = origin;
+    return sorted.map((entry) => {
+      const sinceDeploy = (entry.at.getTime() - origin) / 1000;
+      const sincePrevious = (entry.at.getTime() - previous) / 1000;
+      previous = entry.at.getTime();
+      const clock = entry.at.toISOString().slice(11, 19);
+      return (
+        `  ${clock}  T+${sinceDeploy.toFixed(1).padStart(6)}s  (+${sincePrevious.toFixed(1).padStart(5)}s)  ` +
+        `${entry.milestone.padEnd(width)}  ${entry.detail}`
+      );
+    });
+  }
+}
+
+function breachDetail(status: GuardianStatus): string {
+  const signal = status.signals.find((s) => s.phase !== 'watching');
+  return signal ? `${signal.signal}: ${signal.reason}` : (status.decision?.reason ?? 'breach');
+}
