@@ -74,9 +74,12 @@ export function parseTargetsFile(text: string, file = '<targets>'): WorkerTarget
   }
   const parsed = WorkerTargetsFile.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(document)'}: ${issue.message}`,
-    );
+    const lines = parsed.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(document)';
+      // zod says "expected string, received undefined" for a missing field; people say "missing".
+      const message = issue.message.endsWith('received undefined') ? 'missing (required)' : issue.message;
+      return `  ${where}: ${message}`;
+    });
     throw new TargetsFileError(`${file}: ${lines.length} problem(s)\n${lines.join('\n')}`);
   }
   return resolvePaths(parsed.data, path.dirname(path.resolve(file)));
