@@ -113,11 +113,14 @@ describe('usage errors exit 2 with a message that names the problem', () => {
   });
 });
 
-describe('help says what the identity flags are worth today', () => {
+describe('help says what the identity flags are worth', () => {
   it.each(['approve', 'reject', 'abort', 'pause', 'resume', 'rollback'])('%s --help', (command) => {
     const result = ripcord([command, '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Until signed tokens arrive (security issue) these are claims');
+    expect(result.stdout).toContain('Identity: a signed token says who acts.');
+    expect(result.stdout).toContain('--token <jws>');
+    expect(result.stdout).toContain('--key <file>');
+    expect(result.stdout).toContain('as unverified claims');
     expect(result.stdout).toContain('--role <role>');
   });
 
