@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { authorizeAction } from '../../../src/activities/authorize';
+import { actionTokenVerifier } from '../../../src/activities/deps';
 import type { AuthorizeInput } from '../../../src/activities/types';
 import { generateActionKey, writeActionKey } from '../../../src/security/action-keys';
 import {
@@ -322,3 +323,42 @@ async function signRaw(
     .setJti(`raw-${Math.random()}`)
     .sign(await importJWK(jwk, 'EdDSA'));
 }
+
+describe('which verifier a worker gets (actionTokenVerifier)', () => {
+  test('keys: tokens are verified, also in a dry run', () => {
+    expect(actionTokenVerifier({ approvalKeys: path.join(dir, 'jwks.json') })).toBeInstanceOf(
+      JoseActionTokenVerifier,
+    );
+    expect(actionTokenVerifier({ approvalKeys: path.join(dir, 'jwks.json'), dryRun: true })).toBeInstanceOf(
+      JoseActionTokenVerifier,
+    );
+  });
+
+  test('no keys: claims only when asked for (--insecure-claims) or in a dry run; otherwise everything is refused', async () => {
+    expect(actionTokenVerifier({ insecureClaims: true })).toBeUndefined();
+    expect(actionTokenVerifier({ dryRun: true })).toBeUndefined();
+    const closed = actionTokenVerifier({});
+    expect(closed).toBeInstanceOf(RefuseAllActionTokens);
+    const result = await authorizeAction(closed)({
+      workflowId: WORKFLOW,
+      deployment: {
+        deploymentId: 'build-481',
+        service: 'billing',
+        environment: 'production',
+        version: 'v2',
+        previousVersion: 'v1',
+        deployedAt: '2026-03-01T11:00:00Z',
+      },
+      action: 'abort',
+      request: {
+        actor: 'carol',
+        role: 'sre-oncall',
+        token: await token({ action: 'abort', plan: undefined }),
+      },
+      owners: ['carol'],
+      trustedKeyIds: ['approvals-2026'],
+    });
+    expect(result).toMatchObject({ authorized: false });
+    expect(result.reason).toContain('this worker has no trusted keys for action tokens');
+  });
+});
