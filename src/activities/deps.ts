@@ -7,7 +7,13 @@ import { RecordingTarget, type StepFault, TargetRegistry, dryRunTargetRegistry }
 import type { ActionTokenVerifier } from './authorize';
 import { JoseActionTokenVerifier, RefuseAllActionTokens } from '../security/action-tokens';
 import { type AuditSink, JsonlAuditSink, PostgresAuditSink } from './audit';
-import { LogNotifier, type Notifier } from './notify';
+import {
+  type DeliveryPolicy,
+  HttpNotifier,
+  LogNotifier,
+  type NotificationDeliveryReport,
+  type Notifier,
+} from './notify';
 
 /** What the activities need from the outside world, injected so that tests pass fakes. */
 export interface ActivityDeps {
@@ -51,6 +57,38 @@ export interface DefaultActivityDepsOptions {
   targets?: TargetRegistry;
   /** PostgreSQL connection string for the audit trail (table ripcord_audit); default `<stateDir>/audit.jsonl`. */
   auditDatabase?: string;
+  notifications?: NotificationOptions;
+}
+
+/** The embedded dev server's Web UI, when neither the worker nor its profile names one. */
+export const LOCAL_WEB_UI = 'http://127.0.0.1:8233';
+
+export interface NotificationOptions {
+  /**
+   * Send to the policy's receivers (true) or only log what would be sent
+   * (false). Default: send, except in dry-run mode, where a rehearsal must not
+   * page anyone.
+   */
+  send?: boolean;
+  /** Base URL of the Temporal Web UI for the guardian links; default the local dev server's. */
+  webUi?: string;
+  /** PagerDuty Events API v2 endpoint; default PagerDuty's. */
+  pagerDutyEventsUrl?: string;
+  /** Timeouts and retries of one delivery; the defaults fit well inside the notify activity's timeout. */
+  delivery?: Partial<DeliveryPolicy>;
+  /** Told after each delivery (the worker's metrics). */
+  onDelivery?: (report: NotificationDeliveryReport) => void;
+}
+
+/** Real receivers, or the log when nothing should leave the worker. */
+export function notifierFor(options: NotificationOptions = {}, dryRun = false): Notifier {
+  if (!(options.send ?? !dryRun)) return new LogNotifier();
+  return new HttpNotifier({
+    webUi: options.webUi ?? LOCAL_WEB_UI,
+    ...(options.pagerDutyEventsUrl ? { pagerDutyEventsUrl: options.pagerDutyEventsUrl } : {}),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
+  });
 }
 
 export interface DefaultActivityDeps extends ActivityDeps {
@@ -86,7 +124,7 @@ export function actionTokenVerifier(
 /**
  * The real defaults: replay and Prometheus sources, recording target in dry-run
  * mode, hash-chained audit (JSONL file, or PostgreSQL), action tokens verified
- * against the worker's keys, log notifier.
+ * against the worker's keys, notifications to the policy's receivers (logged in dry-run mode).
  */
 export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): DefaultActivityDeps {
   const stateDir = options.stateDir ?? '.ripcord';
@@ -112,7 +150,7 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
     sources,
     targets: recording ? dryRunTargetRegistry(recording) : (options.targets ?? new TargetRegistry({})),
     audit,
-    notifier: new LogNotifier(),
+    notifier: notifierFor(options.notifications, options.dryRun === true),
     ...(tokens ? { tokens } : {}),
     ...(recording ? { recording } : {}),
     close: async () => {

@@ -10,6 +10,9 @@ import {
   defaultActivityDeps,
   type DefaultActivityDepsOptions,
 } from '../activities';
+import { instrumentActivities, type MetricsServer, RipcordMetrics, serveMetrics } from './metrics';
+
+export { RipcordMetrics, type MetricsServer } from './metrics';
 
 /** Where the bundler finds the workflows (TypeScript sources; the SDK's bundler compiles them). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -23,12 +26,24 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Payload encryption; default from RIPCORD_CODEC_KEYS / RIPCORD_CODEC_KEYRING, as clients do (none when unset). */
   dataConverter?: DataConverter;
+  /** Serve ripcord's metrics on GET /metrics at this port (0: a free one); default: not served. */
+  metricsPort?: number;
+  /** Address for the metrics port; default 0.0.0.0 (metrics hold names and counts, never secrets). */
+  metricsHost?: string;
+}
+
+export interface CreatedWorker {
+  worker: Worker;
+  deps: ActivityDeps;
+  /** Recorded whether or not they are served. */
+  metrics: RipcordMetrics;
+  /** Where /metrics is served, when metricsPort was given. */
+  metricsServer?: MetricsServer;
+  close: () => Promise<void>;
 }
 
 /** The composition root: profile → connections → activity dependencies → activities → Worker. */
-export async function createWorker(
-  options: CreateWorkerOptions,
-): Promise<{ worker: Worker; deps: ActivityDeps; close: () => Promise<void> }> {
+export async function createWorker(options: CreateWorkerOptions): Promise<CreatedWorker> {
   const conn = options.connection;
   const dataConverter = options.dataConverter ?? dataConverterFromConfig();
   const nativeConnection = await NativeConnection.connect(connectionOptions(conn));
@@ -38,22 +53,58 @@ export async function createWorker(
     namespace: conn.namespace,
     ...(dataConverter ? { dataConverter } : {}),
   });
-  const owned = options.deps ? undefined : defaultActivityDeps({ client, ...options.depsOptions });
-  const deps = options.deps ?? owned!;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: conn.namespace,
+  const metrics = new RipcordMetrics({
+    countGuardians: async (query) => (await client.workflow.count(query)).count,
     taskQueue: conn.taskQueue,
-    activities: createActivities(deps),
-    ...(dataConverter ? { dataConverter } : {}),
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
   });
+  const depsOptions = options.depsOptions ?? {};
+  const owned = options.deps
+    ? undefined
+    : defaultActivityDeps({
+        client,
+        ...depsOptions,
+        notifications: {
+          // Links in notifications point at the Web UI of the cluster this worker serves.
+          ...(conn.webUi ? { webUi: conn.webUi } : {}),
+          ...depsOptions.notifications,
+          onDelivery: (report) => {
+            metrics.observeDelivery(report);
+            depsOptions.notifications?.onDelivery?.(report);
+          },
+        },
+      });
+  const deps = options.deps ?? owned!;
+  let worker: Worker;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    // Before the worker: a port already taken fails the start, with nothing left running.
+    if (options.metricsPort !== undefined) {
+      metricsServer = await serveMetrics(metrics, {
+        port: options.metricsPort,
+        ...(options.metricsHost ? { host: options.metricsHost } : {}),
+      });
+    }
+    worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: conn.namespace,
+      taskQueue: conn.taskQueue,
+      activities: instrumentActivities(createActivities(deps), metrics),
+      ...(dataConverter ? { dataConverter } : {}),
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : { workflowsPath: WORKFLOWS_PATH }),
+    });
+  } catch (err) {
+    await metricsServer?.close();
+    await nativeConnection.close();
+    await owned?.close();
+    throw err;
+  }
   const close = async () => {
+    await metricsServer?.close();
     await nativeConnection.close();
     // The deps built here (an audit database pool) are this worker's to release.
     await owned?.close();
   };
-  return { worker, deps, close };
+  return { worker, deps, metrics, ...(metricsServer ? { metricsServer } : {}), close };
 }

@@ -4,6 +4,12 @@ import type { Notifier } from './notifier';
 
 export type { Notifier, OutboundNotification } from './notifier';
 export { LogNotifier, MemoryNotifier } from './log-notifier';
+export { HttpNotifier, type HttpNotifierOptions, type NotificationDeliveryReport } from './http-notifier';
+export { notificationContent, type NotificationContent } from './content';
+export { DEFAULT_DELIVERY, DeliveryError, type DeliveryPolicy } from './delivery';
+export { EVENT_HEADER, type WebhookNotification } from './webhook';
+export { PAGERDUTY_EVENTS_URL, type PagerDutyEvent } from './pagerduty';
+export { type SlackMessage } from './slack';
 
 /**
  * Tells every receiver subscribed to the event. Best effort by design: a

@@ -14,9 +14,9 @@ export interface OutboundNotification {
 }
 
 /**
- * Delivers notifications (Slack, webhooks, PagerDuty arrive with the next
- * issue and resolve their secret references only when they send). A notifier
- * may throw; the notify activity catches it.
+ * Delivers notifications (HttpNotifier: Slack, signed webhooks, PagerDuty; it
+ * resolves secret references only when it sends). A notifier may throw; the
+ * notify activity catches it.
  */
 export interface Notifier {
   send(notification: OutboundNotification): Promise<void>;

@@ -22,6 +22,10 @@ interface WorkerFlags {
   auditDb?: string;
   codecKeys?: string;
   targets?: string;
+  metricsPort?: string;
+  metricsHost: string;
+  webUi?: string;
+  notifications?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -29,6 +33,16 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** A database URL may carry a password: accept a secret reference, resolved here and never printed. */
 function databaseUrl(value: string): string {
   return SECRET_REF_PATTERN.test(value) ? resolveSecret(value) : value;
+}
+
+/** A TCP port, or a usage error that names the flag. */
+function parseMetricsPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) {
+    throw new UserFacingError(`--metrics-port must be a port number (1-65535), got "${value}"`);
+  }
+  return port;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -63,6 +77,19 @@ export function registerWorkerCommand(program: Command): void {
       '--codec-keys <file>',
       'encrypt payloads with this keyring (default: $RIPCORD_CODEC_KEYS or $RIPCORD_CODEC_KEYRING; none: off)',
     )
+    .option(
+      '--metrics-port <port>',
+      "serve ripcord's metrics on GET /metrics at this port, e.g. 9464 (default: $RIPCORD_METRICS_PORT, else off); see docs/operations.md",
+    )
+    .option('--metrics-host <address>', 'address for --metrics-port', '0.0.0.0')
+    .option(
+      '--web-ui <url>',
+      "Temporal Web UI base URL for the guardian links in notifications (default: the profile's webUi)",
+    )
+    .option(
+      '--notifications <send|log>',
+      "send notifications to the policy's receivers, or only log them (default: send; log with --dry-run)",
+    )
     .addHelpText(
       'after',
       '\nActions (approve, reject, abort, pause, resume, rollback) need a signed token verified against\n' +
@@ -81,6 +108,16 @@ export function registerWorkerCommand(program: Command): void {
       const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
       const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
       const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
+      const metricsPort = parseMetricsPort(opts.metricsPort || process.env.RIPCORD_METRICS_PORT || undefined);
+      if (opts.notifications !== undefined && !['send', 'log'].includes(opts.notifications)) {
+        throw new UserFacingError(`--notifications must be send or log, got "${opts.notifications}"`);
+      }
+      if (opts.webUi !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.webUi)) {
+        throw new UserFacingError(`--web-ui must be an http(s) URL, got "${opts.webUi}"`);
+      }
+      const sendNotifications =
+        opts.notifications === undefined ? !opts.dryRun : opts.notifications === 'send';
+      const webUi = opts.webUi ?? conn.webUi;
       let auditDatabase: string | undefined;
       let keyring;
       let targets: TargetRegistry | undefined;
@@ -101,6 +138,7 @@ export function registerWorkerCommand(program: Command): void {
         created = await createWorker({
           connection: conn,
           ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
+          ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
           depsOptions: {
             stateDir: opts.stateDir,
             dryRun: opts.dryRun === true,
@@ -109,6 +147,7 @@ export function registerWorkerCommand(program: Command): void {
             ...(opts.insecureClaims ? { insecureClaims: true } : {}),
             ...(auditDatabase ? { auditDatabase } : {}),
             ...(targets ? { targets } : {}),
+            notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
           },
         });
       } catch (err) {
@@ -116,7 +155,7 @@ export function registerWorkerCommand(program: Command): void {
           `cannot start the worker on ${describeConnection(conn)}: ${(err as Error).message}`,
         );
       }
-      const { worker, close } = created;
+      const { worker, close, metricsServer } = created;
       const shutdown = () => worker.shutdown();
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
@@ -130,7 +169,9 @@ export function registerWorkerCommand(program: Command): void {
           `  actions:  ${actions}\n` +
           `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
           `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained)\n` +
-          `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n`,
+          `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
+          `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +
+          `  metrics:  ${metricsServer ? `${metricsServer.url}${opts.metricsHost === '0.0.0.0' ? ' (all interfaces)' : ''}` : 'off (--metrics-port)'}\n`,
       );
       try {
         await worker.run();
