@@ -1,4 +1,4 @@
-// Three tiers (DESIGN §7). `npm test` runs them all; each can run alone with
+// Four tiers (DESIGN §7). `npm test` runs them all; each can run alone with
 // --selectProjects. Sources are TypeScript compiled by SWC on the fly.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
@@ -30,5 +30,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/harness/integration-setup.ts',
       globalTeardown: '<rootDir>/test/harness/integration-teardown.ts',
     },
+    // The demo start to finish, and the Web UI in headless Chromium; the demo brings its own stack.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };
