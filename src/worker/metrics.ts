@@ -186,6 +186,9 @@ export class RipcordMetrics {
     const where = { service: record.service, environment: record.environment };
     const [head = ''] = record.summary.split(':', 1);
     switch (record.kind) {
+      case 'admitted':
+        this.initialise(where);
+        break;
       case 'decision':
         if (isOneOf(DECISIONS, head)) this.decisions.inc({ decision: head, source: 'automatic', ...where });
         break;
@@ -251,6 +254,22 @@ export class RipcordMetrics {
       event: report.event,
       result: report.delivered ? 'delivered' : 'failed',
     });
+  }
+
+  /**
+   * Every series of a service at 0 as soon as it is guarded: Prometheus'
+   * increase() and rate() count nothing for a series whose first sample is
+   * already 1, so the first rollback of a service would otherwise not show.
+   */
+  private initialise(where: Record<ServiceLabels, string>): void {
+    for (const decision of DECISIONS)
+      for (const source of ['automatic', 'manual']) this.decisions.inc({ decision, source, ...where }, 0);
+    for (const outcome of OUTCOMES) this.outcomes.inc({ outcome, ...where }, 0);
+    this.rollbacksStarted.inc(where, 0);
+    this.rollbacksSucceeded.inc(where, 0);
+    for (const reason of ['step-failed', 'not-recovered']) this.rollbacksFailed.inc({ reason, ...where }, 0);
+    this.detectionDelay.zero(where);
+    this.timeToRecovery.zero(where);
   }
 
   /** True the first time a key is seen (no key: always): a retried activity counts once. */

@@ -132,6 +132,25 @@ describe('RipcordMetrics', () => {
     );
   });
 
+  test('a guardian admitted puts the series of its service at 0, so the first rollback shows in increase()', async () => {
+    const metrics = new RipcordMetrics(quiet);
+    metrics.observeAudit(audit('admitted', 'guarding checkout 2.0.0 (mode auto)'));
+    expect(await valueOf(metrics, 'ripcord_rollbacks_started_total', where)).toBe(0);
+    expect(
+      await valueOf(metrics, 'ripcord_rollbacks_failed_total', { reason: 'not-recovered', ...where }),
+    ).toBe(0);
+    expect(
+      await valueOf(metrics, 'ripcord_decisions_total', {
+        decision: 'no-rollback',
+        source: 'automatic',
+        ...where,
+      }),
+    ).toBe(0);
+    expect(await metrics.metrics()).toContain(
+      'ripcord_time_to_recovery_seconds_count{service="checkout",environment="production"} 0',
+    );
+  });
+
   test('a retried activity (same run, same activity id) counts once', async () => {
     const metrics = new RipcordMetrics(quiet);
     metrics.observeNotify(notifyInput('rollback-started'), 'run-1/7');
