@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { DEMO_STORIES, DemoInterrupted, type DemoStoryName, runDemo } from '../../dev/demo';
+import { createBoard, DEMO_STORIES, DemoInterrupted, type DemoStoryName, runDemo } from '../../dev/demo';
 import { NginxStartError } from '../../dev/nginx';
 import { PrometheusError } from '../../dev/prometheus';
 import { DevServerError } from '../../dev/temporal-dev-server';
@@ -8,6 +8,9 @@ import { ToolUnavailableError } from '../../dev/tools';
 import { describeEnd } from '../progress';
 import { UserFacingError } from '../errors';
 import { parsePort } from '../options';
+
+/** Without a terminal, the live status is printed this often. */
+const STATUS_EVERY_MS = 5_000;
 
 interface DemoOptions {
   story: DemoStoryName;
@@ -52,7 +55,15 @@ export function registerDemoCommand(program: Command): void {
         'the demo database: `npx ripcord dev server --db .ripcord/demo.db` shows them in the Web UI later.',
     )
     .action(async (opts: DemoOptions) => {
-      const say = (line: string) => process.stdout.write(`${line}\n`);
+      // In a terminal the live status line is redrawn in place; in a log it is a line every few seconds.
+      const board = createBoard({
+        write: (text) => process.stdout.write(text),
+        tty: process.stdout.isTTY === true,
+        columns: () => process.stdout.columns,
+        everyMs: STATUS_EVERY_MS,
+        prefix: () => `[${new Date().toISOString().slice(11, 19)}] `,
+      });
+      const say = (line: string) => board.say(line);
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -66,8 +77,10 @@ export function registerDemoCommand(program: Command): void {
           stateDir: opts.stateDir,
           keepRunning: opts.keepRunning === true,
           say,
+          status: (line) => board.status(line),
           signal: controller.signal,
         });
+        board.close();
         say('');
         say('timeline:');
         for (const line of report.timeline) say(line);
@@ -93,6 +106,7 @@ export function registerDemoCommand(program: Command): void {
         }
         throw err;
       } finally {
+        board.close();
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);
       }

@@ -11,7 +11,7 @@ import type { GuardianEnd } from '../../cli/exit-codes';
 import { generateActionKey, writeActionKey } from '../../security/action-keys';
 import { generateSigningKey, writeTrustedKeysFile } from '../../security/keys';
 import { signRelease } from '../../targets/artifact';
-import { probeService, setCanaryWeight } from '../../targets/nginx';
+import { probeService, setCanaryWeight, setLiveColour } from '../../targets/nginx';
 import { createWorker } from '../../worker';
 import { installRuntimeLogger } from '../../worker/runtime';
 import { targetRegistryFromFile, type WorkerTargetsFile } from '../../worker/targets-file';
@@ -20,8 +20,10 @@ import { type Fleet, startFleet } from '../fleet';
 import { type NginxServer, startNginx } from '../nginx';
 import { findFreePort } from '../ports';
 import { type DevServer, startDevServer } from '../temporal-dev-server';
+import { approvalCommand } from './approval-command';
 import { type DeploySystem, startDeploySystem } from './deploy-system';
 import { demoPolicy } from './policy';
+import { statusLine } from './status-line';
 import {
   DEMO_CANARY_WEIGHT,
   DEMO_LOAD_PER_SECOND,
@@ -32,8 +34,10 @@ import {
   type DemoStoryName,
 } from './stories';
 import { Timeline } from './timeline';
+import { formatSeconds, WaitTracker, waitLengthsFromPolicy } from './waits';
 
-export { DEMO_STORIES, type DemoStoryName } from './stories';
+export { DEMO_STORIES, type DemoStoryName, isDemoStoryName } from './stories';
+export { createBoard, type Board, type BoardOptions } from './board';
 
 /**
  * The one-command story on the embedded stack, all of it real: the Temporal dev
@@ -43,6 +47,11 @@ export { DEMO_STORIES, type DemoStoryName } from './stories';
  * worker whose targets are that nginx, those releases (signed, verified before
  * a revert) and that webhook. The guardian watches Prometheus, decides, rolls
  * back through the real targets and checks that health returned.
+ *
+ * Canary stories run 2.0.0 on the canary host next to 1.9.0 and split the
+ * traffic by weight; the blue-green story runs 1.9.0 on blue (the baseline
+ * host) and 2.0.0 on green (the canary host), and the deploy sends all the
+ * traffic to green.
  */
 
 export interface DemoOptions {
@@ -54,6 +63,14 @@ export interface DemoOptions {
   /** Keep the stack up after the story ends, so people can look at the Web UI. */
   keepRunning: boolean;
   say: (line: string) => void;
+  /**
+   * The live status line (phase, verdict, counts, a bar for the current wait),
+   * recomputed about twice a second while the guardian runs; undefined when
+   * there is none. Omitted: only event lines, with a reminder when quiet.
+   */
+  status?: (line: string | undefined) => void;
+  /** Where the printed approval command is meant to be run from (the repository). */
+  cwd?: string;
   /** Aborted on Ctrl-C: everything started is stopped. */
   signal: AbortSignal;
 }
@@ -79,6 +96,11 @@ const OLD = '1.9.0';
 const NEW = '2.0.0';
 const RELEASE_KEY_ID = 'demo-release-signing';
 const APPROVAL_KEY_ID = 'demo-approvals';
+/** high-risk: how long the rollback waits for the approval (time to read, copy and run the command). */
+const APPROVAL_TIMEOUT_SECONDS = 300;
+const APPROVER = { subject: 'alice', role: 'sre' };
+/** How often the live status line is recomputed. */
+const STATUS_TICK_MS = 500;
 const HOOK_SECRET_ENV = 'RIPCORD_SECRET_DEMO_DEPLOY_HOOK_HMAC';
 
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
@@ -156,9 +178,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         reloadTimeoutSeconds: 10,
         services: {
           [SERVICE]: {
-            pattern: 'canary',
-            baseline: fleet.baseline.address,
-            canary: fleet.canary.address,
+            ...(story.pattern === 'canary'
+              ? { pattern: 'canary', baseline: fleet.baseline.address, canary: fleet.canary.address }
+              : { pattern: 'blue-green', blue: fleet.baseline.address, green: fleet.canary.address }),
             probe: { url: `${nginx.url}/`, count: 20, timeoutMs: 2000, version: { header: 'x-version' } },
           },
         },
@@ -177,7 +199,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       },
       webhooks: { type: 'webhook', timeoutSeconds: 10 },
     } as WorkerTargetsFile['targets'];
-    await setCanaryWeight(targets.traffic!, SERVICE, 0);
+    // Before the deploy, 1.9.0 serves everything: the canary's weight is 0, or blue is live.
+    if (story.pattern === 'canary') await setCanaryWeight(targets.traffic!, SERVICE, 0);
+    else await setLiveColour(targets.traffic!, SERVICE, 'blue');
     fleet.startLoad({ targets: `${nginx.url}/`, ratePerSecond: DEMO_LOAD_PER_SECOND });
     say(`  nginx ${nginx.url} in front, ${DEMO_LOAD_PER_SECOND} requests/s of load through it`);
 
@@ -189,10 +213,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     const approvals = await writeActionKey(join(dir, 'keys'), await generateActionKey(APPROVAL_KEY_ID));
     const loaded = demoPolicy({
+      pattern: story.pattern,
       prometheusUrl: fleet.prometheus.url,
       deployHookUrl: deploySystem.hookUrl,
       notifyUrl: deploySystem.notifyUrl,
-      ...(story.highRisk ? { highRisk: { approvalKeyId: APPROVAL_KEY_ID } } : {}),
+      ...(story.highRisk === true
+        ? { highRisk: { approvalKeyId: APPROVAL_KEY_ID, timeoutSeconds: APPROVAL_TIMEOUT_SECONDS } }
+        : {}),
     });
     check();
 
@@ -216,16 +243,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     say(`  worker on task queue ${connection.taskQueue}: ${deps.targets.describe()}`);
     check();
 
-    // The deploy: 2.0.0 starts on the canary host and gets its share of the traffic.
+    // The deploy: 2.0.0 starts on the canary host (green) and gets its share of the traffic (all of it).
     await fleet.startCanary();
     const deployedAt = new Date();
-    say(
-      `deploying ${SERVICE} ${NEW} as a canary: ${await setCanaryWeight(targets.traffic!, SERVICE, DEMO_CANARY_WEIGHT)}`,
-    );
-    timeline.mark('deploy', `${SERVICE} ${NEW} canary at ${DEMO_CANARY_WEIGHT}% next to ${OLD}`, deployedAt);
+    if (story.pattern === 'canary') {
+      say(
+        `deploying ${SERVICE} ${NEW} as a canary: ${await setCanaryWeight(targets.traffic!, SERVICE, DEMO_CANARY_WEIGHT)}`,
+      );
+      timeline.mark(
+        'deploy',
+        `${SERVICE} ${NEW} canary at ${DEMO_CANARY_WEIGHT}% next to ${OLD}`,
+        deployedAt,
+      );
+    } else {
+      say(
+        `deploying ${SERVICE} ${NEW} blue-green: ${await setLiveColour(targets.traffic!, SERVICE, 'green')}; ${OLD} stays warm on blue`,
+      );
+      timeline.mark('deploy', `${SERVICE} ${NEW} live on green, ${OLD} warm on blue`, deployedAt);
+    }
     if (story.behaviour !== 'healthy') {
       const what =
-        story.behaviour === 'transient' ? `a ${DEMO_SPIKE_SECONDS} s spike` : 'more errors, slower tail';
+        story.behaviour === 'transient'
+          ? `a ${DEMO_SPIKE_SECONDS} s burst of errors, then healthy again`
+          : 'more errors, slower tail';
       timeline.mark(
         'onset',
         `${NEW} turns (${what}), as built`,
@@ -260,31 +300,82 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     say(`watch it in the Web UI: ${link}`);
 
     let approvalShown = false;
-    const end = await followGuardian(client, handle, {
-      pollMs: 500,
-      say,
-      signal,
-      quietMs: 10_000,
-      onStatus: (status: GuardianStatus) => {
-        timeline.observe(status);
-        if (status.phase === 'gate' && status.plan && !approvalShown) {
-          approvalShown = true;
-          const address = server.address === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${server.address} `;
-          say('');
-          say('this rollback is high-risk: it waits for a signed approval by an SRE. Approve it with:');
-          say(
-            `  ${address}npx ripcord approve ${deploymentId} --service ${SERVICE} --env ${deployment.environment} ` +
-              `--plan ${status.plan.planHash} --key ${approvals.privateKeyFile} --as alice --role sre`,
-          );
-          say('');
-        }
-      },
-    });
+    const waits = new WaitTracker(waitLengthsFromPolicy(loaded.policy, story.watchSeconds));
+    let latest: GuardianStatus | undefined;
+    const showStatus = () =>
+      options.status?.(
+        latest?.phase === 'close'
+          ? undefined
+          : statusLine({
+              status: latest,
+              wait: waits.current(new Date()),
+              load: fleet.load?.counts(),
+              versions: [NEW, OLD],
+            }),
+      );
+    const ticker = options.status ? setInterval(showStatus, STATUS_TICK_MS) : undefined;
+    let end: GuardianEnd | undefined;
+    try {
+      end = await followGuardian(client, handle, {
+        pollMs: 500,
+        say,
+        signal,
+        // The live status line shows the guardian is at it; without one, say so when it is quiet.
+        ...(options.status ? {} : { quietMs: 10_000 }),
+        onStatus: (status: GuardianStatus) => {
+          const now = new Date();
+          latest = status;
+          // The progress lines show verdicts and phases; a dismissed breach is only in a signal's reason.
+          for (const entry of timeline.observe(status, now)) {
+            if (entry.milestone === 'breach dismissed') say(`[${clock(now)}] ${entry.detail}`);
+          }
+          waits.observe(status, now);
+          if (status.phase === 'gate' && status.plan && !approvalShown) {
+            approvalShown = true;
+            const command = approvalCommand({
+              temporalAddress: server.address,
+              namespace: server.namespace,
+              webUi: server.uiUrl,
+              deploymentId,
+              service: SERVICE,
+              environment: deployment.environment,
+              planHash: status.plan.planHash,
+              keyFile: approvals.privateKeyFile,
+              approver: APPROVER.subject,
+              role: APPROVER.role,
+              cwd: options.cwd ?? process.cwd(),
+            });
+            // After this read's progress lines (the plan, the gate), which are said once this returns.
+            queueMicrotask(() => {
+              say('');
+              say(
+                `this rollback is high-risk: it waits up to ${formatSeconds(APPROVAL_TIMEOUT_SECONDS)} for a signed approval by an SRE.`,
+              );
+              say('approve it from another shell in this directory with:');
+              say('');
+              say(`  ${command}`);
+              say('');
+            });
+          }
+        },
+      });
+    } finally {
+      clearInterval(ticker);
+      options.status?.(undefined);
+    }
     check();
+
+    // What the pipeline does once the guardian promotes: the canary takes all the traffic (a
+    // blue-green release is already whole).
+    if (end?.kind === 'outcome' && end.outcome === 'promoted' && story.pattern === 'canary') {
+      say(`promoting: ${await setCanaryWeight(targets.traffic!, SERVICE, 100)}`);
+    }
 
     const facts = [
       `nginx:          ${(await probeService(targets.traffic!, SERVICE)).description}`,
-      `canary host:    ${await runningVersion(fleet)}`,
+      story.pattern === 'canary'
+        ? `canary host:    ${await runningVersion(fleet)}`
+        : `green (2.0.0):  ${await runningVersion(fleet)}, kept warm`,
       `deploy system:  ${describeJobs(deploySystem)}`,
       `load:           ${describeLoad(fleet)}`,
     ];
@@ -315,6 +406,10 @@ async function runningVersion(fleet: Fleet): Promise<string> {
   } catch (err) {
     return `does not answer (${(err as Error).message})`;
   }
+}
+
+function clock(at: Date): string {
+  return at.toISOString().slice(11, 19);
 }
 
 function describeJobs(system: DeploySystem): string {

@@ -3,15 +3,23 @@ import type { GuardianOutcome } from '../../workflows/messages';
 
 /**
  * What each `ripcord demo --story` shows. Every story runs the same real stack;
- * they differ in how version 2.0.0 behaves and in what the policy asks of a
- * rollback.
+ * they differ in how version 2.0.0 behaves, in how it is deployed (a canary
+ * next to 1.9.0, or blue-green), and in what the policy asks of a rollback.
  */
+export type DemoPattern = 'canary' | 'blue-green';
+
 export interface DemoStory {
   summary: string;
-  /** How the canary's release behaves (see src/dev/fleet/behaviour.ts). */
+  /** How the new release behaves (see src/dev/fleet/behaviour.ts). */
   behaviour: BehaviourPreset;
+  /** canary: 2.0.0 next to 1.9.0, split by weight; blue-green: 2.0.0 takes all traffic on green. */
+  pattern: DemoPattern;
   expected: GuardianOutcome;
-  /** How long the guardian watches before it promotes (the story's length when nothing goes wrong). */
+  /**
+   * How long the guardian watches before it promotes. A rollback story ends
+   * sooner; a promotion story needs room after its last surprise (the
+   * transient's spike must be confirmed or dismissed before the watch ends).
+   */
   watchSeconds: number;
   /** The rollback waits for a signed approval (the demo prints the command to give it). */
   highRisk?: boolean;
@@ -21,37 +29,62 @@ export const DEMO_STORIES = {
   'bad-canary': {
     summary: '2.0.0 degrades after a warm-up (4% errors, slower tail): detected, confirmed, rolled back',
     behaviour: 'degrading',
+    pattern: 'canary',
     expected: 'rolled-back',
     watchSeconds: 150,
   },
   healthy: {
     summary: '2.0.0 is as good as 1.9.0: watched, then promoted',
     behaviour: 'healthy',
+    pattern: 'canary',
     expected: 'promoted',
     watchSeconds: 60,
   },
   transient: {
-    summary: '2.0.0 has a short spike after its warm-up, then behaves: no rollback, promoted',
+    summary: '2.0.0 has a short burst of errors after its warm-up, then behaves: not rolled back, promoted',
     behaviour: 'transient',
+    pattern: 'canary',
     expected: 'promoted',
-    watchSeconds: 75,
+    watchSeconds: 90,
   },
   'high-risk': {
-    summary: '2.0.0 degrades, and the policy calls this rollback high-risk: it waits for a signed approval',
+    summary:
+      '2.0.0 degrades, and the policy calls this rollback high-risk: it waits for a signed approval (the demo prints the command)',
     behaviour: 'degrading',
+    pattern: 'canary',
     expected: 'rolled-back',
     watchSeconds: 150,
     highRisk: true,
+  },
+  'blue-green': {
+    summary:
+      '2.0.0 goes live on green while 1.9.0 stays warm on blue, then degrades: judged on absolute thresholds, swapped back to blue',
+    behaviour: 'degrading',
+    pattern: 'blue-green',
+    expected: 'rolled-back',
+    watchSeconds: 150,
   },
 } as const satisfies Record<string, DemoStory>;
 
 export type DemoStoryName = keyof typeof DEMO_STORIES;
 
+export function isDemoStoryName(name: string): name is DemoStoryName {
+  return Object.hasOwn(DEMO_STORIES, name);
+}
+
 /** Seconds of good behaviour before 2.0.0 turns (the story's onset). */
 export const DEMO_WARMUP_SECONDS = 20;
-/** transient: how long the spike lasts. */
-export const DEMO_SPIKE_SECONDS = 8;
-/** Requests per second through nginx; the canary gets its weight's share. */
-export const DEMO_LOAD_PER_SECOND = 40;
-/** The canary's share of traffic while it is watched. */
-export const DEMO_CANARY_WEIGHT = 25;
+/** transient: how long the burst lasts. Shorter than the policy's confirmation window, as it must be. */
+export const DEMO_SPIKE_SECONDS = 6;
+/**
+ * Requests per second through nginx. Enough that a few seconds of the canary's
+ * share hold dozens of requests (its errors and p99 mean something), little
+ * enough for a small shared machine.
+ */
+export const DEMO_LOAD_PER_SECOND = 80;
+/**
+ * The canary's share while it is watched. Half: the p99 of the two groups is
+ * then read from equally many requests, which is what comparing one interval's
+ * p99s assumes, and the canary sees enough traffic to be judged in seconds.
+ */
+export const DEMO_CANARY_WEIGHT = 50;

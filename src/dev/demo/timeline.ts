@@ -12,6 +12,7 @@ export type Milestone =
   | 'deploy'
   | 'onset'
   | 'first breach'
+  | 'breach dismissed'
   | 'decision'
   | 'approval requested'
   | 'approved'
@@ -28,6 +29,7 @@ export interface TimelineEntry {
 
 export class Timeline {
   private readonly entries: TimelineEntry[] = [];
+  private last: GuardianStatus | undefined;
 
   mark(milestone: Milestone, detail: string, at: Date = new Date()): void {
     if (this.has(milestone)) return;
@@ -42,10 +44,24 @@ export class Timeline {
     return this.entries.find((e) => e.milestone === milestone)?.at;
   }
 
-  /** Milestones a status read reveals; the first read that shows each one dates it (to within a poll). */
-  observe(status: GuardianStatus, now: Date = new Date()): void {
+  /**
+   * Milestones a status read reveals; the first read that shows each one dates
+   * it (to within a poll). Returns the milestones this read added.
+   */
+  observe(status: GuardianStatus, now: Date = new Date()): TimelineEntry[] {
+    const known = this.entries.length;
+    const previous = this.last;
+    this.last = status;
     if (status.signals.some((s) => s.phase !== 'watching') || status.decision)
       this.mark('first breach', breachDetail(status), now);
+    // A signal that was confirming and is back to watching, with nothing decided: its breach was dismissed.
+    const dismissed = status.signals.find(
+      (s) =>
+        s.phase === 'watching' &&
+        previous?.signals.some((p) => p.signal === s.signal && p.phase === 'confirming'),
+    );
+    if (dismissed !== undefined && status.decision === undefined)
+      this.mark('breach dismissed', `${dismissed.signal}: ${dismissed.reason}`, now);
     if (status.decision?.decision === 'rollback')
       this.mark('decision', `${status.decision.reason} (${status.decision.source})`, now);
     if (status.phase === 'gate') this.mark('approval requested', status.waiting?.for ?? 'approval', now);
@@ -59,6 +75,7 @@ export class Timeline {
     if (status.outcome === 'rolled-back') this.mark('recovery verified', status.reason ?? '', now);
     if (status.outcome === 'promoted') this.mark('promoted', status.reason ?? '', now);
     if (status.outcome !== undefined) this.mark('outcome', `${status.outcome}: ${status.reason ?? ''}`, now);
+    return this.entries.slice(known);
   }
 
   /** The entries in time order, each with the seconds since the deploy and since the one before. */

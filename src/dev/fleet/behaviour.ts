@@ -78,9 +78,14 @@ const DEGRADED_PHASE: Omit<BehaviourPhase, 'fromSeconds'> = {
   errorRate: 0.04,
   latency: { medianMs: 70, p99Ms: 750 },
 };
-/** A short incident: worse than the regression, so it clearly breaches, but it ends. */
+/**
+ * A short incident (a dependency hiccup): a burst of errors far worse than the
+ * regression, so it breaches within seconds, but it ends. Strong and short is
+ * what confirmation exists for: the breach comes while the burst runs, and the
+ * data after the confirmation window shows a healthy version again.
+ */
 const SPIKE_PHASE: Omit<BehaviourPhase, 'fromSeconds'> = {
-  errorRate: 0.08,
+  errorRate: 0.25,
   latency: { medianMs: 90, p99Ms: 900 },
 };
 

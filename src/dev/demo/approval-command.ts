@@ -1,0 +1,70 @@
+import { isAbsolute, relative } from 'node:path';
+
+/**
+ * The command the high-risk story prints for a person to approve the
+ * rollback from another shell in the repository, exactly as it must be typed:
+ * the demo's Temporal address and namespace when they are not the ones the
+ * `local` profile names (and its Web UI, so the links the command prints lead somewhere),
+ * the guardian, the plan being approved, the private key that signs the
+ * approval token, and who approves in which role.
+ */
+
+/** What the `local` connection profile names (temporal-config/profiles/local.yaml). */
+export const LOCAL_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const LOCAL_WEB_UI = 'http://127.0.0.1:8233';
+export const LOCAL_NAMESPACE = 'default';
+
+export interface ApprovalCommandInput {
+  temporalAddress: string;
+  namespace: string;
+  webUi: string;
+  deploymentId: string;
+  service: string;
+  environment: string;
+  planHash: string;
+  /** The private JWK file that signs the approval token. */
+  keyFile: string;
+  approver: string;
+  role: string;
+  /** The directory the command is run from (a key file under it is named relative to it). */
+  cwd: string;
+}
+
+export function approvalCommand(input: ApprovalCommandInput): string {
+  const env: string[] = [];
+  if (input.temporalAddress !== LOCAL_TEMPORAL_ADDRESS) env.push(`TEMPORAL_ADDRESS=${input.temporalAddress}`);
+  if (input.namespace !== LOCAL_NAMESPACE) env.push(`TEMPORAL_NAMESPACE=${input.namespace}`);
+  if (input.webUi.replace(/\/+$/, '') !== LOCAL_WEB_UI) env.push(`RIPCORD_WEB_UI=${input.webUi}`);
+  const words = [
+    ...env,
+    'npx',
+    'ripcord',
+    'approve',
+    input.deploymentId,
+    '--service',
+    input.service,
+    '--env',
+    input.environment,
+    '--plan',
+    input.planHash,
+    '--key',
+    shortPath(input.keyFile, input.cwd),
+    '--as',
+    input.approver,
+    '--role',
+    input.role,
+  ];
+  return words.map(shellWord).join(' ');
+}
+
+/** A path under `cwd` relative to it (shorter to read), anything else absolute. */
+function shortPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** A word as a POSIX shell reads it: plain when it is safe, single-quoted otherwise. */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,62 @@
+import type { LoadCounts } from '../fleet';
+import type { GuardianStatus } from '../../workflows/messages';
+import { formatWait, type Wait } from './waits';
+
+/**
+ * The demo's one-line live summary: the guardian's phase and the bar of what
+ * it waits for, its last verdict, how much it has seen, each signal's evidence
+ * against its breach level, and what the load generator saw each version
+ * answer. For example
+ *
+ *   confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations |
+ *   error-rate e=31/10, latency-p99 e=0.4/10 | 2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err
+ *
+ * (one line; wrapped here). Pure.
+ */
+export function statusLine(input: {
+  status: GuardianStatus | undefined;
+  wait: Wait | undefined;
+  load?: LoadCounts | undefined;
+  /** Versions in the order to show them (the new one first). */
+  versions: string[];
+}): string {
+  const { status, wait } = input;
+  const parts: string[] = [];
+  const head = status?.phase ?? 'starting';
+  parts.push(wait ? `${head} ${formatWait(wait)}` : head);
+  if (status !== undefined) {
+    if (status.outcome !== undefined) parts.push(status.outcome);
+    else if (status.lastVerdict) parts.push(status.lastVerdict.verdict);
+    parts.push(`${status.evaluations} evaluation${status.evaluations === 1 ? '' : 's'}`);
+    const evidence = status.signals.map(
+      (s) => `${s.signal} e=${shortNumber(s.eValue)}/${shortNumber(s.threshold)}`,
+    );
+    if (evidence.length > 0) parts.push(evidence.join(', '));
+  }
+  const traffic = trafficByVersion(input.load, input.versions);
+  if (traffic.length > 0) parts.push(...traffic);
+  return parts.join(' | ');
+}
+
+/** `2.0.0: 612 req, 18 err` per version that answered, in the order given, then any other. */
+export function trafficByVersion(load: LoadCounts | undefined, versions: string[]): string[] {
+  if (load === undefined) return [];
+  const seen = Object.keys(load.byVersion);
+  const order = [...versions.filter((v) => seen.includes(v)), ...seen.filter((v) => !versions.includes(v))];
+  return order.map((version) => {
+    let total = 0;
+    let errors = 0;
+    for (const [code, n] of Object.entries(load.byVersion[version] ?? {})) {
+      total += n;
+      if (Number(code) >= 500) errors += n;
+    }
+    return `${version}: ${total} req, ${errors} err`;
+  });
+}
+
+/** Two significant digits, no exponent for the e-values people see: 0.13, 3.1, 31, 1200. */
+export function shortNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value >= 100) return String(Math.round(value));
+  return String(Number(value.toPrecision(2)));
+}
