@@ -12,6 +12,15 @@ import { clock } from './timeline';
 export interface PlotItem {
   scenario: Scenario;
   run: SimulationRun;
+  /** More moments to mark on every panel (the report marks the first breach and the rollback's end). */
+  markers?: PlotMarker[];
+}
+
+export interface PlotMarker {
+  /** Position in intervals from the start (the line is drawn at the start of this interval). */
+  index: number;
+  label: string;
+  color: string;
 }
 
 const WIDTH = 900;
@@ -136,7 +145,8 @@ function renderPanel(panel: Panel, length: number, top: number, markers: string)
   return parts.join('');
 }
 
-function renderScenario(config: DecisionConfig, item: PlotItem): string {
+/** One scenario's section: heading, decision line and the SVG (panels, markers, verdict strip). */
+export function renderScenario(config: DecisionConfig, item: PlotItem): string {
   const { scenario, run } = item;
   const { result } = run;
   const length = result.evidence.intervals;
@@ -163,6 +173,8 @@ function renderScenario(config: DecisionConfig, item: PlotItem): string {
     if (onset !== undefined) markers += markerLine(onset, '#555', 'onset', top, top + PANEL_HEIGHT);
     if (decided !== null)
       markers += markerLine(decided + 1, decisionColor, result.decision, top, top + PANEL_HEIGHT);
+    for (const extra of item.markers ?? [])
+      markers += markerLine(extra.index, extra.color, extra.label, top, top + PANEL_HEIGHT);
     svg.push(renderPanel(panel, length, top, markers));
   });
   const cell = plotWidth / Math.max(1, length);
@@ -194,25 +206,32 @@ ${truthText}
 </section>`;
 }
 
-export function renderPlot(config: DecisionConfig, items: PlotItem[], title: string): string {
-  const legend = `<p class="legend"><span style="color:${COLORS.baseline}">━ baseline</span> <span style="color:${COLORS.canary}">━ canary</span> · verdicts: ${Object.entries(
+/** The colour key of every chart: groups and verdicts. */
+export function plotLegend(): string {
+  return `<p class="legend"><span style="color:${COLORS.baseline}">━ baseline</span> <span style="color:${COLORS.canary}">━ canary</span> · verdicts: ${Object.entries(
     VERDICT_COLORS,
   )
     .map(([k, c]) => `<span style="background:${c}">&nbsp;${k}&nbsp;</span>`)
     .join(' ')}</p>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:24px;color:#222}
+}
+
+/** The CSS the charts need (class names used inside the SVG). */
+export const PLOT_CSS = `body{font-family:system-ui,sans-serif;margin:24px;color:#222}
 section{margin-bottom:40px}
 h2{margin:0 0 4px;font-size:18px}
 p{margin:2px 0}
 .t{font-size:12px;fill:#333}
 .a{font-size:10px;fill:#666}
-.legend span{margin-right:8px}
+.legend span{margin-right:8px}`;
+
+export function renderPlot(config: DecisionConfig, items: PlotItem[], title: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+${PLOT_CSS}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-${legend}
+${plotLegend()}
 ${items.map((item) => renderScenario(config, item)).join('\n')}
 </body></html>
 `;

@@ -23,12 +23,13 @@ interface SourceFlags {
   db?: string;
 }
 
-interface Source {
+export interface AuditSource {
   where: string;
   read(): Promise<StoredEntry[]>;
 }
 
-function source(file: string | undefined, flags: SourceFlags): Source {
+/** Where the trail is read: a file (default), or PostgreSQL with --db / $RIPCORD_AUDIT_DB. */
+export function auditSource(file: string | undefined, flags: SourceFlags): AuditSource {
   const chosenFile = file ?? flags.file;
   if (chosenFile && flags.db) throw new UserFacingError('read either a file or --db, not both', EXIT.usage);
   const db = chosenFile ? undefined : flags.db || process.env.RIPCORD_AUDIT_DB || undefined;
@@ -71,7 +72,7 @@ function source(file: string | undefined, flags: SourceFlags): Source {
 }
 
 async function verify(file: string | undefined, flags: SourceFlags): Promise<void> {
-  const from = source(file, flags);
+  const from = auditSource(file, flags);
   const verdict = verifyChain(await from.read());
   if (!verdict.ok) {
     throw new UserFacingError(
@@ -104,7 +105,7 @@ function detailLine(details: Record<string, unknown> | undefined): string | unde
 }
 
 async function show(deployment: string, flags: SourceFlags & { json?: boolean }): Promise<void> {
-  const from = source(undefined, flags);
+  const from = auditSource(undefined, flags);
   const entries = await from.read();
   const verdict = verifyChain(entries);
   const records: ShownRecord[] = [];

@@ -11,6 +11,7 @@ import { registerScenarioCommands } from './scenario';
 import { registerTokenCommands } from './token';
 import { registerAuditCommands } from './audit';
 import { registerCodecServerCommand } from './codec-server';
+import { registerReportCommand } from './report';
 
 /**
  * Every sub-command registers itself here, one module per command family, so that
@@ -29,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerTokenCommands(program);
   registerAuditCommands(program);
   registerCodecServerCommand(program);
+  registerReportCommand(program);
 }

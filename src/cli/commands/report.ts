@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_AUDIT_FILE } from '../../activities/audit';
+import { collectReport, HistoryDecodeError, renderHtml, renderText } from '../../report';
+import { EXIT } from '../exit-codes';
+import { UserFacingError } from '../errors';
+import { locateGuardian } from '../guardian-lookup';
+import { withSession } from '../temporal-session';
+import { auditSource } from './audit';
+
+/**
+ * `ripcord report <deployment-id>`: what one guardian saw, decided and did, for
+ * a postmortem. Text on stdout; `--html` also writes a self-contained page
+ * with the signals plotted; `--json` prints the report's data instead.
+ */
+
+interface ReportFlags {
+  service?: string;
+  env?: string;
+  html?: string;
+  json?: boolean;
+  auditFile?: string;
+  auditDb?: string;
+  onset?: string;
+  profile?: string;
+}
+
+function parseTime(value: string): string {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    throw new InvalidArgumentError(`expected an ISO 8601 time, e.g. 2026-01-01T12:00:00Z, got "${value}"`);
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The trail to read: the one asked for (an unreadable one is an error), else
+ * $RIPCORD_AUDIT_DB, else the default file when it exists (none: no hashes).
+ */
+function chooseTrail(flags: ReportFlags) {
+  const explicit = flags.auditFile || flags.auditDb || process.env.RIPCORD_AUDIT_DB;
+  if (!explicit && !existsSync(DEFAULT_AUDIT_FILE)) return undefined;
+  return auditSource(undefined, {
+    ...(flags.auditFile ? { file: flags.auditFile } : {}),
+    ...(flags.auditDb ? { db: flags.auditDb } : {}),
+  });
+}
+
+async function report(id: string, flags: ReportFlags): Promise<void> {
+  if (Boolean(flags.service) !== Boolean(flags.env)) {
+    throw new UserFacingError('--service and --env go together (they pin the deployment id)', EXIT.usage);
+  }
+  if (flags.json && flags.html) throw new UserFacingError('choose --json or --html, not both', EXIT.usage);
+  const trail = chooseTrail(flags);
+  await withSession(flags.profile, async ({ client, link }) => {
+    const handle = await locateGuardian(client, id, flags);
+    const built = await collectReport(client, handle, {
+      ...(trail ? { trail } : {}),
+      ...(flags.onset ? { onsetAt: flags.onset } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof HistoryDecodeError) throw new UserFacingError(err.message);
+      throw err;
+    });
+    const url = link(handle.workflowId);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
+    } else {
+      process.stdout.write(renderText(built, url));
+    }
+    if (flags.html) {
+      const file = path.resolve(flags.html);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, renderHtml(built, url, new Date()), 'utf8');
+      process.stdout.write(`\nHTML report written to ${file}\n`);
+    }
+    if (built.audit.trail && !built.audit.trail.verified) process.exitCode = EXIT.refusedOrFailed;
+  });
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'postmortem report of one deployment: timeline, signals with onset and decision, evidence, plan, steps, approvals, audit hashes',
+    )
+    .argument('<deployment-id>', 'deployment id, or the guardian workflow id (ripcord/<env>/<service>/<id>)')
+    .option(
+      '--service <name>',
+      'with --env: the deployment of this service (deployment ids need not be global)',
+    )
+    .option('--env <name>', 'with --service: in this environment')
+    .option('--html <file>', 'also write a self-contained HTML page (inline SVG charts, no scripts)')
+    .option('--json', "print the report's data as JSON instead of text")
+    .option('--audit-file <file>', `JSONL audit trail (default ${DEFAULT_AUDIT_FILE} when it exists)`)
+    .option(
+      '--audit-db <url|${secret:NAME}>',
+      'read the audit trail from PostgreSQL (default: $RIPCORD_AUDIT_DB)',
+    )
+    .option(
+      '--onset <time>',
+      'when the regression began, if known (ISO 8601); marked on the charts',
+      parseTime,
+    )
+    .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
+    .addHelpText(
+      'after',
+      "\nSources: the guardian's workflow history (decoded with the configured payload codec), its status\n" +
+        'query when a worker answers, and the audit trail. The verdict of each interval is recomputed from\n' +
+        'the recorded readings by the same decision core; the recorded decision is what happened.\n' +
+        '\nExit codes: 0 report written, 1 no such guardian, Temporal unreachable, or the audit trail does\n' +
+        'not verify (the report is still written), 2 usage error.',
+    )
+    .action(report);
+}
