@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultActivityDeps, type DefaultActivityDeps } from '../../activities/deps';
 import { connectClient } from '../../client/connect';
@@ -21,6 +20,7 @@ import { type NginxServer, startNginx } from '../nginx';
 import { findFreePort } from '../ports';
 import { type DevServer, startDevServer } from '../temporal-dev-server';
 import { approvalCommand } from './approval-command';
+import { claimRunDir } from './run-dir';
 import { type DeploySystem, startDeploySystem } from './deploy-system';
 import { demoPolicy } from './policy';
 import { statusLine } from './status-line';
@@ -107,10 +107,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const { say, signal } = options;
   const story: DemoStory = DEMO_STORIES[options.story];
   installRuntimeLogger('WARN');
-  const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const { runId, dir } = claimRunDir(options.stateDir, new Date());
   const deploymentId = `demo-${runId}`;
-  const dir = resolve(options.stateDir, deploymentId);
-  mkdirSync(dir, { recursive: true });
   const stoppers: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);

@@ -4,12 +4,12 @@ import { formatWait, type Wait } from './waits';
 
 /**
  * The demo's one-line live summary: the guardian's phase and the bar of what
- * it waits for, its last verdict, how much it has seen, each signal's evidence
- * against its breach level, and what the load generator saw each version
- * answer. For example
+ * it waits for, its last verdict, how many evaluations it made, what the load
+ * generator saw each version answer, and each signal's evidence against its
+ * breach level. For example
  *
  *   confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations |
- *   error-rate e=31/10, latency-p99 e=0.4/10 | 2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err
+ *   2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | error-rate e=31/10, latency-p99 e=0.42/10
  *
  * (one line; wrapped here). Pure.
  */
@@ -28,13 +28,13 @@ export function statusLine(input: {
     if (status.outcome !== undefined) parts.push(status.outcome);
     else if (status.lastVerdict) parts.push(status.lastVerdict.verdict);
     parts.push(`${status.evaluations} evaluation${status.evaluations === 1 ? '' : 's'}`);
-    const evidence = status.signals.map(
-      (s) => `${s.signal} e=${shortNumber(s.eValue)}/${shortNumber(s.threshold)}`,
-    );
-    if (evidence.length > 0) parts.push(evidence.join(', '));
   }
-  const traffic = trafficByVersion(input.load, input.versions);
-  if (traffic.length > 0) parts.push(...traffic);
+  // What the load saw comes before the evidence: a narrow terminal cuts the end of the line.
+  parts.push(...trafficByVersion(input.load, input.versions));
+  const evidence = (status?.signals ?? []).map(
+    (s) => `${s.signal} e=${shortNumber(s.eValue)}/${shortNumber(s.threshold)}`,
+  );
+  if (evidence.length > 0) parts.push(evidence.join(', '));
   return parts.join(' | ');
 }
 

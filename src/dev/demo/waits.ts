@@ -11,7 +11,7 @@ import type { GuardianStatus } from '../../workflows/messages';
  */
 
 export interface Wait {
-  /** What is being waited for: "watch", "confirmation window", "approval timeout", ... */
+  /** What is being waited for: "until promotion", "confirmation window", "approval timeout", ... */
   label: string;
   elapsedSeconds: number;
   totalSeconds: number;
@@ -86,7 +86,7 @@ export class WaitTracker {
     switch (status.phase) {
       case 'watch': {
         const total = this.lengths.watchSeconds;
-        return { label: 'watch', elapsedSeconds: Math.min(since(0), total), totalSeconds: total };
+        return { label: 'until promotion', elapsedSeconds: Math.min(since(0), total), totalSeconds: total };
       }
       case 'confirm': {
         // The core counts the window in whole intervals after the breach.

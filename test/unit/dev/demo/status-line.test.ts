@@ -11,7 +11,7 @@ const load = (byVersion: LoadCounts['byVersion']): LoadCounts => ({
 });
 
 describe('statusLine', () => {
-  test('phase with the bar of its wait, verdict, evaluations, evidence, and what each version answered', () => {
+  test('phase with the bar of its wait, verdict, evaluations, what each version answered, then the evidence', () => {
     const line = statusLine({
       status: status({
         phase: 'confirm',
@@ -28,7 +28,7 @@ describe('statusLine', () => {
     });
     expect(line).toBe(
       'confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations | ' +
-        'error-rate e=31/10, latency-p99 e=0.42/10 | 2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err',
+        '2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | error-rate e=31/10, latency-p99 e=0.42/10',
     );
   });
 

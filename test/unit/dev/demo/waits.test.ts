@@ -74,10 +74,10 @@ describe('WaitTracker', () => {
     expect(w.current(at(3))).toBeUndefined();
   });
 
-  test('the watch counts the evaluations done, smoothed between two of them', () => {
+  test('the watch runs until promotion, counted in evaluations done, smoothed between two of them', () => {
     const w = new WaitTracker(LENGTHS);
     w.observe(status({ phase: 'watch', evaluations: 4 }), at(10));
-    expect(w.current(at(10))).toEqual({ label: 'watch', elapsedSeconds: 12, totalSeconds: 150 });
+    expect(w.current(at(10))).toEqual({ label: 'until promotion', elapsedSeconds: 12, totalSeconds: 150 });
     expect(w.current(at(11.5))?.elapsedSeconds).toBe(13.5);
     // A late evaluation does not push the bar past the next one.
     expect(w.current(at(30))?.elapsedSeconds).toBe(15);
@@ -119,7 +119,7 @@ describe('WaitTracker', () => {
     const w = new WaitTracker(LENGTHS);
     w.observe(status({ phase: 'confirm', evaluations: 5 }), at(15));
     w.observe(status({ phase: 'watch', evaluations: 12 }), at(36));
-    expect(w.current(at(36))?.label).toBe('watch');
+    expect(w.current(at(36))?.label).toBe('until promotion');
     w.observe(status({ phase: 'confirm', evaluations: 14 }), at(42));
     expect(w.current(at(43))?.elapsedSeconds).toBe(1);
   });
