@@ -103,11 +103,7 @@ export function registerWorkerCommand(program: Command): void {
           `--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, got "${opts.logLevel}"`,
         );
       }
-      installRuntimeLogger(level as 'WARN');
-      const conn = loadConnectionProfile(opts.profile);
-      const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
-      const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
-      const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
+      // Usage errors before the SDK runtime starts: once it runs, it keeps the process alive.
       const metricsPort = parseMetricsPort(opts.metricsPort || process.env.RIPCORD_METRICS_PORT || undefined);
       if (opts.notifications !== undefined && !['send', 'log'].includes(opts.notifications)) {
         throw new UserFacingError(`--notifications must be send or log, got "${opts.notifications}"`);
@@ -117,6 +113,11 @@ export function registerWorkerCommand(program: Command): void {
       }
       const sendNotifications =
         opts.notifications === undefined ? !opts.dryRun : opts.notifications === 'send';
+      installRuntimeLogger(level as 'WARN');
+      const conn = loadConnectionProfile(opts.profile);
+      const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
+      const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
+      const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
       const webUi = opts.webUi ?? conn.webUi;
       let auditDatabase: string | undefined;
       let keyring;
