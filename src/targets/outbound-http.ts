@@ -55,7 +55,8 @@ async function send(request: OutboundRequest): Promise<OutboundResponse> {
       signal: AbortSignal.any([request.signal, timeout]),
       redirect: 'manual',
     });
-    text = await response.text();
+    // Scrubbed before anyone cuts an excerpt of it: a cut through an echoed token would keep a piece.
+    text = safe(await response.text());
   } catch (error) {
     if (request.signal.aborted) throw new Error(`call to ${request.what} cancelled`);
     if (timeout.aborted) {

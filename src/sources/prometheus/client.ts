@@ -56,7 +56,8 @@ export async function get(
       signal,
       redirect: 'error', // a redirect would carry the Authorization header to another host
     });
-    return { status: response.status, body: await response.text() };
+    // Scrubbed before anyone cuts an excerpt of it: a cut through an echoed token would keep a piece.
+    return { status: response.status, body: redactSecrets(await response.text(), options.secrets) };
   } catch (error) {
     if (timeout.aborted) throw safeError(options, `timed out after ${options.timeoutSeconds}s`);
     if (options.signal.aborted) throw safeError(options, 'cancelled');
