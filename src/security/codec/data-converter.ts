@@ -22,7 +22,11 @@ export function keyringFromConfig(
 }
 
 export function encryptingDataConverter(keyring: Keyring): DataConverter {
-  return { payloadCodecs: [new AesGcmPayloadCodec(keyring)] };
+  return {
+    payloadCodecs: [new AesGcmPayloadCodec(keyring)],
+    // Failure messages and stack traces are encrypted too, not only payloads.
+    failureConverterPath: require.resolve('./failure-converter'),
+  };
 }
 
 /** The data converter for a Client or Worker, or undefined when encryption is not configured. */
