@@ -1,4 +1,4 @@
-// Four tiers (DESIGN §7). `npm test` runs them all; each can run alone with
+// Five tiers (DESIGN §7, plus chaos). `npm test` runs them all; each can run alone with
 // --selectProjects. Sources are TypeScript compiled by SWC on the fly.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
@@ -30,6 +30,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/harness/integration-setup.ts',
       globalTeardown: '<rootDir>/test/harness/integration-teardown.ts',
     },
+    // Faults on purpose (a killed server or worker, Prometheus down, failing targets, hostile input):
+    // each test starts its own dev server and real parts, so the tier runs after integration.
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
     // The demo start to finish, and the Web UI in headless Chromium; the demo brings its own stack.
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],

@@ -1,0 +1,309 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { connectClient } from '../../src/client/connect';
+import { type GuardianHandle, guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
+import { runner } from '../../src/targets/migrations/node-pg-migrate';
+import type { GuardianStatus } from '../../src/workflows/messages';
+import {
+  activityAttempts,
+  auditRecords,
+  scheduledActivities,
+  verifyAuditFile,
+} from '../harness/chaos-evidence';
+import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
+import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
+import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
+import { type ChaosStack, NEW, OLD, startChaosStack } from '../harness/chaos-stack';
+import { ChaosTemporal } from '../harness/chaos-temporal';
+import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
+
+/**
+ * The reason to build on Temporal: a rollback half-done when its worker dies
+ * must still finish, each effect exactly once. One rollback of four steps, each
+ * on a real target, and the worker process (`ripcord worker --targets`) killed
+ * with SIGKILL in the middle of every one of them:
+ *
+ *  0. nginx shift-traffic 50 → 25 → 0, killed in the pause after the first stage;
+ *  1. revert-artifact of the canary host, killed while its restart command runs;
+ *  2. down-migration on PostgreSQL, killed while the down runs in its transaction;
+ *  3. webhook to the deploy system, killed while it follows the job's status URL.
+ *
+ * After each kill a new worker takes over. Afterwards everything a person would
+ * check says "once": one snapshot per nginx step, one restart, one migration
+ * rolled back with one snapshot, one job in the deploy system, one audit record
+ * per step, and the guardian closed as rolled back.
+ */
+
+const SERVER = 'postgres://postgres@127.0.0.1:5432';
+const DATABASE = `ripcord_chaos_${randomBytes(6).toString('hex')}`;
+const DATABASE_URL = `${SERVER}/${DATABASE}`;
+const MIGRATIONS = resolve(__dirname, 'fixtures', 'migrations');
+const SLOW_RESTART = resolve(__dirname, 'fixtures', 'slow-restart.sh');
+const DB_SECRET = 'CHAOS_ORDERS_DB';
+
+let dir: string;
+let temporal: ChaosTemporal | undefined;
+let stack: ChaosStack | undefined;
+let receiver: ChaosReceiver | undefined;
+let workers: ChaosWorkers | undefined;
+let client: TemporalClient | undefined;
+let admin: PgClient | undefined;
+let db: PgClient | undefined;
+
+afterAll(async () => {
+  await workers?.stop();
+  await client?.connection.close().catch(() => undefined);
+  await temporal?.stop();
+  await stack?.stop();
+  await receiver?.stop();
+  await db?.end().catch(() => undefined);
+  await admin?.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`).catch(() => undefined);
+  await admin?.end().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function sql<T extends object>(text: string, values?: unknown[]): Promise<T[]> {
+  return (await db!.query<T>(text, values)).rows;
+}
+
+test('the worker killed during each kind of rollback step: new workers finish the rollback, every effect once', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-kill-'));
+  const secret = randomBytes(32).toString('hex');
+  const restartLog = join(dir, 'restarts.log');
+
+  // The checkout database: orders, then 2.0.0's migration adding discount_code (the one to roll back).
+  admin = new PgClient({ connectionString: `${SERVER}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
+  const migrate = (count: number) =>
+    runner({
+      databaseUrl: DATABASE_URL,
+      dir: MIGRATIONS,
+      direction: 'up',
+      count,
+      migrationsTable: 'pgmigrations',
+      log: () => undefined,
+    });
+  await migrate(1);
+  db = new PgClient({ connectionString: DATABASE_URL });
+  await db.connect();
+  await sql(`INSERT INTO orders (customer, total_cents) VALUES ('ann', 1200), ('bob', 500), ('cy', 990)`);
+  await migrate(1);
+  await sql(`UPDATE orders SET discount_code = 'SPRING10' WHERE customer = 'ann'`);
+
+  temporal = await ChaosTemporal.start();
+  // The deploy system's job runs for seconds after it accepted the call: long enough to kill the follower.
+  receiver = await startChaosReceiver({ secret, jobSeconds: 6 });
+  stack = await startChaosStack({ dir, canaryBehaviour: 'healthy' });
+  const artifacts = stack.targets.artifacts!;
+  artifacts.services.checkout!.restart = {
+    command: ['/bin/sh', SLOW_RESTART, restartLog, stack.fleet.canary.pidFile, '3'],
+    timeoutSeconds: 60,
+  };
+  const taskQueue = `chaos-kill-${randomUUID()}`;
+  const stateDir = join(dir, 'state');
+  workers = new ChaosWorkers({
+    address: temporal.address,
+    taskQueue,
+    stateDir,
+    targetsFile: writeTargetsFile(dir, {
+      ...stack.targets,
+      artifacts,
+      migrations: {
+        type: 'postgres-migrations',
+        services: {
+          checkout: {
+            migrationsDir: MIGRATIONS,
+            migrationsTable: 'pgmigrations',
+            schema: 'public',
+            snapshotSchema: 'ripcord_snapshots',
+            lockTimeoutSeconds: 5,
+          },
+        },
+      },
+      webhooks: { type: 'webhook', timeoutSeconds: 10 },
+    }),
+    env: { [HOOK_SECRET_ENV]: secret, [`RIPCORD_SECRET_${DB_SECRET}`]: DATABASE_URL },
+  });
+  await workers.start();
+  client = await connectClient({
+    profileName: 'chaos',
+    address: temporal.address,
+    namespace: 'default',
+    taskQueue,
+  });
+
+  // Every step: 10 s timeout (so a dead worker's step is retried 10 s after its last heartbeat), quick retries.
+  const retries = { maxAttempts: 5, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } };
+  const verify = { targetState: true, settleSeconds: 0, timeoutSeconds: 30 };
+  const { policy, hash } = chaosPolicy(
+    { prometheusUrl: stack.fleet.prometheus.url, hookUrl: receiver.hookUrl, notifyUrl: receiver.notifyUrl },
+    (p) => {
+      p.plan.steps = [
+        {
+          name: 'drain-canary',
+          type: 'shift-traffic',
+          weights: [25, 0],
+          pauseSeconds: 6,
+          timeoutSeconds: 10,
+          retries,
+          verify,
+        },
+        { ...p.plan.steps[1], timeoutSeconds: 10, retries, verify },
+        {
+          name: 'drop-discount-code',
+          type: 'down-migration',
+          migration: '002_add_discount_code',
+          reversible: true,
+          connectionSecret: `\${secret:${DB_SECRET}}`,
+          timeoutSeconds: 10,
+          retries,
+          verify,
+        },
+        { ...p.plan.steps[2], timeoutSeconds: 10, retries, verify },
+      ];
+      // A down-migration makes the rollback high-risk: one approval by an SRE.
+      p.risk = { highRiskWhen: [{ when: 'touches-migration' }] };
+      p.approval = { roles: ['sre'], quorum: 1, timeoutSeconds: 600, onTimeout: 'escalate' };
+      // Named, never used: the worker runs with --insecure-claims and trusts the approver's claimed role.
+      p.trustedKeys.approvals = ['chaos-approvals'];
+    },
+  );
+  const deployment = await stack.deploy(`kill-${randomUUID().slice(0, 8)}`, policy.metadata.environment);
+  const handle: GuardianHandle = await startGuardian(client, taskQueue, {
+    deployment,
+    policy,
+    policyHash: hash,
+    watchSeconds: 600,
+  });
+  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
+  // An on-call owner pulls the cord by hand; the plan is the policy's.
+  const asked = await sendAction(handle, 'rollbackNow', {
+    actor: 'team-payments',
+    role: 'owner',
+    reason: 'chaos drill',
+  });
+  expect(asked).toMatchObject({ accepted: true });
+  const gated = await waitForStatus(
+    handle,
+    'the approval gate',
+    (s) => s.phase === 'gate' && s.plan !== undefined,
+  );
+  const approved = await sendAction(handle, 'approve', {
+    actor: 'alice',
+    role: 'sre',
+    planHash: gated.plan!.planHash,
+  });
+  expect(approved).toMatchObject({ accepted: true });
+  trace('rollback asked for and approved');
+
+  const running = (index: number) => (s: GuardianStatus) => s.plan?.steps[index]?.state === 'running';
+  const killDuring = async (index: number, what: string, inTheMiddle: () => Promise<boolean> | boolean) => {
+    await waitForStatus(handle, `step ${index} to run`, running(index), { timeoutMs: 180_000 });
+    await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 });
+    // Still in the middle: the step has not finished meanwhile.
+    expect((await guardianStatus(handle)).plan?.steps[index]?.state).toBe('running');
+    trace(`killing the worker during step ${index}: ${what}`);
+    await workers!.replace();
+    trace('a new worker runs');
+  };
+
+  // 0: nginx, between the two traffic stages (the first is written and reloaded, the pause runs).
+  const nginxState = stack.targets.traffic!.stateDir;
+  const nginxRecords = () =>
+    existsSync(nginxState)
+      ? readdirSync(nginxState)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => JSON.parse(readFileSync(join(nginxState, f), 'utf8')) as Record<string, unknown>)
+      : [];
+  await killDuring(
+    0,
+    'nginx at 25% in the pause before the last stage',
+    async () => nginxRecords().some((r) => r.stagesDone === 1) && (await stack!.canaryWeight()) === 25,
+  );
+  // 1: the canary host's restart command is running (it logs first, then takes its time).
+  await killDuring(1, 'the restart command under way', () => existsSync(restartLog));
+  // 2: the down runs inside its transaction (pg_sleep before the drop).
+  await killDuring(2, 'the down-migration inside its transaction', async () => {
+    const rows = await sql<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()`,
+      [DATABASE],
+    );
+    return Number(rows[0]?.n) > 0;
+  });
+  // 3: the deploy system accepted the job; the step follows its status URL.
+  await killDuring(
+    3,
+    'the webhook following the job status',
+    () => receiver!.jobs().length === 1 && receiver!.statusPolls() > 0,
+  );
+
+  const closed = await waitForStatus(handle, 'the guardian to close', (s) => s.outcome !== undefined, {
+    timeoutMs: 180_000,
+  });
+  expect({ outcome: closed.outcome, reason: closed.reason }).toEqual({
+    outcome: 'rolled-back',
+    reason: expect.stringContaining(`rolled back to ${OLD}`),
+  });
+  expect(closed.plan?.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+  expect(workers.killed).toBe(4);
+
+  // Each step needed a second attempt (the first died with its worker), and no step ran a third time.
+  const steps = (await scheduledActivities(handle)).filter((a) => a.type === 'executeStep');
+  const attempts = await activityAttempts(handle);
+  expect(steps.map((s) => attempts.get(s.eventId))).toEqual([2, 2, 2, 2]);
+  expect((await scheduledActivities(handle)).filter((a) => a.type === 'compensateStep')).toEqual([]);
+
+  // nginx: one record for the step, its snapshot the state from before the rollback (50%, not the 25% the
+  // killed attempt left), both stages done once; the canary gets nothing and every probe answer is 1.9.0.
+  const [record, ...others] = nginxRecords();
+  expect(others).toEqual([]);
+  expect(record).toMatchObject({ beforeState: { pattern: 'canary', canaryWeight: 50 }, stagesDone: 2 });
+  expect(record).not.toHaveProperty('compensatedAt');
+  expect(await stack.canaryWeight()).toBe(0);
+
+  // The canary host: restarted once (by the killed worker's command, which finished on its own), runs 1.9.0.
+  expect(readFileSync(restartLog, 'utf8').trim().split('\n')).toHaveLength(1);
+  expect(stack.canaryStarts().map((s) => s.version)).toEqual([NEW, OLD]);
+  expect(await stack.canaryRuns()).toBe(OLD);
+
+  // PostgreSQL: 002 rolled back once (the killed transaction left nothing), its column's data kept once.
+  expect(
+    (await sql<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id')).map((r) => r.name),
+  ).toEqual(['001_create_orders']);
+  const columns = await sql<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders'`,
+  );
+  expect(columns.map((c) => c.column_name)).not.toContain('discount_code');
+  expect(await sql('SELECT count(*)::int AS n FROM ripcord_snapshots.rollbacks')).toEqual([{ n: 1 }]);
+  const snapshots = await sql<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'ripcord_snapshots' AND table_name <> 'rollbacks'`,
+  );
+  expect(snapshots).toHaveLength(1);
+  expect(await sql(`SELECT count(*)::int AS n FROM ripcord_snapshots.${snapshots[0]!.table_name}`)).toEqual([
+    { n: 3 },
+  ]);
+
+  // The deploy system: delivered again after the kill under the same key, acted on once.
+  expect(
+    receiver.jobs().map((j) => ({ action: j.action, acted: j.acted, deliveries: j.deliveries })),
+  ).toEqual([{ action: 'rollback', acted: 1, deliveries: 2 }]);
+  expect(receiver.refused()).toBe(0);
+
+  // The audit trail: whole, one "done" per step, no compensation, the outcome last.
+  const auditFile = join(stateDir, 'audit.jsonl');
+  expect(verifyAuditFile(auditFile)).toMatchObject({ ok: true });
+  const audit = auditRecords(auditFile, deployment.deploymentId);
+  expect(audit.filter((r) => r.kind === 'step').map((r) => r.summary.replace(/: .*/, ''))).toEqual([
+    'step 0 (drain-canary) done',
+    'step 1 (revert-canary-artifact) done',
+    'step 2 (drop-discount-code) done',
+    'step 3 (tell-deploy-system) done',
+  ]);
+  expect(audit.filter((r) => r.kind === 'compensation')).toEqual([]);
+  expect(audit.at(-1)).toMatchObject({ kind: 'outcome', summary: expect.stringMatching(/^rolled-back/) });
+}, 420_000);
