@@ -12,5 +12,9 @@ process.stdout.on('error', (err) => {
 require('../src/cli/main.ts')
   .main(process.argv)
   .then((code) => {
-    if (typeof code === 'number') process.exitCode = code;
+    process.exitCode = typeof code === 'number' ? code : 0;
+    // The command is done. Handles that outlive it (the Temporal SDK's runtime, once a worker or
+    // client was set up) must not keep the process alive after a usage error: exit once both
+    // streams have flushed what was written to them.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit()));
   });
