@@ -5,8 +5,13 @@ import {
   type GuardianHandle,
   WorkflowExecutionAlreadyStartedError,
 } from '../../client/guardians';
+import { prepareRehearsal, RehearsalSetupError } from '../../dev/rehearse';
 import { parseDurationSeconds } from '../duration';
-import { exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
+import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
+import { UserFacingError } from '../errors';
+import type { LoadedPolicy } from '../../policy';
+import type { GuardianInput } from '../../workflows/messages';
+import { defaultSpeed, parseSpeed } from './rehearse';
 import { buildGuardianInput, type GuardFlags } from '../guard-input';
 import { loadPolicyForCommand } from '../policy-input';
 import { followGuardian } from '../progress';
@@ -17,6 +22,8 @@ interface GuardOptions extends GuardFlags {
   wait?: boolean;
   profile?: string;
   poll: number;
+  replay?: string;
+  speed?: number;
 }
 
 /** A start this long after the run began joined an existing guardian (a retried pipeline step). */
@@ -52,6 +59,16 @@ export function registerGuardCommand(program: Command): void {
     )
     .option('--wait', 'show progress and wait for the outcome; the exit code tells it (below)')
     .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
+    .option(
+      '--replay <scenario>',
+      'pipeline rehearsal: replace every source of the policy by this scenario file (the worker reads it; ' +
+        'run it with --dry-run); watches as long as the scenario lasts unless --watch says otherwise',
+    )
+    .option(
+      '--speed <n>',
+      'with --replay: time compression (default: one interval per second, as ripcord rehearse)',
+      parseSpeed,
+    )
     .addOption(
       new Option('--poll <duration>', 'how often --wait polls the status')
         .default(2)
@@ -64,7 +81,7 @@ export function registerGuardCommand(program: Command): void {
 
 async function guard(opts: GuardOptions): Promise<void> {
   const loaded = await loadPolicyForCommand(opts.policy);
-  const input = buildGuardianInput(loaded, opts, new Date());
+  const input = await withReplay(buildGuardianInput(loaded, opts, new Date()), loaded, opts);
   await withSession(opts.profile, async ({ client, conn, link }) => {
     const askedAt = Date.now();
     let handle: GuardianHandle;
@@ -87,8 +104,43 @@ async function guard(opts: GuardOptions): Promise<void> {
       say(`guardian ${handle.workflowId} (running since ${described.startTime.toISOString()}${joined})`);
     }
     say(`Web UI   ${link(handle.workflowId)}`);
+    if (input.replay)
+      say(`replaying ${input.replay.scenarioFile} instead of the policy's sources (use a --dry-run worker)`);
     if (!opts.wait) return;
     const end = await followGuardian(client, handle, { pollMs: opts.poll * 1000, say, quietMs: QUIET_MS });
     process.exitCode = exitCodeForEnd(end);
   });
+}
+
+/**
+ * `--replay`: the guardian reads a scenario instead of production, as in
+ * `ripcord rehearse`, so that a pipeline's guard step can be exercised end to
+ * end (docs/pipelines.md). Only the health data is replaced: the worker still
+ * decides where steps go, so pair it with a --dry-run worker.
+ */
+async function withReplay(
+  input: GuardianInput,
+  loaded: LoadedPolicy,
+  opts: GuardOptions,
+): Promise<GuardianInput> {
+  if (!opts.replay) {
+    if (opts.speed !== undefined) throw new UserFacingError('--speed goes with --replay', EXIT.usage);
+    return input;
+  }
+  try {
+    const prepared = await prepareRehearsal(
+      loaded,
+      opts.replay,
+      (interval) => opts.speed ?? defaultSpeed(interval),
+    );
+    return {
+      ...input,
+      replay: { scenarioFile: prepared.scenarioFile },
+      speed: prepared.speed,
+      watchSeconds: opts.watch ?? prepared.watchSeconds,
+    };
+  } catch (err) {
+    if (err instanceof RehearsalSetupError) throw new UserFacingError(`--replay: ${err.message}`, EXIT.usage);
+    throw err;
+  }
 }

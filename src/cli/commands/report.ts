@@ -83,7 +83,7 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description(
-      'postmortem report of one deployment: timeline, signals with onset and decision, evidence, plan, steps, approvals, audit hashes',
+      'postmortem of one deployment: timeline, signals, evidence, plan and steps, approvals, audit hashes',
     )
     .argument('<deployment-id>', 'deployment id, or the guardian workflow id (ripcord/<env>/<service>/<id>)')
     .option(
