@@ -35,7 +35,7 @@ export function readingsAsScenario(report: DeploymentReport): Scenario {
   }
   const scenario: Scenario = {
     format: SCENARIO_FORMAT,
-    name: `${report.deployment.version} (canary) against ${report.deployment.previousVersion} (baseline)`,
+    name: `${report.deployment.version} against ${report.deployment.previousVersion}`,
     description:
       'One point per evaluation interval, as the guardian read it; the strip below is the verdict of each ' +
       'interval. Readings after the decision are the checks during and after the rollback.',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,15 +18,21 @@ const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
 const SCENARIO = resolve(REPO_ROOT, 'test', 'unit', 'cli', 'fixtures', 'error-step-00.json');
 const ARTIFACTS = resolve(REPO_ROOT, 'test-artifacts', 'report');
 const CHROMIUM = '/usr/bin/chromium';
+// A service of this test's own: a guardian supersedes older ones of the same service (rehearse.test.ts uses checkout).
+const service = `checkout-${randomUUID().slice(0, 8)}`;
 
 let dir: string;
 let keysFile: string;
+let policyFile: string;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ripcord-report-'));
   keysFile = join(dir, 'keyring.json');
   await writeNewKeyring(keysFile, 'k-report');
+  policyFile = join(dir, 'policy.yaml');
+  const canary = readFileSync(CANARY_POLICY, 'utf8');
+  writeFileSync(policyFile, canary.replace(/^ {2}service: checkout$/m, `  service: ${service}`));
 });
 
 afterAll(async () => {
@@ -72,7 +79,7 @@ test('a rolled-back deployment: the report tells the story in text and as a page
     '--state-dir',
     join(dir, 'state'),
     '--policy',
-    CANARY_POLICY,
+    policyFile,
     '--scenario',
     SCENARIO,
   ]);
@@ -91,12 +98,12 @@ test('a rolled-back deployment: the report tells the story in text and as a page
   const report = await ripcord(['report', deploymentId, '--audit-file', auditFile!, '--html', htmlFile]);
   expectExit(report, 0);
   const text = report.stdout;
-  expect(text).toContain(`Deployment report: checkout canary in production (deployment ${deploymentId})`);
+  expect(text).toContain(`Deployment report: ${service} canary in production (deployment ${deploymentId})`);
   expect(text).toMatch(/^outcome +rolled-back: rolled back to baseline/m);
   // The timeline, in order: deploy, onset (the scenario records it), first breach, decision, steps, outcome.
   const timelineText = text.slice(text.indexOf('\nTimeline\n'), text.indexOf('\nSignals\n'));
   const order = [
-    'checkout canary deployed to production',
+    `${service} canary deployed to production`,
     'the regression began (interval 13',
     'first breach at interval 14: error-rate',
     'rollback: error-rate regressed',
