@@ -106,7 +106,6 @@ const HOOK_SECRET_ENV = 'RIPCORD_SECRET_DEMO_DEPLOY_HOOK_HMAC';
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const { say, signal } = options;
   const story: DemoStory = DEMO_STORIES[options.story];
-  installRuntimeLogger('WARN');
   const { runId, dir } = claimRunDir(options.stateDir, new Date());
   const deploymentId = `demo-${runId}`;
   const stoppers: Array<() => Promise<unknown>> = [];
@@ -236,6 +235,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     stoppers.push(() => deps.close());
     const client: Client = await connectClient(connection);
     stoppers.push(() => client.connection.close());
+    // Only now: an installed SDK runtime keeps the process alive (and takes over SIGINT/SIGTERM) until
+    // its last worker or native connection closes, so a failure before this point must not have one.
+    installRuntimeLogger('WARN');
     const { worker, close } = await createWorker({ connection, deps });
     stoppers.push(close);
     say(`  worker on task queue ${connection.taskQueue}: ${deps.targets.describe()}`);
