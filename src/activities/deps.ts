@@ -21,6 +21,8 @@ export interface ActivityDeps {
   /** For superseding older guardians; without it supersede does nothing. */
   client?: Client;
   sources: SourceRegistry;
+  /** Refuse guardians whose health is a replayed scenario (production workers: real targets, real data). */
+  refuseReplay?: boolean;
   targets: TargetRegistry;
   audit: AuditSink;
   notifier: Notifier;
@@ -53,6 +55,8 @@ export interface DefaultActivityDepsOptions {
   tokenIssuers?: string[];
   /** Trust the actor and role a request claims, unverified: local development only. */
   insecureClaims?: boolean;
+  /** Accept guardians whose health is a replayed scenario although steps are real (tests of targets). */
+  acceptReplay?: boolean;
   /** Real rollback targets (from the worker's targets file); ignored in dry-run mode. */
   targets?: TargetRegistry;
   /** PostgreSQL connection string for the audit trail (table ripcord_audit); default `<stateDir>/audit.jsonl`. */
@@ -148,6 +152,7 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
     now: options.now ?? (() => new Date()),
     ...(options.client !== undefined ? { client: options.client } : {}),
     sources,
+    refuseReplay: !(options.dryRun === true || options.acceptReplay === true),
     targets: recording ? dryRunTargetRegistry(recording) : (options.targets ?? new TargetRegistry({})),
     audit,
     notifier: notifierFor(options.notifications, options.dryRun === true),

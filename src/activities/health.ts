@@ -23,8 +23,16 @@ interface SourceCall {
  * `error` reading for the series concerned, and the decision core decides what
  * that means (DESIGN §3, §8).
  */
-export function evaluateHealth(sources: SourceRegistry) {
+export function evaluateHealth(sources: SourceRegistry, options: { refuseReplay?: boolean } = {}) {
   return async (input: EvaluateHealthInput): Promise<EvaluateHealthResult> => {
+    if (input.replay !== undefined && options.refuseReplay) {
+      // Anyone who may start a workflow could otherwise feed a production worker made-up health
+      // and have it roll back (or promote) real deployments. Fail closed: no data, never a verdict.
+      return errorReadings(
+        Object.keys(input.series),
+        'this worker does not accept replayed health data (only --dry-run or --accept-replay workers do)',
+      ) as EvaluateHealthResult;
+    }
     const calls = planCalls(input);
     const parts = await Promise.all(calls.map((call) => readSource(sources, input, call)));
     return Object.assign({}, ...parts) as EvaluateHealthResult;

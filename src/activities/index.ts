@@ -26,7 +26,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     admitDeployment: admitDeployment(deps.now),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
-    evaluateHealth: evaluateHealth(deps.sources),
+    evaluateHealth: evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true }),
     buildRollbackPlan: buildRollbackPlan(deps.now),
     executeStep: executeStep(deps.targets),
     compensateStep: compensateStep(deps.targets),

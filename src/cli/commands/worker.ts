@@ -57,6 +57,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--state-dir <dir>', 'where ripcord keeps its files (audit trail, dry-run journal)', '.ripcord')
     .option('--dry-run', 'send every rollback step to the recording target instead of production')
     .option(
+      '--accept-replay',
+      'accept guardians started with --replay although steps go to real targets (testing targets only)',
+    )
+    .option(
       '--targets <file>',
       'where production is for each step type (nginx, artifacts, Unleash, migrations, webhooks; default: $RIPCORD_TARGETS); see docs/targets.md',
     )
@@ -148,6 +152,7 @@ export function registerWorkerCommand(program: Command): void {
             ...(opts.insecureClaims ? { insecureClaims: true } : {}),
             ...(auditDatabase ? { auditDatabase } : {}),
             ...(targets ? { targets } : {}),
+            ...(opts.acceptReplay ? { acceptReplay: true } : {}),
             notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
           },
         });

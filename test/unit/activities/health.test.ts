@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultActivityDeps } from '../../../src/activities/deps';
 import { evaluateHealth } from '../../../src/activities/health';
 import type { EvaluateHealthInput } from '../../../src/activities/types';
 import type { Policy } from '../../../src/policy';
@@ -35,6 +36,26 @@ describe('evaluateHealth', () => {
       errors: { baseline: 3, canary: 40 },
       latency_p99_ms: { baseline: 220, canary: 480 },
     });
+  });
+
+  test('a production worker refuses replayed health: every series is an error, never a verdict', async () => {
+    const observation = await evaluateHealth(replayOnly, { refuseReplay: true })(
+      await inputFor({ replay: { scenarioFile: SCENARIO } }),
+    );
+    expect(Object.keys(observation).sort()).toEqual(['errors', 'latency_p99_ms', 'requests']);
+    for (const reading of Object.values(observation)) {
+      expect(reading).toEqual({
+        baseline: null,
+        canary: null,
+        error: expect.stringContaining('does not accept replayed health data'),
+      });
+    }
+  });
+
+  test('defaultActivityDeps refuses replay unless the worker is a dry run or says --accept-replay', () => {
+    expect(defaultActivityDeps({ insecureClaims: true }).refuseReplay).toBe(true);
+    expect(defaultActivityDeps({ dryRun: true }).refuseReplay).toBe(false);
+    expect(defaultActivityDeps({ insecureClaims: true, acceptReplay: true }).refuseReplay).toBe(false);
   });
 
   test('a rehearsal past the end of the scenario has no data', async () => {
