@@ -29,7 +29,7 @@ export function parseInstantQuery(body: unknown): QueryOutcome {
   const result = api.data?.result;
   if (resultType === 'scalar') return sampleValue(result);
   if (resultType !== 'vector')
-    return { kind: 'error', error: `expected an instant vector, got ${String(resultType)}` };
+    return { kind: 'error', error: `expected an instant vector, got ${shown(resultType)}` };
   if (!Array.isArray(result)) return { kind: 'error', error: 'vector result is not a list' };
   if (result.length === 0) return { kind: 'no-data' };
   if (result.length > 1) {
@@ -45,7 +45,23 @@ export function parseInstantQuery(body: unknown): QueryOutcome {
 export function apiError(api: ApiBody): string {
   const type = typeof api.errorType === 'string' ? api.errorType : 'error';
   const text = typeof api.error === 'string' ? api.error : 'no error message';
-  return `${type}: ${text}`;
+  return oneLine(`${type}: ${text}`);
+}
+
+const MAX_ECHO = 200;
+
+/**
+ * Text from the server, as it may be echoed: one line, no control characters, bounded.
+ * Whatever the answer holds (a key named toString, a megabyte of error text), this never throws.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  return flat.length > MAX_ECHO ? `${flat.slice(0, MAX_ECHO)}…` : flat;
+}
+
+function shown(value: unknown): string {
+  return oneLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
 }
 
 // A sample is [unixSeconds, "value"]; the value is a string so that NaN and ±Inf survive JSON.
@@ -61,7 +77,8 @@ function sampleValue(sample: unknown): QueryOutcome {
   }
   const value = Number(text);
   if (Number.isNaN(value) || text.trim() === '')
-    return { kind: 'error', error: `sample value "${text}" is not a number` };
-  if (!Number.isFinite(value)) return { kind: 'error', error: `query returned ${text} (division by zero?)` };
+    return { kind: 'error', error: `sample value "${oneLine(text)}" is not a number` };
+  if (!Number.isFinite(value))
+    return { kind: 'error', error: `query returned ${oneLine(text)} (division by zero?)` };
   return { kind: 'value', value };
 }
