@@ -215,7 +215,9 @@ function explainJoseError(error: unknown, kid: string, token: string): ActionTok
   }
   if (error instanceof errors.JWTExpired) {
     const exp = safeClaims(token).exp;
-    const when = typeof exp === 'number' ? ` at ${new Date(exp * 1000).toISOString()}` : '';
+    // A signed but absurd exp (beyond the dates JavaScript can show) must not turn into a RangeError.
+    const at = typeof exp === 'number' ? new Date(exp * 1000) : undefined;
+    const when = at !== undefined && Number.isFinite(at.getTime()) ? ` at ${at.toISOString()}` : '';
     return new ActionTokenError(`the token expired${when}`);
   }
   if (error instanceof errors.JWKSNoMatchingKey) {
