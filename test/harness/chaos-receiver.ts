@@ -48,6 +48,8 @@ export interface ChaosReceiver {
   notifyUrl: string;
   /** How POST /hooks answers from now on. */
   setHookMode(mode: HookMode): void;
+  /** How the next POSTs to /hooks answer, one mode per call; after them, the mode set last. */
+  scriptHookModes(modes: HookMode[]): void;
   /** How long a job runs before its status URL says succeeded (from now on). */
   setJobSeconds(seconds: number): void;
   jobs(): ChaosJob[];
@@ -67,6 +69,7 @@ export async function startChaosReceiver(options: {
   jobSeconds?: number;
 }): Promise<ChaosReceiver> {
   let mode: HookMode = 'ok';
+  let script: HookMode[] = [];
   let jobMs = (options.jobSeconds ?? 0.5) * 1000;
   const jobs = new Map<string, ChaosJob>();
   const byKey = new Map<string, string>();
@@ -98,11 +101,12 @@ export async function startChaosReceiver(options: {
       return answer(res, 400, { error: 'Idempotency-Key missing' });
     const call: HookCall = { at: Date.now(), key, action: payload.action, answered: 'accepted' };
     calls.push(call);
-    if (mode === 'error') {
+    const now = script.shift() ?? mode;
+    if (now === 'error') {
       call.answered = 'error';
       return answer(res, 503, { error: 'deploy system unavailable' });
     }
-    if (mode === 'hang') {
+    if (now === 'hang') {
       call.answered = 'hung';
       hanging.add(res);
       res.once('close', () => hanging.delete(res));
@@ -196,6 +200,7 @@ export async function startChaosReceiver(options: {
         hanging.clear();
       }
     },
+    scriptHookModes: (modes) => (script = [...modes]),
     setJobSeconds: (seconds) => (jobMs = seconds * 1000),
     jobs: () => [...jobs.values()].map((j) => ({ ...j })),
     hookCalls: () => calls.map((c) => ({ ...c })),
