@@ -559,7 +559,12 @@ describe('a live guardian under hostile requests', () => {
       JSON.stringify({ keys: [{ ...(publicKey.export({ format: 'jwk' }) as JWK), kid: KID, alg: 'EdDSA' }] }),
     );
     const stateDir = join(dir, 'state');
-    const deps = defaultActivityDeps({ stateDir, approvalKeys: keysFile, notifications: { send: false } });
+    const deps = defaultActivityDeps({
+      stateDir,
+      approvalKeys: keysFile,
+      acceptReplay: true,
+      notifications: { send: false },
+    });
     const taskQueue = `chaos-fuzz-${randomUUID()}`;
     const connection = { profileName: 'chaos', address: temporal.address, namespace: 'default', taskQueue };
     const { worker, close } = await createWorker({ connection, deps, workflowBundle: await bundle });

@@ -118,6 +118,8 @@ test('a failing target: retries with backoff, the circuit opens and closes, comp
   deps = defaultActivityDeps({
     stateDir,
     insecureClaims: true,
+    // Health is a replayed healthy scenario; the steps are real (what this worker is tested on).
+    acceptReplay: true,
     targets: new TargetRegistry({
       'shift-traffic': new NginxTrafficTarget(traffic),
       // Each call may take 2 s; after that it counts as a timeout.
