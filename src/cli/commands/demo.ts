@@ -51,7 +51,9 @@ export function registerDemoCommand(program: Command): void {
         Object.entries(DEMO_STORIES)
           .map(([name, story]) => `\n  ${name.padEnd(11)} ${story.summary}`)
           .join('') +
-        '\n\nExit code 0 when the story ends as it should (rolled back, or promoted). The guardians stay in\n' +
+        '\n\nIn a terminal a live status line (phase, verdict, counts, a bar for the current wait) is redrawn\n' +
+        'in place; in a log it is printed every 5 seconds.\n' +
+        '\nExit code 0 when the story ends as it should (rolled back, or promoted). The guardians stay in\n' +
         'the demo database: `npx ripcord dev server --db .ripcord/demo.db` shows them in the Web UI later.',
     )
     .action(async (opts: DemoOptions) => {

@@ -48,8 +48,7 @@ export const DEMO_STORIES = {
     watchSeconds: 90,
   },
   'high-risk': {
-    summary:
-      '2.0.0 degrades, and the policy calls this rollback high-risk: it waits for a signed approval (the demo prints the command)',
+    summary: '2.0.0 degrades; the rollback is high-risk and waits for a signed approval (command printed)',
     behaviour: 'degrading',
     pattern: 'canary',
     expected: 'rolled-back',
@@ -57,8 +56,7 @@ export const DEMO_STORIES = {
     highRisk: true,
   },
   'blue-green': {
-    summary:
-      '2.0.0 goes live on green while 1.9.0 stays warm on blue, then degrades: judged on absolute thresholds, swapped back to blue',
+    summary: '2.0.0 goes live on green, 1.9.0 stays warm on blue; 2.0.0 breaks its SLO: swapped back to blue',
     behaviour: 'degrading',
     pattern: 'blue-green',
     expected: 'rolled-back',
