@@ -6,8 +6,8 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
+import { type LocalUnleash, startUnleash } from '../../src/dev/unleash';
 import { runner } from '../../src/targets/migrations/node-pg-migrate';
-import type { GuardianStatus } from '../../src/workflows/messages';
 import {
   activityAttempts,
   auditRecords,
@@ -19,6 +19,7 @@ import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
 import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
 import { type ChaosStack, NEW, OLD, startChaosStack } from '../harness/chaos-stack';
 import { ChaosTemporal } from '../harness/chaos-temporal';
+import { type SlowProxy, startSlowProxy } from '../harness/chaos-slow-proxy';
 import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
 
 /**
@@ -44,15 +45,23 @@ const DATABASE_URL = `${SERVER}/${DATABASE}`;
 const MIGRATIONS = resolve(__dirname, 'fixtures', 'migrations');
 const SLOW_RESTART = resolve(__dirname, 'fixtures', 'slow-restart.sh');
 const DB_SECRET = 'CHAOS_ORDERS_DB';
+const UNLEASH_SECRET = 'CHAOS_UNLEASH_TOKEN';
+const FLAG = 'checkout.new-pricing';
 
 let dir: string;
-let temporal: ChaosTemporal | undefined;
-let stack: ChaosStack | undefined;
-let receiver: ChaosReceiver | undefined;
-let workers: ChaosWorkers | undefined;
-let client: TemporalClient | undefined;
+let temporal!: ChaosTemporal;
+let stack!: ChaosStack;
+let receiver!: ChaosReceiver;
+let workers!: ChaosWorkers;
+let client!: TemporalClient;
 let admin: PgClient | undefined;
 let db: PgClient | undefined;
+let unleash!: LocalUnleash;
+let slowUnleash!: SlowProxy;
+let secret: string;
+let restartLog: string;
+let taskQueue: string;
+let stateDir: string;
 
 afterAll(async () => {
   await workers?.stop();
@@ -60,6 +69,8 @@ afterAll(async () => {
   await temporal?.stop();
   await stack?.stop();
   await receiver?.stop();
+  await slowUnleash?.stop();
+  await unleash?.stop();
   await db?.end().catch(() => undefined);
   await admin?.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`).catch(() => undefined);
   await admin?.end().catch(() => undefined);
@@ -70,10 +81,10 @@ async function sql<T extends object>(text: string, values?: unknown[]): Promise<
   return (await db!.query<T>(text, values)).rows;
 }
 
-test('the worker killed during each kind of rollback step: new workers finish the rollback, every effect once', async () => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-kill-'));
-  const secret = randomBytes(32).toString('hex');
-  const restartLog = join(dir, 'restarts.log');
+  secret = randomBytes(32).toString('hex');
+  restartLog = join(dir, 'restarts.log');
 
   // The checkout database: orders, then 2.0.0's migration adding discount_code (the one to roll back).
   admin = new PgClient({ connectionString: `${SERVER}/postgres` });
@@ -98,14 +109,25 @@ test('the worker killed during each kind of rollback step: new workers finish th
   temporal = await ChaosTemporal.start();
   // The deploy system's job runs for seconds after it accepted the call: long enough to kill the follower.
   receiver = await startChaosReceiver({ secret, jobSeconds: 6 });
-  stack = await startChaosStack({ dir, canaryBehaviour: 'healthy' });
+  [stack, unleash] = await Promise.all([
+    startChaosStack({ dir, canaryBehaviour: 'healthy' }),
+    startUnleash(),
+  ]);
+  // Unleash, seen through a front that takes 3 s to pass on a switch of a flag (a server under load).
+  slowUnleash = await startSlowProxy({
+    upstream: unleash.url,
+    holdMs: 3_000,
+    slow: (req) => req.method === 'POST' && /\/environments\/[^/]+\/(on|off)$/.test(req.url ?? ''),
+  });
+  await unleashAdmin('POST', '/api/admin/projects/default/features', { name: FLAG, type: 'release' });
+  await unleashAdmin('POST', `/api/admin/projects/default/features/${FLAG}/environments/production/on`);
   const artifacts = stack.targets.artifacts!;
   artifacts.services.checkout!.restart = {
     command: ['/bin/sh', SLOW_RESTART, restartLog, stack.fleet.canary.pidFile, '3'],
     timeoutSeconds: 60,
   };
-  const taskQueue = `chaos-kill-${randomUUID()}`;
-  const stateDir = join(dir, 'state');
+  taskQueue = `chaos-kill-${randomUUID()}`;
+  stateDir = join(dir, 'state');
   workers = new ChaosWorkers({
     address: temporal.address,
     taskQueue,
@@ -126,8 +148,19 @@ test('the worker killed during each kind of rollback step: new workers finish th
         },
       },
       webhooks: { type: 'webhook', timeoutSeconds: 10 },
+      flags: {
+        type: 'unleash',
+        url: slowUnleash.url,
+        tokenSecret: `\${secret:${UNLEASH_SECRET}}`,
+        environment: 'production',
+        timeoutSeconds: 10,
+      },
     }),
-    env: { [HOOK_SECRET_ENV]: secret, [`RIPCORD_SECRET_${DB_SECRET}`]: DATABASE_URL },
+    env: {
+      [HOOK_SECRET_ENV]: secret,
+      [`RIPCORD_SECRET_${DB_SECRET}`]: DATABASE_URL,
+      [`RIPCORD_SECRET_${UNLEASH_SECRET}`]: unleash.adminToken,
+    },
   });
   await workers.start();
   client = await connectClient({
@@ -136,10 +169,42 @@ test('the worker killed during each kind of rollback step: new workers finish th
     namespace: 'default',
     taskQueue,
   });
+}, 300_000);
 
-  // Every step: 10 s timeout (so a dead worker's step is retried 10 s after its last heartbeat), quick retries.
-  const retries = { maxAttempts: 5, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } };
-  const verify = { targetState: true, settleSeconds: 0, timeoutSeconds: 30 };
+async function unleashAdmin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${unleash!.url}${path}`, {
+    method,
+    headers: { authorization: unleash!.adminToken, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+// Every step: 10 s timeout (so a dead worker's step is retried 10 s after its last heartbeat), quick retries.
+const retries = { maxAttempts: 5, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } };
+const verify = { targetState: true, settleSeconds: 0, timeoutSeconds: 30 };
+
+/** Waits until step `index` runs and `inTheMiddle` holds, checks it still runs, then SIGKILLs the worker and starts another. */
+async function killDuring(
+  handle: GuardianHandle,
+  index: number,
+  what: string,
+  inTheMiddle: () => Promise<boolean> | boolean,
+): Promise<void> {
+  await waitForStatus(handle, `step ${index} to run`, (s) => s.plan?.steps[index]?.state === 'running', {
+    timeoutMs: 180_000,
+  });
+  await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 });
+  // Still in the middle: the step has not finished meanwhile.
+  expect((await guardianStatus(handle)).plan?.steps[index]?.state).toBe('running');
+  trace(`killing the worker during step ${index}: ${what}`);
+  await workers.replace();
+  trace('a new worker runs');
+}
+
+test('the worker killed during each kind of rollback step: new workers finish the rollback, every effect once', async () => {
   const { policy, hash } = chaosPolicy(
     { prometheusUrl: stack.fleet.prometheus.url, hookUrl: receiver.hookUrl, notifyUrl: receiver.notifyUrl },
     (p) => {
@@ -201,17 +266,6 @@ test('the worker killed during each kind of rollback step: new workers finish th
   expect(approved).toMatchObject({ accepted: true });
   trace('rollback asked for and approved');
 
-  const running = (index: number) => (s: GuardianStatus) => s.plan?.steps[index]?.state === 'running';
-  const killDuring = async (index: number, what: string, inTheMiddle: () => Promise<boolean> | boolean) => {
-    await waitForStatus(handle, `step ${index} to run`, running(index), { timeoutMs: 180_000 });
-    await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 });
-    // Still in the middle: the step has not finished meanwhile.
-    expect((await guardianStatus(handle)).plan?.steps[index]?.state).toBe('running');
-    trace(`killing the worker during step ${index}: ${what}`);
-    await workers!.replace();
-    trace('a new worker runs');
-  };
-
   // 0: nginx, between the two traffic stages (the first is written and reloaded, the pause runs).
   const nginxState = stack.targets.traffic!.stateDir;
   const nginxRecords = () =>
@@ -221,14 +275,15 @@ test('the worker killed during each kind of rollback step: new workers finish th
           .map((f) => JSON.parse(readFileSync(join(nginxState, f), 'utf8')) as Record<string, unknown>)
       : [];
   await killDuring(
+    handle,
     0,
     'nginx at 25% in the pause before the last stage',
-    async () => nginxRecords().some((r) => r.stagesDone === 1) && (await stack!.canaryWeight()) === 25,
+    async () => nginxRecords().some((r) => r.stagesDone === 1) && (await stack.canaryWeight()) === 25,
   );
   // 1: the canary host's restart command is running (it logs first, then takes its time).
-  await killDuring(1, 'the restart command under way', () => existsSync(restartLog));
+  await killDuring(handle, 1, 'the restart command under way', () => existsSync(restartLog));
   // 2: the down runs inside its transaction (pg_sleep before the drop).
-  await killDuring(2, 'the down-migration inside its transaction', async () => {
+  await killDuring(handle, 2, 'the down-migration inside its transaction', async () => {
     const rows = await sql<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()`,
       [DATABASE],
@@ -237,9 +292,10 @@ test('the worker killed during each kind of rollback step: new workers finish th
   });
   // 3: the deploy system accepted the job; the step follows its status URL.
   await killDuring(
+    handle,
     3,
     'the webhook following the job status',
-    () => receiver!.jobs().length === 1 && receiver!.statusPolls() > 0,
+    () => receiver.jobs().length === 1 && receiver.statusPolls() > 0,
   );
 
   const closed = await waitForStatus(handle, 'the guardian to close', (s) => s.outcome !== undefined, {
@@ -250,7 +306,7 @@ test('the worker killed during each kind of rollback step: new workers finish th
     reason: expect.stringContaining(`rolled back to ${OLD}`),
   });
   expect(closed.plan?.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
-  expect(workers.killed).toBe(4);
+  expect(workers.killed).toBeGreaterThanOrEqual(4);
 
   // Each step needed a second attempt (the first died with its worker), and no step ran a third time.
   const steps = (await scheduledActivities(handle)).filter((a) => a.type === 'executeStep');
@@ -307,3 +363,78 @@ test('the worker killed during each kind of rollback step: new workers finish th
   expect(audit.filter((r) => r.kind === 'compensation')).toEqual([]);
   expect(audit.at(-1)).toMatchObject({ kind: 'outcome', summary: expect.stringMatching(/^rolled-back/) });
 }, 420_000);
+
+test('the worker killed while Unleash switches a flag off: a new worker finishes the rollback, the flag switched once', async () => {
+  const killedBefore = workers.killed;
+  const { policy, hash } = chaosPolicy(
+    { prometheusUrl: stack.fleet.prometheus.url, hookUrl: receiver.hookUrl, notifyUrl: receiver.notifyUrl },
+    (p) => {
+      // The same checkout, released behind a flag this time (its own environment: no supersede).
+      p.metadata.environment = 'chaos-flags';
+      p.deployment = { pattern: 'feature-flag', provider: 'unleash', flag: FLAG, project: 'default' };
+      p.plan.steps = [{ name: 'flag-off', type: 'disable-flag', timeoutSeconds: 10, retries, verify }];
+    },
+  );
+  const deployed = {
+    deploymentId: `flag-${randomUUID().slice(0, 8)}`,
+    service: 'checkout',
+    environment: 'chaos-flags',
+    version: NEW,
+    previousVersion: OLD,
+    deployer: 'chaos-pipeline',
+    deployedAt: new Date().toISOString(),
+  };
+  const handle: GuardianHandle = await startGuardian(client, taskQueue, {
+    deployment: deployed,
+    policy,
+    policyHash: hash,
+    watchSeconds: 600,
+  });
+  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
+  const asked = await sendAction(handle, 'rollbackNow', {
+    actor: 'team-payments',
+    role: 'owner',
+    reason: 'chaos drill',
+  });
+  expect(asked).toMatchObject({ accepted: true });
+
+  // The switch is on its way to Unleash (recorded first, then sent; the front holds it): kill.
+  await killDuring(handle, 0, 'the switch of the flag held by a slow Unleash', () =>
+    slowUnleash.held().some((h) => h.path.endsWith('/environments/production/off') && !h.forwarded),
+  );
+
+  const closed = await waitForStatus(handle, 'the guardian to close', (s) => s.outcome !== undefined, {
+    timeoutMs: 180_000,
+  });
+  expect(closed.outcome).toBe('rolled-back');
+  expect(closed.plan?.steps.map((s) => s.state)).toEqual(['done']);
+  expect(workers.killed).toBe(killedBefore + 1);
+
+  // Unleash itself: the flag is off in production, switched off once (its own event log), and the
+  // step's record of what it was before is there once.
+  const feature = (await unleashAdmin('GET', `/api/admin/projects/default/features/${FLAG}`)) as {
+    environments: { name: string; enabled: boolean }[];
+  };
+  expect(feature.environments.find((e) => e.name === 'production')?.enabled).toBe(false);
+  const { events } = (await unleashAdmin('GET', `/api/admin/events/${FLAG}`)) as {
+    events: { type: string; environment?: string }[];
+  };
+  expect(events.filter((e) => e.type === 'feature-environment-disabled')).toEqual([
+    expect.objectContaining({ environment: 'production' }),
+  ]);
+  const { tags } = (await unleashAdmin('GET', `/api/admin/features/${FLAG}/tags`)) as {
+    tags: { type: string; value: string }[];
+  };
+  expect(
+    tags.filter((t) => t.type === 'ripcord-rollback').map((t) => t.value.replace(/^[0-9a-f]+\./, '')),
+  ).toEqual(['was-on']);
+
+  const steps = (await scheduledActivities(handle)).filter((a) => a.type === 'executeStep');
+  const attempts = await activityAttempts(handle);
+  expect(steps.map((st) => attempts.get(st.eventId))).toEqual([2]);
+  const audit = auditRecords(join(stateDir, 'audit.jsonl'), deployed.deploymentId);
+  expect(audit.filter((r) => r.kind === 'step').map((r) => r.summary.replace(/: .*/, ''))).toEqual([
+    'step 0 (flag-off) done',
+  ]);
+  expect(audit.at(-1)).toMatchObject({ kind: 'outcome', summary: expect.stringMatching(/^rolled-back/) });
+}, 300_000);
