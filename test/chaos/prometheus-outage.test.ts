@@ -196,8 +196,11 @@ test('Prometheus down longer than the policy allows: inconclusive, no rollback, 
       .filter((n) => n.deploymentId === d.deploymentId)
       .map((n) => n.event);
   await waitUntil(
-    'the escalation pages',
-    () => paged(gap.deployment).includes('escalated') && paged(patience.deployment).includes('escalated'),
+    'the pages',
+    () =>
+      paged(gap.deployment).includes('escalated') &&
+      paged(patience.deployment).includes('escalated') &&
+      paged(hold.deployment).length > 0,
   );
   expect(paged(hold.deployment)).toEqual(['promoted']);
   expect(receiver.refused()).toBe(0);

@@ -43,8 +43,9 @@ test('the dev server killed during a watch and restarted on its database: the gu
   const secret = randomBytes(32).toString('hex');
   temporal = await ChaosTemporal.start({ dbFile: join(dir, 'temporal.db') });
   receiver = await startChaosReceiver({ secret });
-  // Degrades 30 s after its deploy: the server is killed and back well before, on any machine.
-  stack = await startChaosStack({ dir, canaryBehaviour: 'degrading', warmupSeconds: 30 });
+  // Degrades 20 s after its deploy: the server is usually killed and back before (if not, the regression
+  // starts while it is down, and must be caught all the same).
+  stack = await startChaosStack({ dir, canaryBehaviour: 'degrading', warmupSeconds: 20 });
   const taskQueue = `chaos-server-${randomUUID()}`;
   const stateDir = join(dir, 'state');
   workers = new ChaosWorkers({

@@ -123,7 +123,9 @@ beforeAll(async () => {
   await unleashAdmin('POST', `/api/admin/projects/default/features/${FLAG}/environments/production/on`);
   const artifacts = stack.targets.artifacts!;
   artifacts.services.checkout!.restart = {
-    command: ['/bin/sh', SLOW_RESTART, restartLog, stack.fleet.canary.pidFile, '3'],
+    // 2 s: well inside the 10 s heartbeat timeout, so the restart the killed worker started is over
+    // (the service back on the release) before the next attempt looks.
+    command: ['/bin/sh', SLOW_RESTART, restartLog, stack.fleet.canary.pidFile, '2'],
     timeoutSeconds: 60,
   };
   taskQueue = `chaos-kill-${randomUUID()}`;
