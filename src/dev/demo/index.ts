@@ -375,7 +375,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       `nginx:          ${(await probeService(targets.traffic!, SERVICE)).description}`,
       story.pattern === 'canary'
         ? `canary host:    ${await runningVersion(fleet)}`
-        : `green (2.0.0):  ${await runningVersion(fleet)}, kept warm`,
+        : `green host:     ${await runningVersion(fleet)}`,
       `deploy system:  ${describeJobs(deploySystem)}`,
       `load:           ${describeLoad(fleet)}`,
     ];
