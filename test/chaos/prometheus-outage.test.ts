@@ -169,6 +169,7 @@ test('Prometheus down longer than the policy allows: inconclusive, no rollback, 
     { timeoutMs: 120_000 },
   );
   expect(closed).toMatchObject({ outcome: 'promoted', reason: 'the watch ended without a regression' });
+  expect((await hold.handle.result()).outcome).toBe('promoted');
   expect(closed.decision).toBeUndefined();
 
   // A person takes over the escalated guardians (here: they abort the watch).

@@ -187,6 +187,8 @@ test('a failing target: retries with backoff, the circuit opens and closes, comp
     timeoutMs: 180_000,
   });
 
+  // The outcome is shown before its audit record is written: the run's end is after both.
+  await handle.result();
   // Escalated, with production put back where it was before the rollback started.
   expect(closed.outcome).toBe('escalated');
   expect(closed.reason).toMatch(/^step 1 \(tell-deploy-system\) failed: .*; completed steps were undone$/);

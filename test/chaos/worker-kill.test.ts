@@ -15,7 +15,7 @@ import {
   verifyAuditFile,
 } from '../harness/chaos-evidence';
 import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
-import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
+import { pendingWork, trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
 import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
 import { type ChaosStack, NEW, OLD, startChaosStack } from '../harness/chaos-stack';
 import { ChaosTemporal } from '../harness/chaos-temporal';
@@ -198,7 +198,9 @@ async function killDuring(
   await waitForStatus(handle, `step ${index} to run`, (s) => s.plan?.steps[index]?.state === 'running', {
     timeoutMs: 180_000,
   });
-  await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 });
+  await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 }).catch(async (error: Error) => {
+    throw new Error(`${error.message}${await pendingWork(handle)}\n${workers.output().slice(-6_000)}`);
+  });
   // Still in the middle: the step has not finished meanwhile.
   expect((await guardianStatus(handle)).plan?.steps[index]?.state).toBe('running');
   trace(`killing the worker during step ${index}: ${what}`);
@@ -308,6 +310,8 @@ test('the worker killed during each kind of rollback step: new workers finish th
     reason: expect.stringContaining(`rolled back to ${OLD}`),
   });
   expect(closed.plan?.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+  // The outcome is shown before its audit record is written: the run's end is after both.
+  await handle.result();
   expect(workers.killed).toBeGreaterThanOrEqual(4);
 
   // Each step needed a second attempt (the first died with its worker), and no step ran a third time.
@@ -410,6 +414,7 @@ test('the worker killed while Unleash switches a flag off: a new worker finishes
   });
   expect(closed.outcome).toBe('rolled-back');
   expect(closed.plan?.steps.map((s) => s.state)).toEqual(['done']);
+  await handle.result();
   expect(workers.killed).toBe(killedBefore + 1);
 
   // Unleash itself: the flag is off in production, switched off once (its own event log), and the

@@ -76,7 +76,22 @@ export async function waitForStatus(
         `steps ${JSON.stringify(last.plan?.steps.map((s) => `${s.index}:${s.state}`) ?? [])}, reason ${last.reason ?? ''}, ` +
         `waiting ${last.waiting?.for ?? ''}`
       : '';
-    throw new Error(`${(error as Error).message}${seen}`);
+    throw new Error(`${(error as Error).message}${seen}${await pendingWork(handle)}`);
+  }
+}
+
+/** What the guardian waits on in Temporal (activity, attempt, last failure): the first thing to read when it hangs. */
+export async function pendingWork(handle: GuardianHandle): Promise<string> {
+  try {
+    const { raw } = await handle.describe();
+    const lines = (raw.pendingActivities ?? []).map(
+      (a) =>
+        `\n  pending ${a.activityType?.name ?? '?'}: attempt ${a.attempt ?? '?'}, state ${String(a.state)}, ` +
+        `worker ${a.lastWorkerIdentity ?? '-'}, last failure: ${a.lastFailure?.message ?? 'none'}`,
+    );
+    return lines.join('');
+  } catch (error) {
+    return `\n  (cannot describe the guardian: ${(error as Error).message})`;
   }
 }
 

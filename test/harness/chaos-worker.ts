@@ -64,9 +64,17 @@ export class ChaosWorkers {
     return this.current !== undefined && this.current.child.exitCode === null;
   }
 
-  /** What every worker said on stderr (for a failing assertion's message). */
+  /** What every worker said, and how each ended (for a failing assertion's message). */
   output(): string {
-    return this.all.map((w, i) => `--- worker ${i + 1} ---\n${w.stdout}\n${w.stderr}`).join('\n');
+    return this.all
+      .map((w, i) => {
+        const ended =
+          w.child.exitCode !== null || w.child.signalCode !== null
+            ? `exited (${w.child.signalCode ?? `code ${w.child.exitCode}`})`
+            : 'running';
+        return `--- worker ${i + 1} (pid ${w.child.pid}, ${ended}) ---\n${w.stdout}\n${w.stderr}`;
+      })
+      .join('\n');
   }
 
   async stop(): Promise<void> {
