@@ -226,7 +226,7 @@ async function waitFor(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new PrometheusError(
-    `Prometheus: no ${what} within ${Math.round(timeoutMs / 1000)} s (${last})${tail.describe('Prometheus')}`,
+    `Prometheus: still waiting for ${what} after ${Math.round(timeoutMs / 1000)} s (${last})${tail.describe('Prometheus')}`,
   );
 }
 
