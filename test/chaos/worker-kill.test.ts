@@ -199,7 +199,11 @@ async function killDuring(
     timeoutMs: 180_000,
   });
   await waitUntil(what, inTheMiddle, { intervalMs: 100, timeoutMs: 120_000 }).catch(async (error: Error) => {
-    throw new Error(`${error.message}${await pendingWork(handle)}\n${workers.output().slice(-6_000)}`);
+    const steps = (await guardianStatus(handle).catch(() => undefined))?.plan?.steps;
+    const shown = steps?.map((st) => `${st.index}:${st.state} ${st.detail ?? ''}`).join('; ') ?? 'unknown';
+    throw new Error(
+      `${error.message}\n  steps: ${shown}${await pendingWork(handle)}\n${workers.output().slice(-6_000)}`,
+    );
   });
   // Still in the middle: the step has not finished meanwhile.
   expect((await guardianStatus(handle)).plan?.steps[index]?.state).toBe('running');

@@ -24,7 +24,7 @@ export class ChaosWorkers {
   private current: CliProcess | undefined;
   /** Every worker started, for the failure message of a test. */
   private readonly all: CliProcess[] = [];
-  started = 0;
+  /** Workers killed so far. */
   killed = 0;
 
   constructor(private readonly options: ChaosWorkerOptions) {}
@@ -39,7 +39,6 @@ export class ChaosWorkers {
     );
     this.current = worker;
     this.all.push(worker);
-    this.started += 1;
     // Bundling the workflows takes a while on a busy machine.
     await worker.waitFor(/ripcord worker running/, 180_000);
   }
@@ -58,10 +57,6 @@ export class ChaosWorkers {
   async replace(): Promise<void> {
     await this.kill();
     await this.start();
-  }
-
-  get running(): boolean {
-    return this.current !== undefined && this.current.child.exitCode === null;
   }
 
   /** What every worker said, and how each ended (for a failing assertion's message). */
