@@ -22,6 +22,7 @@ interface WorkerFlags {
   auditDb?: string;
   codecKeys?: string;
   targets?: string;
+  acceptReplay?: boolean;
   metricsPort?: string;
   metricsHost: string;
   webUi?: string;
