@@ -30,7 +30,7 @@
  * breachLevel in engine.ts.
  */
 
-/** Fresh evidence needed to confirm: an e-value of 1/CONFIRM_ALPHA. */
+/** Fresh evidence needed to confirm, whatever was carried: an e-value of 1/CONFIRM_ALPHA. */
 export const CONFIRM_ALPHA = 0.1;
 /** Fresh evidence at or below this e-value dismisses the breach as a transient. */
 export const DISMISS_LEVEL = 0.1;
@@ -50,13 +50,20 @@ export function confirmationPlan(windowSeconds: number, intervalSeconds: number)
 export type ConfirmationCheck = 'confirm' | 'dismiss' | 'wait';
 
 /**
- * Reads the fresh evidence. A breach is only dismissed on evidence against
- * it, never for lack of evidence: at low traffic the data after a real breach
- * can stay quiet for a long time, and dismissing then would throw the breach
- * away (a pending breach escalates after maxInconclusiveSeconds instead).
+ * Reads the evidence after the grace. Confirms once the fresh evidence alone
+ * reaches 1/CONFIRM_ALPHA (the regression is seen again on data after the
+ * window) and the carried evidence times the fresh evidence reaches the
+ * rollback level. A breach is only dismissed on evidence against it, never for
+ * lack of evidence: at low traffic the data after a real breach can stay quiet
+ * for a long time, and dismissing then would throw the breach away (a pending
+ * breach escalates after maxInconclusiveSeconds instead).
  */
-export function checkFreshEvidence(logFresh: number): ConfirmationCheck {
-  if (logFresh >= Math.log(1 / CONFIRM_ALPHA)) return 'confirm';
+export function checkFreshEvidence(
+  logFresh: number,
+  logCombined: number,
+  logRollback: number,
+): ConfirmationCheck {
+  if (logFresh >= Math.log(1 / CONFIRM_ALPHA) && logCombined >= logRollback) return 'confirm';
   if (logFresh <= Math.log(DISMISS_LEVEL)) return 'dismiss';
   return 'wait';
 }

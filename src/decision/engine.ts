@@ -1,7 +1,7 @@
 import { configProblems, seriesUsedBy, type DecisionConfig } from './config';
-import { CONFIRM_ALPHA, confirmationPlan, type ConfirmationPlan } from './confirmation';
+import { confirmationPlan } from './confirmation';
 import type { Group, Observation } from './observation';
-import { alternativesOf, readSignal } from './readings';
+import { alternativesOf, armingLevel, breachEValue, readSignal } from './readings';
 import {
   initialSignalState,
   pendingLeansRegressed,
@@ -61,44 +61,52 @@ export function initialDecisionState(config: DecisionConfig): DecisionState {
 function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
   // Bonferroni: each signal gets alpha / (number of signals) of the
   // false-rollback budget, so the chance that any of them falsely rolls back
-  // stays below alpha. Within a signal the budget is shared between the breach
-  // and its confirmation (see breachLevel).
+  // stays below alpha. How a signal spends its share: see the comment below.
+  const logRollback = -Math.log(config.alpha / config.signals.length);
   const plan = confirmationPlan(config.confirmationWindowSeconds, config.intervalSeconds);
-  const logThreshold = -Math.log(breachLevel(config.alpha / config.signals.length, plan));
   return config.signals.map((signal) => ({
     signal,
     alternatives: alternativesOf(signal).length,
-    logThreshold,
+    logThreshold: Math.min(Math.log(breachEValue(signal)), logRollback),
+    logRollback,
+    armAt: armingLevel(signal),
     plan,
     minTrafficPerGroup: config.minRequestsPerGroup,
   }));
 }
 
-/**
- * The level at which a signal's test breaches, given its share of the
- * false-rollback budget.
+/*
+ * How a signal spends its share `budget` of the false-rollback probability.
  *
- * Without confirmation a breach is a rollback, so the breach level is the
- * budget. With confirmation, a rollback needs a breach and then fresh
- * evidence reaching 1/CONFIRM_ALPHA on data after it. Under "no regression"
- * the fresh evidence is a test supermartingale given everything before it, so
- * (conditional Ville) each breach is confirmed with probability at most
- * CONFIRM_ALPHA. A dismissed breach restarts the test with the start weights
- * it has left (they still sum to at most 1), so the k-th breach happens with
- * probability at most level^k and the expected number of breaches is at most
- * level / (1 - level). Hence
+ * Think of the test as a gambler's wealth that starts at 1 (Shafer & Vovk,
+ * "Game-Theoretic Foundations for Probability and Finance", 2019; Ramdas,
+ * Grünwald, Vovk & Shafer, Statistical Science 2023). Under "no regression"
+ * every bet is fair or worse, so the wealth is a nonnegative supermartingale
+ * and, by Ville's inequality, ever reaches 1/budget with probability at most
+ * budget. The wealth has three parts: start weights not yet spent (cash), the
+ * products of the main test, and at most one confirmation.
  *
- *     P(false rollback) <= CONFIRM_ALPHA * level / (1 - level) = budget
+ *  - A breach (the main test at its breach level, see breachEValue) opens a
+ *    grace period, through which the main test keeps betting as before.
+ *  - At the end of the grace, the main test's whole value E is moved into the
+ *    confirmation and the main test restarts from its cash. From there on the
+ *    confirmation bets E on data after the grace: its value is E times F, a
+ *    mixture of likelihood-ratio products started then, weighted by what the
+ *    main test found (known when it starts, so predictable).
+ *  - A rollback needs E * F >= 1/budget. A dropped or dismissed confirmation
+ *    is thrown away, which keeps the wealth a supermartingale.
  *
- * for level = budget / (CONFIRM_ALPHA + budget). With alpha = 0.05 over two
- * signals that is a breach at e = 5 and a confirmation at e = 10, instead of
- * e = 40 and then 10 again: the evidence needed in total stays about
- * log(1/budget), but it is spent once, which shortens detection.
+ * So P(false rollback) <= P(wealth ever reaches 1/budget) <= budget, for any
+ * breach level and however many breaches come and go: the breach level only
+ * says when the grace clock starts. On top of that a rollback needs the
+ * persistence evidence (since the breach, grace capped at 1, see
+ * signal-monitor.ts) to reach 1/CONFIRM_ALPHA, which only ever removes
+ * rollbacks: that is the protection against transients.
+ *
+ * Compared with spending the budget twice (a breach at level budget/(c+budget)
+ * and then fresh evidence of 1/c, as before), evidence gathered during the
+ * grace and the overshoot of the breach are no longer thrown away.
  */
-export function breachLevel(budget: number, plan: ConfirmationPlan): number {
-  if (plan.windowIntervals === 0) return budget;
-  return budget / (CONFIRM_ALPHA + budget);
-}
 
 export function evaluateInterval(
   config: DecisionConfig,

@@ -2,7 +2,6 @@ import type { RatioSignalConfig, SignalConfig, ValueSignalConfig } from './confi
 import type { Group, Observation } from './observation';
 import { usable } from './observation';
 import { COUNT_ALTERNATIVES, oneSampleCountLogLR, twoSampleCountLogLR } from './stats/count-tests';
-import { logSumExp } from './stats/log-space';
 import { SIGN_ALTERNATIVES, signLogLR } from './stats/sign-test';
 
 /**
@@ -20,8 +19,6 @@ export type SignalReading =
       status: 'aligned';
       /** Per-alternative log likelihood ratios, or null when the interval carries no information (no events). */
       logLR: number[] | null;
-      /** The data leaned towards a regression (arms a start, see stats/e-process.ts). */
-      leaning: boolean;
       traffic: Traffic;
       counts: IntervalCounts;
     };
@@ -148,7 +145,6 @@ function readRatio(signal: RatioSignalConfig, observation: Observation, traffic:
   return {
     status: 'aligned',
     logLR,
-    leaning: logLR !== null && mixtureLogLR(logLR) >= LEANING_LOG_LR,
     traffic,
     counts: intervalCounts,
   };
@@ -210,19 +206,34 @@ function readValue(signal: ValueSignalConfig, observation: Observation, traffic:
   return {
     status: 'aligned',
     logLR: signLogLR(bad),
-    leaning: bad,
     traffic,
     counts: { ...ZERO_COUNTS, intervals: 1, bad: bad ? 1 : 0 },
   };
 }
 
 /**
- * A count interval arms a start for the next one when, on its own, it favours
- * a regression 4 to 1 (its mixture likelihood ratio). Healthy traffic rarely
- * does that, so armed starts stay few and cheap; a regression does it often.
+ * The log level at which the data since the last armed start arm another one
+ * (see stepEProcess in stats/e-process.ts): counts once they favour a
+ * regression 4 to 1, however many intervals that took; latency after one bad
+ * interval (whose mixture ratio is 1.65), since each interval is one bit.
  */
-const LEANING_LOG_LR = Math.log(4);
+export function armingLevel(signal: SignalConfig): number {
+  return signal.kind === 'ratio' ? COUNT_ARM_LOG_LR : SIGN_ARM_LOG_LR;
+}
 
-function mixtureLogLR(logLR: readonly number[]): number {
-  return logSumExp(logLR) - Math.log(logLR.length);
+const COUNT_ARM_LOG_LR = Math.log(4);
+const SIGN_ARM_LOG_LR = Math.log(1.6);
+
+/**
+ * The main test's e-value at which a breach opens the grace period. It only
+ * says when the grace clock starts (the rollback level is 1/alpha share, see
+ * engine.ts), so it trades an early start against opening graces on noise.
+ * Counts can jump on a handful of events at low traffic, so they breach at 10;
+ * a bad interval is worth at most a factor 2, so the latency test rises
+ * steadily and breaches at 2, which starts the grace about four intervals
+ * earlier. A breach whose evidence falls back below its level during the grace
+ * is dropped (signal-monitor.ts), so a breach on noise costs nothing.
+ */
+export function breachEValue(signal: SignalConfig): number {
+  return signal.kind === 'ratio' ? 10 : 2;
 }

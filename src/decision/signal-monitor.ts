@@ -43,16 +43,32 @@ interface Confirming {
   graceUntil: number;
   /** First interval at which the fresh evidence may decide (the first after the grace). */
   decideFrom: number;
-  /** Evidence since the breach: capped at 1 per interval during the grace, full after it. */
-  fresh: FreshEvidence;
+  /**
+   * log of the main test's e-value at the end of the grace, moved into this
+   * confirmation (the main test restarts from its unspent start weights).
+   * Null during the grace.
+   */
+  logCarried: number | null;
+  /** The bet of the carried evidence on data after the grace (null during the grace). */
+  fresh: FreshEvidence | null;
+  /**
+   * Evidence that the regression persists, since the breach: capped at 1 per
+   * interval during the grace (a spike's tail never counts for it, healthy
+   * data count against it), full after it.
+   */
+  persist: FreshEvidence;
   freshCounts: IntervalCounts;
 }
 
 export interface SignalMonitorParams {
   signal: SignalConfig;
   alternatives: number;
-  /** log(1 / breach level): see breachLevel in engine.ts. */
+  /** log of the e-value at which the test breaches and a confirmation opens. */
   logThreshold: number;
+  /** log(1 / the signal's share of alpha): carried times fresh evidence must reach it to roll back. */
+  logRollback: number;
+  /** CUSUM level that arms a start (see stepEProcess). */
+  armAt: number;
   plan: ConfirmationPlan;
   minTrafficPerGroup: number;
 }
@@ -93,7 +109,7 @@ export function stepSignal(
       ...next,
       alignedIntervals: next.alignedIntervals + 1,
       sinceReset: addCounts(next.sinceReset, reading.counts),
-      evidence: reading.logLR ? stepEProcess(next.evidence, reading.logLR, reading.leaning) : next.evidence,
+      evidence: reading.logLR ? stepEProcess(next.evidence, reading.logLR, params.armAt) : next.evidence,
     };
   }
 
@@ -106,11 +122,10 @@ export function stepSignal(
   if (!enoughTraffic(params, next)) {
     return { state: next, verdict: verdictOf(params, next, 'inconclusive', lowTrafficReason(params, next)) };
   }
-  if (logEValue(next.evidence) < params.logThreshold) {
-    return { state: next, verdict: verdictOf(params, next, 'healthy', 'no evidence of a regression') };
-  }
-  // Breach.
   if (params.plan.windowIntervals === 0) {
+    if (logEValue(next.evidence) < params.logRollback) {
+      return { state: next, verdict: verdictOf(params, next, 'healthy', 'no evidence of a regression') };
+    }
     if (effectLargeEnough(params.signal, next.sinceReset)) {
       next = { ...next, confirmedAtIndex: index };
       return {
@@ -118,12 +133,16 @@ export function stepSignal(
         verdict: verdictOf(params, next, 'regressed', 'breach (no confirmation window)'),
       };
     }
-    next = dismiss(next);
+    next = { ...dismiss(next), evidence: resetEProcess(next.evidence), sinceReset: ZERO_COUNTS };
     return {
       state: next,
       verdict: verdictOf(params, next, 'healthy', 'breach below the absolute tolerance, ignored'),
     };
   }
+  if (logEValue(next.evidence) < params.logThreshold) {
+    return { state: next, verdict: verdictOf(params, next, 'healthy', 'no evidence of a regression') };
+  }
+  // Breach: the grace period starts; the main test keeps collecting through it.
   const graceUntil = index + params.plan.graceIntervals;
   next = {
     ...next,
@@ -131,10 +150,13 @@ export function stepSignal(
       breachIndex: index,
       graceUntil,
       decideFrom: graceUntil + 1,
-      fresh: startFreshEvidence(next.evidence),
+      logCarried: null,
+      fresh: null,
+      persist: startFreshEvidence(next.evidence),
       freshCounts: ZERO_COUNTS,
     },
   };
+
   return { state: next, verdict: verdictOf(params, next, 'regressed', 'breach: confirming on fresh data') };
 }
 
@@ -144,27 +166,60 @@ function continueConfirming(
   reading: SignalReading,
   index: number,
 ): { state: SignalMonitorState; verdict: SignalVerdict } {
-  const confirming = state.confirming as Confirming;
+  let confirming = state.confirming as Confirming;
   const inGrace = index <= confirming.graceUntil;
-  let next: Confirming = confirming;
   if (reading.status === 'aligned' && reading.logLR !== null) {
-    // Grace data may still hold the spike's tail, so it only ever counts
-    // against the regression (its likelihood ratios are capped at 1, which
-    // keeps them valid).
     const logLR = inGrace ? reading.logLR.map((v) => Math.min(v, 0)) : reading.logLR;
-    next = { ...next, fresh: stepFreshEvidence(next.fresh, logLR) };
+    confirming = { ...confirming, persist: stepFreshEvidence(confirming.persist, logLR) };
+    if (!inGrace && confirming.fresh !== null) {
+      confirming = { ...confirming, fresh: stepFreshEvidence(confirming.fresh, reading.logLR) };
+    }
   }
-  if (reading.status === 'aligned' && !inGrace) {
-    next = { ...next, freshCounts: addCounts(next.freshCounts, reading.counts) };
-  }
-  let updated: SignalMonitorState = { ...state, confirming: next };
   if (inGrace) {
+    let updated: SignalMonitorState = { ...state, confirming };
+    if (logEValue(state.evidence) < params.logThreshold) {
+      // The evidence that opened the grace has fallen below the breach level
+      // again (a lucky run of noise): the breach is dropped, nothing is moved
+      // and the main test goes on. A spike that starts later breaches anew,
+      // so its grace is counted from its own breach.
+      updated = dismiss(updated);
+      return {
+        state: updated,
+        verdict: verdictOf(params, updated, 'healthy', 'breach faded during the grace period'),
+      };
+    }
+    if (index === confirming.graceUntil) {
+      // End of the grace: the main test's evidence (the breach and whatever
+      // the grace added or took away) is carried into the confirmation, and
+      // the fresh evidence starts on the next interval. The main test
+      // restarts, so nothing from before here can breach again.
+      updated = {
+        ...updated,
+        evidence: resetEProcess(state.evidence),
+        sinceReset: ZERO_COUNTS,
+        confirming: {
+          ...confirming,
+          logCarried: logEValue(state.evidence),
+          fresh: startFreshEvidence(state.evidence),
+        },
+      };
+    }
     return {
       state: updated,
       verdict: verdictOf(params, updated, 'regressed', 'breach: grace period of the confirmation'),
     };
   }
-  const check = checkFreshEvidence(logFreshValue(next.fresh));
+  let next: Confirming = confirming;
+  if (reading.status === 'aligned') {
+    next = { ...next, freshCounts: addCounts(next.freshCounts, reading.counts) };
+  }
+  let updated: SignalMonitorState = { ...state, confirming: next };
+  const logFresh = next.fresh === null ? 0 : logFreshValue(next.fresh);
+  const check = checkFreshEvidence(
+    logFreshValue(next.persist),
+    (next.logCarried ?? 0) + logFresh,
+    params.logRollback,
+  );
   if (check === 'confirm') {
     if (effectLargeEnough(params.signal, next.freshCounts)) {
       updated = { ...updated, confirmedAtIndex: index };
@@ -202,15 +257,13 @@ function continueConfirming(
   };
 }
 
-/** A dismissed breach restarts the test, so the spike's own evidence cannot breach again. */
+/**
+ * Ends a confirmation without a rollback. The main test already restarted at
+ * the end of the grace, so the spike's own evidence cannot breach again; what
+ * it collected since then (data after the grace) stays.
+ */
 function dismiss(state: SignalMonitorState): SignalMonitorState {
-  return {
-    ...state,
-    evidence: resetEProcess(state.evidence),
-    sinceReset: ZERO_COUNTS,
-    confirming: null,
-    dismissals: state.dismissals + 1,
-  };
+  return { ...state, confirming: null, dismissals: state.dismissals + 1 };
 }
 
 function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {
@@ -253,9 +306,15 @@ function eValue(logE: number): number {
 function evidenceOf(params: SignalMonitorParams, state: SignalMonitorState): SignalEvidence {
   const { signal } = params;
   const c = state.sinceReset;
+  const confirmingLog =
+    state.confirming?.logCarried === null || state.confirming === null
+      ? null
+      : state.confirming.logCarried +
+        (state.confirming.fresh === null ? 0 : logFreshValue(state.confirming.fresh));
   const evidence: SignalEvidence = {
-    eValue: eValue(logEValue(state.evidence)),
-    threshold: eValue(params.logThreshold),
+    // While a confirmation holds the carried evidence, that is the test's e-value.
+    eValue: eValue(confirmingLog ?? logEValue(state.evidence)),
+    threshold: eValue(params.plan.windowIntervals === 0 ? params.logRollback : params.logThreshold),
   };
   if (signal.kind === 'ratio') {
     evidence.counts = {
@@ -284,7 +343,7 @@ function evidenceOf(params: SignalMonitorParams, state: SignalMonitorState): Sig
     evidence.confirmation = {
       breachIndex: confirming.breachIndex,
       decideFrom: confirming.decideFrom,
-      freshEValue: eValue(logFreshValue(confirming.fresh)),
+      freshEValue: eValue(logFreshValue(confirming.persist)),
     };
   }
   if (state.dismissals > 0) evidence.dismissedBreaches = state.dismissals;
@@ -309,5 +368,5 @@ export function pendingSince(state: SignalMonitorState): number | null {
 
 /** Whether the data since a pending breach leans towards the regression (fresh e-value of at least 1). */
 export function pendingLeansRegressed(state: SignalMonitorState): boolean {
-  return state.confirming !== null && logFreshValue(state.confirming.fresh) >= 0;
+  return state.confirming !== null && logFreshValue(state.confirming.persist) >= 0;
 }

@@ -35,33 +35,42 @@ import { LOG_ZERO, clampLog, logAddExp, logSumExp } from './log-space';
  * than per unit of time). Weights may depend on anything seen before the
  * interval they apply to, which we use below.
  *
- * Start weights. Half of the budget goes to every informative interval in turn
- * (w = 1/(2(j+1)(j+2)) for the j-th), so a regression present from the first
- * interval pays almost nothing. The other half goes only to intervals that
- * follow one whose data leaned towards a regression (w = 1/(2(j+1)(j+2)) for
- * the j-th such interval). Under a healthy canary such intervals are rare, so
- * their weights stay large and a late regression pays a small price for its
- * start instead of ~2 log t; the price is one interval of evidence (the one
- * that armed the start). Whether an interval is armed is known before its data
- * is seen, so the weights are predictable, as the supermartingale needs.
+ * Start weights. A quarter of the budget goes to every informative interval
+ * in turn (w = 1/(4(j+1)(j+2)) for the j-th), so a regression present from the
+ * first interval pays little. Three quarters go only to intervals armed by the
+ * data before them (w = 3/(4(j+1)(j+2)) for the j-th armed interval): the data
+ * since the last arming, taken together, favour a regression (a CUSUM, see
+ * stepEProcess). Under a healthy canary armings are rare, so their weights
+ * stay large and a late regression pays a small price for its start instead of
+ * ~2 log t; the price is the evidence that armed the start. Whether an
+ * interval is armed is known before its data is seen, so the weights are
+ * predictable, as the supermartingale needs.
  */
 export interface EProcessState {
   /** log R_k per alternative: mass of all started products. */
   logR: number[];
   /** Informative intervals seen (index of the next "every interval" start). */
   starts: number;
-  /** Armed intervals seen (index of the next "after a leaning interval" start). */
+  /** Armed intervals seen (index of the next armed start). */
   armedStarts: number;
-  /** Whether the previous informative interval leaned towards a regression. */
+  /** Whether the next informative interval starts an armed product. */
   armed: boolean;
+  /** log of the CUSUM of the mixture likelihood ratio since the last arming (see stepEProcess). */
+  suspicion: number;
 }
 
 export function emptyEProcess(alternatives: number): EProcessState {
-  return { logR: new Array<number>(alternatives).fill(LOG_ZERO), starts: 0, armedStarts: 0, armed: false };
+  return {
+    logR: new Array<number>(alternatives).fill(LOG_ZERO),
+    starts: 0,
+    armedStarts: 0,
+    armed: false,
+    suspicion: 0,
+  };
 }
 
-/** Share of the start-weight budget that goes to armed intervals. */
-const ARMED_SHARE = 0.5;
+/** Share of the start-weight budget that goes to armed intervals (most regressions start after the deploy's first interval). */
+const ARMED_SHARE = 0.75;
 
 function logStartWeight(j: number, share: number): number {
   return Math.log(share) - Math.log((j + 1) * (j + 2));
@@ -69,23 +78,34 @@ function logStartWeight(j: number, share: number): number {
 
 /**
  * Adds one informative interval. `logLR[k]` is the interval's log likelihood
- * ratio for alternative k; `leaning` says whether it pointed towards a
- * regression (it arms a start for the next interval).
+ * ratio for alternative k. `armAt` is the log level at which the data since
+ * the last arming, taken together, arm a start for the next interval: a
+ * CUSUM (Page 1954) of the mixture log likelihood ratio, max(0, S + l_t), that
+ * arms and restarts at 0 once it reaches `armAt`. One interval that leans
+ * strongly arms at once (high traffic); at low traffic, where a single
+ * interval holds one or two events, a few leaning intervals in a row do.
+ * Under "no regression" S drifts down and rarely reaches `armAt`, so armed
+ * starts stay few and keep large weights. The rule only looks at data before
+ * the interval it arms, so the weights stay predictable.
  */
-export function stepEProcess(
-  state: EProcessState,
-  logLR: readonly number[],
-  leaning: boolean,
-): EProcessState {
+export function stepEProcess(state: EProcessState, logLR: readonly number[], armAt: number): EProcessState {
   let logW = logStartWeight(state.starts, 1 - ARMED_SHARE);
   if (state.armed) logW = logAddExp(logW, logStartWeight(state.armedStarts, ARMED_SHARE));
   const logR = state.logR.map((r, k) => clampLog(logAddExp(r, logW) + (logLR[k] ?? 0)));
+  const cusum = Math.max(0, state.suspicion + logMixture(logLR));
+  const armed = cusum >= armAt;
   return {
     logR,
     starts: state.starts + 1,
     armedStarts: state.armed ? state.armedStarts + 1 : state.armedStarts,
-    armed: leaning,
+    armed,
+    suspicion: armed ? 0 : cusum,
   };
+}
+
+/** log of the uniform mixture of the alternatives' likelihood ratios. */
+function logMixture(logLR: readonly number[]): number {
+  return logSumExp(logLR) - Math.log(Math.max(1, logLR.length));
 }
 
 /** log E_t with uniform weights over the alternatives. */
@@ -96,7 +116,7 @@ export function logEValue(state: EProcessState): number {
 
 /** Forgets all started products but keeps the weight counters, so the weights keep summing to at most 1. */
 export function resetEProcess(state: EProcessState): EProcessState {
-  return { ...state, logR: state.logR.map(() => LOG_ZERO), armed: false };
+  return { ...state, logR: state.logR.map(() => LOG_ZERO), armed: false, suspicion: 0 };
 }
 
 /**

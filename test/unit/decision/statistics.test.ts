@@ -124,39 +124,62 @@ describe('sign test (bad intervals)', () => {
 });
 
 describe('e-process with a mixture over start times', () => {
-  it('starts its first product with weight 1/4 (half of the budget, 1/((0+1)(0+2)))', () => {
-    const state = stepEProcess(emptyEProcess(1), [Math.log(2)], false);
-    expect(Math.exp(logEValue(state))).toBeCloseTo(0.25 * 2, 12);
+  const NEVER = Infinity;
+
+  it('starts its first product with weight 1/8 (a quarter of the budget, 1/((0+1)(0+2)))', () => {
+    const state = stepEProcess(emptyEProcess(1), [Math.log(2)], NEVER);
+    expect(Math.exp(logEValue(state))).toBeCloseTo(0.125 * 2, 12);
   });
 
   it('adds an armed start after an interval that leaned towards a regression', () => {
-    let state = stepEProcess(emptyEProcess(1), [0], true); // E = 1/4, armed
-    state = stepEProcess(state, [Math.log(3)], false);
-    // weights: every-interval j=1: 0.5/(2·3); armed j=0: 0.5/(1·2)
-    expect(Math.exp(logEValue(state))).toBeCloseTo((0.25 + 1 / 12 + 1 / 4) * 3, 12);
+    let state = stepEProcess(emptyEProcess(1), [Math.log(5)], Math.log(4)); // E = 5/8, armed
+    state = stepEProcess(state, [Math.log(3)], Math.log(4));
+    // weights: every-interval j=1: 0.25/(2·3); armed j=0: 0.75/(1·2)
+    expect(Math.exp(logEValue(state))).toBeCloseTo((5 / 8 + 1 / 24 + 3 / 8) * 3, 12);
+  });
+
+  it('arms once the intervals since the last arming lean towards a regression together (a CUSUM)', () => {
+    const armAt = Math.log(4);
+    let state = stepEProcess(emptyEProcess(1), [Math.log(2)], armAt); // S = log 2
+    expect(state.armed).toBe(false);
+    state = stepEProcess(state, [Math.log(0.5)], armAt); // S = 0
+    state = stepEProcess(state, [Math.log(2.5)], armAt); // S = log 2.5
+    expect(state.armed).toBe(false);
+    state = stepEProcess(state, [Math.log(2)], armAt); // S = log 5 >= log 4: armed, S back to 0
+    expect(state.armed).toBe(true);
+    expect(state.suspicion).toBe(0);
+    state = stepEProcess(state, [Math.log(3)], armAt);
+    expect(state.armed).toBe(false);
+    expect(state.armedStarts).toBe(1);
   });
 
   it('never hands out more than a total weight of 1 (so Ville applies)', () => {
-    let state = emptyEProcess(3);
-    let previous = 0;
-    for (let t = 0; t < 5000; t++) {
-      state = stepEProcess(state, [0, 0, 0], t % 3 === 0);
-      const total = Math.exp(logEValue(state));
-      expect(total).toBeGreaterThanOrEqual(previous);
-      expect(total).toBeLessThanOrEqual(1);
-      previous = total;
+    // E_t = (E_{t-1} + w_t) * LR_t, so the weight handed out at t is E_t / LR_t - E_{t-1}.
+    // Every third interval arms a start (ratio 4 reaches the arming level), the next undoes it.
+    const pattern = [Math.log(4), -Math.log(4), 0];
+    let state = emptyEProcess(1);
+    let handedOut = 0;
+    for (let t = 0; t < 6000; t++) {
+      const logLR = pattern[t % 3] ?? 0;
+      const before = Math.exp(logEValue(state));
+      state = stepEProcess(state, [logLR], Math.log(4));
+      const weight = Math.exp(logEValue(state) - logLR) - before;
+      expect(weight).toBeGreaterThan(0);
+      handedOut += weight;
+      expect(handedOut).toBeLessThanOrEqual(1 + 1e-9);
     }
-    expect(previous).toBeGreaterThan(0.99);
+    expect(state.armedStarts).toBeGreaterThan(1000);
+    expect(handedOut).toBeGreaterThan(0.99);
   });
 
   it('averages over alternatives with uniform weights', () => {
-    const state = stepEProcess(emptyEProcess(2), [Math.log(4), Math.log(0.5)], false);
-    expect(Math.exp(logEValue(state))).toBeCloseTo(0.25 * (4 + 0.5) * 0.5, 12);
+    const state = stepEProcess(emptyEProcess(2), [Math.log(4), Math.log(0.5)], NEVER);
+    expect(Math.exp(logEValue(state))).toBeCloseTo(0.125 * (4 + 0.5) * 0.5, 12);
   });
 
   it('forgets its products on reset but keeps the weight counters', () => {
     let state = emptyEProcess(1);
-    for (let t = 0; t < 10; t++) state = stepEProcess(state, [Math.log(2)], false);
+    for (let t = 0; t < 10; t++) state = stepEProcess(state, [Math.log(2)], NEVER);
     const reset = resetEProcess(state);
     expect(Math.exp(logEValue(reset))).toBe(0);
     expect(reset.starts).toBe(10);
@@ -166,7 +189,7 @@ describe('e-process with a mixture over start times', () => {
 describe('fresh evidence for confirmation', () => {
   it('starts at e-value 1 with weights summing to 1', () => {
     let main = emptyEProcess(3);
-    main = stepEProcess(main, [Math.log(8), Math.log(2), Math.log(0.5)], false);
+    main = stepEProcess(main, [Math.log(8), Math.log(2), Math.log(0.5)], Infinity);
     const fresh = startFreshEvidence(main);
     expect(logSumExp(fresh.logPrior)).toBeCloseTo(0, 12);
     expect(logFreshValue(fresh)).toBeCloseTo(0, 12);

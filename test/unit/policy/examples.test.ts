@@ -43,7 +43,7 @@ describe('example policies', () => {
     expect(policy.evaluation).toMatchObject({
       intervalSeconds: 30,
       alpha: 0.01,
-      confirmationWindowSeconds: 60,
+      confirmationWindowSeconds: 45,
     });
     const [errorRate, latency] = policy.signals;
     expect(errorRate).toMatchObject({
@@ -74,13 +74,13 @@ describe('example policies', () => {
   it('states the policy-imposed worst-case time from its parts', async () => {
     const { policy } = await load('canary.yaml');
     const text = explainPolicy(policy);
-    // 30s detection + 60s confirmation
+    // 30s detection + 45s confirmation
     //   + drain: 3 × 120s + backoff (2s + 4s) + verify (30s + 120s) = 516s
-    //   + announce: 3 × 10s + backoff (5s + 10s) + verify (0s + 10s) = 55s  → 661s = 11m 1s
+    //   + announce: 3 × 10s + backoff (5s + 10s) + verify (0s + 10s) = 55s  → 646s = 10m 46s
     expect(text).toContain('detection: 30s (one evaluation interval)');
-    expect(text).toContain('confirmation: 1m');
+    expect(text).toContain('confirmation: 45s');
     expect(text).toContain('step 1 (drain-canary): up to 8m 36s');
-    expect(text).toContain('Total: at most 11m 1s');
+    expect(text).toContain('Total: at most 10m 46s');
     expect(text).toContain('cannot fix it in advance');
   });
 

@@ -304,7 +304,7 @@ const cases: InvalidCase[] = [
     mutate: set('rollbackWindow.automaticSeconds', 60),
     path: 'rollbackWindow.automaticSeconds',
     message: 'ends before the first rollback could be confirmed',
-    expected: 'more than 90 seconds',
+    expected: 'more than 75 seconds',
   },
   {
     name: 'window outlasts the previous colour',
