@@ -25,7 +25,8 @@ export function collectReferences(document: unknown): Reference[] {
     const fields =
       signal?.kind === 'ratio'
         ? ['numerator', 'denominator']
-        : ['latency', 'gauge', 'probe'].includes(String(signal?.kind))
+        : // No String(): a hostile value (an object whose toString is null) must not throw here.
+          ['latency', 'gauge', 'probe'].includes(signal?.kind as string)
           ? ['series', 'weight']
           : [];
     for (const field of fields) pushName(refs, signal?.[field], ['signals', i, field], 'series');
