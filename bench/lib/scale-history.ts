@@ -1,0 +1,85 @@
+import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { TimedEvent } from './scale-timing';
+
+/**
+ * Reads guardians' histories from Temporal and reduces them to the
+ * TimedEvents that bench/lib/scale-timing.ts analyses. Every time is the
+ * server's own event time, so the analysis does not depend on when the
+ * benchmark happened to look.
+ */
+
+const T = temporal.api.enums.v1.EventType;
+
+const TYPES = new Map<number, TimedEvent['type']>([
+  [T.EVENT_TYPE_TIMER_STARTED, 'TimerStarted'],
+  [T.EVENT_TYPE_TIMER_FIRED, 'TimerFired'],
+  [T.EVENT_TYPE_TIMER_CANCELED, 'TimerCanceled'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'ActivityTaskScheduled'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_STARTED, 'ActivityTaskStarted'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 'ActivityTaskCompleted'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'ActivityTaskFailed'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'ActivityTaskTimedOut'],
+  [T.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'ActivityTaskCanceled'],
+]);
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+function num(value: unknown): number {
+  return value === null || value === undefined ? NaN : Number(value);
+}
+
+function refIdOf(e: HistoryEvent): number | undefined {
+  const ref =
+    e.timerFiredEventAttributes?.startedEventId ??
+    e.timerCanceledEventAttributes?.startedEventId ??
+    e.activityTaskStartedEventAttributes?.scheduledEventId ??
+    e.activityTaskCompletedEventAttributes?.scheduledEventId ??
+    e.activityTaskFailedEventAttributes?.scheduledEventId ??
+    e.activityTaskTimedOutEventAttributes?.scheduledEventId ??
+    e.activityTaskCanceledEventAttributes?.scheduledEventId;
+  return ref === null || ref === undefined ? undefined : num(ref);
+}
+
+export function timedEvents(events: readonly HistoryEvent[]): TimedEvent[] {
+  return events.map((e) => {
+    const type = TYPES.get(e.eventType ?? 0) ?? 'Other';
+    const event: TimedEvent = { id: num(e.eventId), type, timeMs: optionalTsToMs(e.eventTime) ?? NaN };
+    if (type === 'TimerStarted')
+      event.timerMs = optionalTsToMs(e.timerStartedEventAttributes?.startToFireTimeout);
+    if (type === 'ActivityTaskScheduled')
+      event.activityType = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
+    const ref = refIdOf(e);
+    if (ref !== undefined) event.refId = ref;
+    return event;
+  });
+}
+
+/** One run of a guardian, as its history tells it. */
+export interface RunHistory {
+  workflowId: string;
+  runId: string;
+  events: TimedEvent[];
+  /** Every event of the run, whatever its type (TimedEvents keep them too, as 'Other'). */
+  length: number;
+}
+
+export async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<RunHistory> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const history = await handle.fetchHistory();
+  const events = timedEvents(history.events ?? []);
+  return { workflowId, runId: runId ?? '', events, length: events.length };
+}
+
+/** Every run of one workflow id (continue-as-new makes several), oldest first. */
+export async function fetchAllRuns(client: Client, workflowId: string): Promise<RunHistory[]> {
+  const runs: { runId: string; startMs: number }[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push({ runId: execution.runId, startMs: execution.startTime.getTime() });
+  }
+  runs.sort((a, b) => a.startMs - b.startMs);
+  const out: RunHistory[] = [];
+  for (const run of runs) out.push(await fetchRun(client, workflowId, run.runId));
+  return out;
+}
