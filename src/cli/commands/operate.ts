@@ -15,7 +15,14 @@ import { UserFacingError } from '../errors';
 import { locateGuardian, readStatus, type LocateFlags } from '../guardian-lookup';
 import { planToJudge } from '../judge-plan';
 import { formatClosedGuardian, formatStatus } from '../status-format';
-import { formatGuardianRows, guardianListLink } from '../guardian-list';
+import {
+  formatGuardianRows,
+  glanceOf,
+  guardianListLink,
+  mapBounded,
+  type GuardianGlance,
+} from '../guardian-list';
+import { queryStatus } from '../progress';
 import { firstLine, withSession, type TemporalSession } from '../temporal-session';
 
 /**
@@ -196,6 +203,27 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
   });
 }
 
+/** Status queries in flight at once, and how long one guardian may take to answer before it shows '?'. */
+const LIST_CONCURRENCY = 8;
+const LIST_QUERY_TIMEOUT_MS = 3_000;
+
+/** Asks each running guardian for its status, as `ripcord status` does; one that does not answer never fails the list. */
+async function glanceAtRunning(
+  client: TemporalSession['client'],
+  rows: Awaited<ReturnType<typeof listGuardians>>,
+): Promise<Map<string, GuardianGlance>> {
+  const running = rows.filter((row) => row.status === 'RUNNING');
+  const glances = await mapBounded(running, LIST_CONCURRENCY, async (row): Promise<GuardianGlance> => {
+    try {
+      const handle = client.workflow.getHandle(row.workflowId) as GuardianHandle;
+      return glanceOf(await queryStatus(client, handle, LIST_QUERY_TIMEOUT_MS), new Date());
+    } catch (err) {
+      return { answered: false, error: firstLine((err as Error).message) };
+    }
+  });
+  return new Map(running.map((row, i) => [row.workflowId, glances[i]!]));
+}
+
 async function list(flags: {
   service?: string;
   env?: string;
@@ -209,11 +237,18 @@ async function list(flags: {
       ...(flags.env ? { environment: flags.env } : {}),
       running: !flags.all,
     });
+    const glances = await glanceAtRunning(client, rows);
     if (flags.json) {
-      say(JSON.stringify(rows, null, 2));
+      say(
+        JSON.stringify(
+          rows.map((row) => ({ ...row, live: glances.get(row.workflowId) ?? null })),
+          null,
+          2,
+        ),
+      );
       return;
     }
-    say(formatGuardianRows(rows, { all: Boolean(flags.all) }).join('\n'));
+    say(formatGuardianRows(rows, { all: Boolean(flags.all), glances }).join('\n'));
     say(`Web UI   ${guardianListLink(conn)}`);
   });
 }

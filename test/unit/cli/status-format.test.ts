@@ -178,10 +178,10 @@ describe('ripcord list', () => {
         { all: true },
       ),
     ).toEqual([
-      'DEPLOYMENT   SERVICE   ENV         VERSION  PHASE  OUTCOME      STARTED',
-      'd-1          checkout  production  2.0.0    watch  -            2026-01-01 12:00:00Z',
-      'd-0          checkout  production  2.0.0    close  rolled-back  2026-01-01 12:00:00Z',
-      'rehearsal-1  checkout  production  2.0.0    watch  terminated   2026-01-01 12:00:00Z',
+      'DEPLOYMENT   SERVICE   ENV         VERSION  PHASE  VERDICT  EVIDENCE  WAIT  OUTCOME      STARTED',
+      'd-1          checkout  production  2.0.0    watch  -        -         -     -            2026-01-01 12:00:00Z',
+      'd-0          checkout  production  2.0.0    close  -        -         -     rolled-back  2026-01-01 12:00:00Z',
+      'rehearsal-1  checkout  production  2.0.0    watch  -        -         -     terminated   2026-01-01 12:00:00Z',
     ]);
   });
 
