@@ -134,10 +134,22 @@ test('guard, status, list, pause, a refusal, abort: every command answers and li
       list = await ripcord(['list', '--service', service]);
     }
     expectExit(list, 0);
-    expect(list.stdout).toMatch(/^DEPLOYMENT +SERVICE +ENV +VERSION +PHASE +OUTCOME +STARTED$/m);
     expect(list.stdout).toMatch(
-      new RegExp(`^${deploymentId} +${service} +production +2\\.0\\.0 +watch +- +\\d{4}-`, 'm'),
+      /^DEPLOYMENT +SERVICE +ENV +VERSION +PHASE +VERDICT +EVIDENCE +WAIT +OUTCOME +STARTED$/m,
     );
+    // The running guardian was asked: its verdict (or '-' before the first evaluation) and its wait.
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${deploymentId} +${service} +production +2\\.0\\.0 +watch +(healthy|inconclusive|regressed|-) +.+ +(next eval|resume|-) +- +\\d{4}-`,
+        'm',
+      ),
+    );
+    const listJson = await ripcord(['list', '--service', service, '--json']);
+    expectExit(listJson, 0);
+    const listed = (JSON.parse(listJson.stdout) as Array<{ workflowId: string; live: unknown }>).find(
+      (r) => r.workflowId === workflowId,
+    );
+    expect(listed?.live).toMatchObject({ answered: true, phase: 'watch' });
     expect(list.stdout).toMatch(/^Web UI +http:\/\/\S+\/namespaces\/default\/workflows\?query=/m);
 
     // Nothing to approve while watching: refused before anything is sent.
