@@ -68,7 +68,10 @@ export function formatSuggestion(result: SuggestResult): string {
       continue;
     lines.push(
       `  Note: ${row.label} is confirmed in only ${pct(row.rollbacks, row.scenarios)} of the scenarios within ` +
-        `the ${formatDuration(result.watchSeconds)} watch: the canary sees too little traffic to tell sooner. ` +
+        `the ${formatDuration(result.watchSeconds)} watch` +
+        (row.escalations > 0
+          ? ` (${pct(row.escalations, row.scenarios)} escalated to a person instead: see maxInconclusiveSeconds). `
+          : ': the canary sees too little traffic to tell sooner. ') +
         `A longer hold, a larger canary share or a wider alpha would help.`,
     );
   }
