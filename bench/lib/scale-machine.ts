@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { requireTool } from '../../src/dev/tools';
+import { PROJECT_ROOT as ROOT, requireTool } from '../../src/dev/tools';
 
 /**
  * What a benchmark result must say about where it ran: the machine, the
@@ -17,6 +17,19 @@ export interface MachineFacts {
   platform: string;
   loadAtStart: [number, number, number];
   startedAt: string;
+  /** The commit measured, and whether src/ had uncommitted changes (others work in the same checkout). */
+  code: string;
+}
+
+function codeVersion(): string {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: ROOT }).trim();
+    const commit = git(['rev-parse', '--short', 'HEAD']);
+    const dirty = git(['status', '--porcelain', '--', 'src']) !== '';
+    return `commit ${commit}${dirty ? ' with uncommitted changes in src/ (work in progress in this checkout, measured as it was)' : ''}`;
+  } catch {
+    return 'unknown commit';
+  }
 }
 
 export function describeMachine(): MachineFacts {
@@ -36,6 +49,7 @@ export function describeMachine(): MachineFacts {
     platform: `${os.platform()} ${os.release()}`,
     loadAtStart: [load[0]!, load[1]!, load[2]!],
     startedAt: new Date().toISOString(),
+    code: codeVersion(),
   };
 }
 
@@ -44,6 +58,7 @@ export function machineLines(m: MachineFacts): string[] {
   return [
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.platform}  `,
     `Node ${m.node}; ${m.temporalCli}  `,
+    `Code: ${m.code}  `,
     `Started ${m.startedAt}; load average at start (1, 5, 15 min): ${load}  `,
   ];
 }

@@ -25,6 +25,16 @@ function killAll(): void {
 }
 
 let installed = false;
+const interruptHooks = new Set<() => Promise<void>>();
+
+/**
+ * Something that stops its own processes when interrupted (the demo's stack):
+ * awaited (at most 30 s) before the registered children are killed.
+ */
+export function onInterrupt(hook: () => Promise<void>): () => void {
+  interruptHooks.add(hook);
+  return () => interruptHooks.delete(hook);
+}
 
 /** Kill every registered child on exit, Ctrl-C and SIGTERM (call once, early). */
 export function killChildrenOnExit(say: (line: string) => void): void {
@@ -32,10 +42,14 @@ export function killChildrenOnExit(say: (line: string) => void): void {
   installed = true;
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      say(`\n${signal}: stopping the dev server and the worker`);
-      killAll();
-      process.exit(130);
+    process.once(signal, () => {
+      say(`\n${signal}: stopping everything the benchmark started`);
+      const hooks = Promise.all([...interruptHooks].map((hook) => hook().catch(() => undefined)));
+      const timeout = new Promise((r) => setTimeout(r, 30_000));
+      void Promise.race([hooks, timeout]).finally(() => {
+        killAll();
+        process.exit(130);
+      });
     });
   }
 }

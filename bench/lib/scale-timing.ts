@@ -229,6 +229,8 @@ export interface RollbackTiming {
   decisionToFirstStepMs: number;
   /** The same, policy waits (an approval gate's timer) and health reads left out. */
   decisionToFirstStepOwnMs: number;
+  /** The first step's ActivityTaskScheduled → ActivityTaskStarted: waiting for Temporal to hand it to a worker. */
+  firstStepDispatchMs: number;
   /** Between one step's end and the next step's start, policy waits and health reads left out. */
   stepToStepMs: number[];
   /** The same gaps as they are, waits included. */
@@ -255,11 +257,13 @@ export function rollbackTiming(events: readonly TimedEvent[]): RollbackTiming | 
   const steps = events
     .filter((e) => e.type === 'ActivityTaskScheduled' && e.activityType === 'executeStep')
     .map((s) => ({
+      scheduled: s,
       started: events.find((e) => e.type === 'ActivityTaskStarted' && e.refId === s.id),
       completed: events.find((e) => e.type === 'ActivityTaskCompleted' && e.refId === s.id),
     }));
   const first = steps[0]?.started;
   if (decided === undefined || first === undefined) return undefined;
+  const firstScheduled = steps[0]!.scheduled;
   const stepToStepMs: number[] = [];
   const stepToStepRawMs: number[] = [];
   for (let i = 0; i + 1 < steps.length; i++) {
@@ -272,6 +276,7 @@ export function rollbackTiming(events: readonly TimedEvent[]): RollbackTiming | 
   return {
     decisionToFirstStepMs: first.timeMs - decided.timeMs,
     decisionToFirstStepOwnMs: ownOverhead(splitTime(events, decided.timeMs, first.timeMs)),
+    firstStepDispatchMs: first.timeMs - firstScheduled.timeMs,
     stepToStepMs,
     stepToStepRawMs,
   };

@@ -130,6 +130,7 @@ describe('rollbackTiming', () => {
       decisionToFirstStepMs: 160,
       // 1100-1140 orchestration, 1140-1150 audit, ... every gap is ripcord's own
       decisionToFirstStepOwnMs: 160,
+      firstStepDispatchMs: 10,
       stepToStepMs: [90, 50],
       stepToStepRawMs: [3_090, 50],
     });

@@ -1,0 +1,464 @@
+/**
+ * Overhead benchmark: how much time ripcord itself adds to a rollback.
+ *
+ * 1. Rollback latency on the dev server: guardians replay a crash (a clear
+ *    regression, three intervals in) with a three-step plan (no pauses, no
+ *    settle times) against dry-run targets, one worker process. From each
+ *    history: the deciding health read's completion → the first step's start
+ *    (decision-to-first-step), and one step's end → the next one's start
+ *    (step-to-step). Policy waits and health reads in between are left out.
+ * 2. The demo's bad-canary story (`ripcord demo --story bad-canary`, real
+ *    Prometheus, nginx, releases and webhook), end to end, with its guardian's
+ *    history split into policy-imposed waits (durable timers: evaluation
+ *    intervals, confirmation, settle), outside systems (rollback steps, health
+ *    reads) and ripcord's own overhead (bookkeeping activities, orchestration).
+ *    On by default (about 2–3 minutes); --no-demo skips it.
+ *
+ *   npm run bench:overhead [-- --guardians 20 --no-demo --no-write]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { connectClient } from '../src/client/connect';
+import { listGuardians } from '../src/client/guardians';
+import { type DemoReport, runDemo } from '../src/dev/demo';
+import { DEMO_WARMUP_SECONDS } from '../src/dev/demo/stories';
+import { findFreePort } from '../src/dev/ports';
+import { startDevServer } from '../src/dev/temporal-dev-server';
+import type { GuardianInput } from '../src/workflows/messages';
+import {
+  benchPolicyDocument,
+  type GuardianPlan,
+  loadBenchPolicy,
+  ROOT,
+  startGuardians,
+  writeBenchScenario,
+} from './lib/scale-guardians';
+import { fetchAllRuns, type RunHistory } from './lib/scale-history';
+import { describeMachine, loadNow, machineLines } from './lib/scale-machine';
+import {
+  killChildrenOnExit,
+  onInterrupt,
+  registerChild,
+  startBenchServer,
+  stopBenchServer,
+  writeWorkflowBundle,
+} from './lib/scale-processes';
+import { rollbackTiming, splitTime, type Summary, summarize, type TimeSplit } from './lib/scale-timing';
+import { startBenchWorker } from './lib/scale-worker-process';
+
+const INTERVAL_SECONDS = 10;
+/** Policy seconds per wall second: a 10 s interval waits 1 s, so a rollback comes within seconds. */
+const SPEED = 10;
+const GOAL_P50_MS = 200;
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function ms(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}
+
+function seconds(valueMs: number): string {
+  return `${(valueMs / 1000).toFixed(1)} s`;
+}
+
+async function waitForOutcomes(client: Client, ids: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new Error(`guardians still running after ${timeoutMs / 1000} s`);
+    await Promise.race([
+      client.workflow.getHandle(id).result(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`${id} still running after ${timeoutMs / 1000} s`)), remaining),
+      ),
+    ]);
+  }
+}
+
+interface LatencyResult {
+  guardians: number;
+  rolledBack: number;
+  decisionToFirstStep?: Summary;
+  decisionToFirstStepOwn?: Summary;
+  firstStepDispatch?: Summary;
+  stepToStep?: Summary;
+  stepToStepRaw?: Summary;
+}
+
+/** The plan: three steps a dry run records, no pauses or settle times, so the gaps are ripcord's alone. */
+function latencyPolicy() {
+  const doc = benchPolicyDocument(INTERVAL_SECONDS);
+  const common = {
+    timeoutSeconds: 30,
+    verify: { targetState: true, settleSeconds: 0, timeoutSeconds: 30 },
+  };
+  doc.plan.steps = [
+    { name: 'drain-canary', type: 'shift-traffic', weights: [0], pauseSeconds: 0, ...common },
+    {
+      name: 'tell-deploy-system',
+      type: 'webhook',
+      url: 'https://deploys.example.com/hooks/rollback',
+      hmacSecret: '${secret:DEPLOY_HOOK_HMAC}',
+      ...common,
+    },
+    {
+      name: 'announce',
+      type: 'webhook',
+      url: 'https://deploys.example.com/hooks/ripcord',
+      hmacSecret: '${secret:DEPLOY_HOOK_HMAC}',
+      ...common,
+    },
+  ];
+  // The crash stays in the replayed data after the rollback: recovery is not what is measured here.
+  doc.recovery.targets = [];
+  return loadBenchPolicy(doc);
+}
+
+async function measureLatency(
+  count: number,
+  dir: string,
+  bundlePath: string,
+  say: (line: string) => void,
+): Promise<LatencyResult> {
+  const server = await startBenchServer();
+  const taskQueue = `bench-overhead-${Date.now().toString(36)}`;
+  let client: Client | undefined;
+  const worker = await startBenchWorker({
+    address: server.address,
+    namespace: server.namespace,
+    taskQueue,
+    stateDir: path.join(dir, 'latency-state'),
+    bundlePath,
+    tuning: {
+      maxCachedWorkflows: 200,
+      maxConcurrentWorkflowTaskExecutions: 40,
+      maxConcurrentActivityTaskExecutions: 100,
+      maxTaskPolls: 10,
+    },
+    intervalMs: (INTERVAL_SECONDS * 1000) / SPEED,
+    reportEveryMs: 5_000,
+  }).catch(async (err: Error) => {
+    await stopBenchServer(server);
+    throw err;
+  });
+  registerChild(worker.pid);
+  try {
+    say(`[latency] dev server ${server.address}, worker pid ${worker.pid}; ${count} guardians, one a second`);
+    client = await connectClient({
+      profileName: 'bench',
+      address: server.address,
+      namespace: server.namespace,
+      taskQueue,
+    });
+    // crash-00 turns at interval 30: start at 27, so the crash is three intervals in.
+    const scenarioFile = writeBenchScenario('crash-00', {
+      intervalSeconds: INTERVAL_SECONDS,
+      length: 50,
+      from: 27,
+      file: path.join(dir, 'crash.json'),
+    });
+    const plan: GuardianPlan = {
+      count,
+      base: latencyPolicy().policy,
+      scenarioFile,
+      watchSeconds: 40 * INTERVAL_SECONDS,
+      continueAsNewEvery: 500,
+      speed: SPEED,
+      prefix: 'o',
+    };
+    const ids = await startGuardians(client, taskQueue, plan, { rampMs: count * 1000, parallel: 4 });
+    await waitForOutcomes(client, ids, 180_000);
+    const timings = [];
+    let rolledBack = 0;
+    for (const id of ids) {
+      const runs = await fetchAllRuns(client, id);
+      const timing = rollbackTiming(runs.flatMap((r) => r.events));
+      if (timing) {
+        rolledBack += 1;
+        timings.push(timing);
+      }
+    }
+    const result: LatencyResult = {
+      guardians: count,
+      rolledBack,
+      decisionToFirstStep: summarize(timings.map((t) => t.decisionToFirstStepMs)),
+      decisionToFirstStepOwn: summarize(timings.map((t) => t.decisionToFirstStepOwnMs)),
+      firstStepDispatch: summarize(timings.map((t) => t.firstStepDispatchMs)),
+      stepToStep: summarize(timings.flatMap((t) => t.stepToStepMs)),
+      stepToStepRaw: summarize(timings.flatMap((t) => t.stepToStepRawMs)),
+    };
+    say(
+      `[latency] ${rolledBack}/${count} rolled back; decision → first step p50 ${ms(result.decisionToFirstStep?.p50)} ` +
+        `p99 ${ms(result.decisionToFirstStep?.p99)}; step → step p50 ${ms(result.stepToStep?.p50)} p99 ${ms(result.stepToStep?.p99)}`,
+    );
+    return result;
+  } finally {
+    await client?.connection.close().catch(() => undefined);
+    await worker.stop();
+    await stopBenchServer(server);
+  }
+}
+
+interface DemoResult {
+  report: DemoReport;
+  wallMs: number;
+  deployMs: number;
+  onsetMs: number;
+  closeMs: number;
+  fromDeploy: TimeSplit;
+  fromOnset: TimeSplit;
+  decisionMs?: number;
+  firstStepMs?: number;
+}
+
+/** The deploy time the guardian was given (its first run's input), or its start when the input cannot be read. */
+function deployedAt(history: { events?: unknown[] | null }, fallbackMs: number): number {
+  try {
+    const first = history.events?.[0] as {
+      workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] } };
+    };
+    const payload = first.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = defaultPayloadConverter.fromPayload<GuardianInput>(
+      payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0],
+    );
+    const at = Date.parse(input.deployment.deployedAt);
+    return Number.isNaN(at) ? fallbackMs : at;
+  } catch {
+    return fallbackMs;
+  }
+}
+
+async function measureDemo(dir: string, say: (line: string) => void): Promise<DemoResult> {
+  const dbFile = path.join(dir, 'demo.db');
+  const controller = new AbortController();
+  const forget = onInterrupt(async () => {
+    controller.abort();
+    await running.catch(() => undefined);
+  });
+  const port = await findFreePort();
+  const uiPort = await findFreePort();
+  const t0 = Date.now();
+  const running = runDemo({
+    story: 'bad-canary',
+    port,
+    uiPort,
+    dbFile,
+    stateDir: path.join(dir, 'demo'),
+    keepRunning: false,
+    say: (line) => say(`[demo] ${line}`),
+    signal: controller.signal,
+  });
+  let report: DemoReport;
+  try {
+    report = await running;
+  } finally {
+    forget();
+  }
+  const wallMs = Date.now() - t0;
+  if (report.end?.kind !== 'outcome' || report.end.outcome !== report.expected) {
+    throw new Error(`the demo did not end as its story should (expected ${report.expected})`);
+  }
+
+  // The demo has stopped its stack; its dev server's database still holds the guardian's history.
+  say('[demo] reading the guardian history from the demo database…');
+  const server = await startDevServer({ port: await findFreePort(), uiPort: await findFreePort(), dbFile });
+  registerChild(server.pid);
+  try {
+    const client = await connectClient({
+      profileName: 'bench',
+      address: server.address,
+      namespace: server.namespace,
+      taskQueue: 'unused',
+    });
+    try {
+      const [row] = await listGuardians(client, { deploymentId: report.deploymentId }, 1);
+      if (row === undefined) throw new Error(`no guardian for ${report.deploymentId} in the demo database`);
+      const runs: RunHistory[] = await fetchAllRuns(client, row.workflowId);
+      const raw = await client.workflow.getHandle(row.workflowId, runs[0]?.runId).fetchHistory();
+      const events = runs.flatMap((r) => r.events);
+      const startMs = optionalTsToMs(raw.events?.[0]?.eventTime) ?? events[0]!.timeMs;
+      const deployMs = deployedAt(raw, startMs);
+      const onsetMs = deployMs + DEMO_WARMUP_SECONDS * 1000;
+      const closeMs = events.at(-1)!.timeMs;
+      const timing = rollbackTiming(events);
+      const decided = events.find(
+        (e) => e.type === 'ActivityTaskScheduled' && e.activityType === 'buildRollbackPlan',
+      );
+      const firstStep = events.find(
+        (e) => e.type === 'ActivityTaskScheduled' && e.activityType === 'executeStep',
+      );
+      return {
+        report,
+        wallMs,
+        deployMs,
+        onsetMs,
+        closeMs,
+        fromDeploy: splitTime(events, startMs, closeMs),
+        fromOnset: splitTime(events, onsetMs, closeMs),
+        ...(decided ? { decisionMs: decided.timeMs } : {}),
+        ...(firstStep && timing ? { firstStepMs: firstStep.timeMs } : {}),
+      };
+    } finally {
+      await client.connection.close();
+    }
+  } finally {
+    await stopBenchServer(server);
+  }
+}
+
+function splitRows(label: string, split: TimeSplit): string[] {
+  const total = Object.values(split).reduce((a, b) => a + b, 0);
+  const pct = (v: number) => (total > 0 ? `${((100 * v) / total).toFixed(1)}%` : '–');
+  const own = split.bookkeeping + split.orchestration;
+  return [
+    `| ${label} | ${seconds(total)} | ${seconds(split.policyWaits)} (${pct(split.policyWaits)}) | ` +
+      `${seconds(split.steps)} (${pct(split.steps)}) | ${seconds(split.healthReads)} (${pct(split.healthReads)}) | ` +
+      `${seconds(split.bookkeeping)} | ${seconds(split.orchestration)} | **${seconds(own)} (${pct(own)})** |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const say = (line: string) => console.log(line);
+  killChildrenOnExit(say);
+  const guardians = Number(argValue('--guardians') ?? 20);
+  if (!Number.isInteger(guardians) || guardians <= 0)
+    throw new Error(`--guardians must be a positive whole number (got ${argValue('--guardians')})`);
+  const withDemo = !process.argv.includes('--no-demo');
+  const machine = describeMachine();
+  say(
+    machineLines(machine)
+      .map((l) => l.trim())
+      .join('\n'),
+  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ripcord-bench-overhead-'));
+  let latency: LatencyResult;
+  let demo: DemoResult | undefined;
+  let demoError: string | undefined;
+  try {
+    say('bundling the workflows…');
+    const bundlePath = await writeWorkflowBundle(dir);
+    latency = await measureLatency(guardians, dir, bundlePath, say);
+    if (withDemo) {
+      say('[demo] running `ripcord demo --story bad-canary` (about 2–3 minutes)…');
+      try {
+        demo = await measureDemo(dir, say);
+      } catch (err) {
+        demoError = (err as Error).message.split('\n')[0];
+        say(`[demo] FAILED: ${demoError}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const command = `npm run bench:overhead${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const goal =
+    latency.decisionToFirstStep && latency.stepToStep
+      ? latency.decisionToFirstStep.p50 < GOAL_P50_MS && latency.stepToStep.p50 < GOAL_P50_MS
+        ? 'met'
+        : 'NOT met'
+      : 'not measured';
+  const lines = [
+    '# Overhead benchmark',
+    '',
+    `Command: \`${command}\`  `,
+    ...machineLines(machine),
+    `Load average at the end: ${loadNow()}  `,
+    '',
+    '## Decision to first step, step to step (dev server, dry-run targets)',
+    '',
+    `${latency.guardians} guardians, started one a second on an in-memory dev server with one worker process, replay ` +
+      `\`../shared/scenarios/crash-00.json\` from three intervals before its crash (${INTERVAL_SECONDS} s interval, time compressed ${SPEED}×), ` +
+      'policy `policies/examples/canary.yaml` with a three-step plan (shift-traffic to 0, two webhooks; no pauses, no settle times) ' +
+      `recorded by the dry-run target. ${latency.rolledBack} of them rolled back. Times from each guardian's history (server event times).`,
+    '',
+    '| | p50 | p90 | p99 | max | n |',
+    '|---|---|---|---|---|---|',
+    ...(
+      [
+        ['decision → first step starts', latency.decisionToFirstStep],
+        ['  of which ripcord (waits and health reads left out)', latency.decisionToFirstStepOwn],
+        [
+          '  of which the first step waiting to be dispatched (scheduled → started)',
+          latency.firstStepDispatch,
+        ],
+        ['step done → next step starts (waits left out)', latency.stepToStep],
+        ['step done → next step starts (as is)', latency.stepToStepRaw],
+      ] as const
+    ).map(
+      ([label, s]) =>
+        `| ${label} | ${ms(s?.p50)} | ${ms(s?.p90)} | ${ms(s?.p99)} | ${ms(s?.max)} | ${s?.count ?? 0} |`,
+    ),
+    '',
+    `Goal (p50 under ${GOAL_P50_MS} ms): ${goal}. Decision = the completion of the health read whose verdict decided; ` +
+      'between it and the first step the guardian writes the decision to the audit trail, builds the plan (an activity), ' +
+      'writes the plan to the audit trail, and schedules the step: four activities and their workflow tasks. ' +
+      'Between two steps it writes the step to the audit trail and schedules the next.',
+    '',
+  ];
+  if (demo) {
+    const { report } = demo;
+    lines.push(
+      '## The demo: bad canary, end to end',
+      '',
+      `\`ripcord demo --story bad-canary\` run inside the benchmark (real dev server, Prometheus, nginx, releases, webhook), ${seconds(demo.wallMs)} ` +
+        `from start to its stack stopped. 2.0.0 turns bad ${DEMO_WARMUP_SECONDS} s after the deploy (the story's warm-up).`,
+      '',
+      "The demo's own timeline:",
+      '',
+      '```',
+      ...report.timeline,
+      '```',
+      '',
+      `Deploy → recovery verified: ${seconds(demo.closeMs - demo.deployMs)}; onset → recovery verified: ${seconds(demo.closeMs - demo.onsetMs)}` +
+        (demo.decisionMs !== undefined
+          ? `; onset → decision: ${seconds(demo.decisionMs - demo.onsetMs)}`
+          : '') +
+        (demo.decisionMs !== undefined && demo.firstStepMs !== undefined
+          ? `; decision → first step scheduled: ${ms(demo.firstStepMs - demo.decisionMs)}`
+          : '') +
+        '.',
+      '',
+      "Where the guardian's time went (from its history; when several things run at once, the first column that applies wins):",
+      '',
+      "| stretch | total | policy waits (timers: intervals, confirmation, settle) | rollback steps (nginx, release, webhook) | health reads (Prometheus) | ripcord bookkeeping activities | orchestration (workflow tasks, dispatch) | ripcord's own overhead |",
+      '|---|---|---|---|---|---|---|---|',
+      ...splitRows('guardian start → close', demo.fromDeploy),
+      ...splitRows('onset → close', demo.fromOnset),
+      '',
+      'Policy waits are what the policy asks for: an evaluation every 3 s, a breach confirmed on fresh data over the ' +
+        '12 s confirmation window, 3 s settle after draining the canary, a recovery check one interval later. ' +
+        'Rollback steps are the targets doing their work (nginx reloads, the canary host restarting on the signed release, ' +
+        "the deploy system answering). ripcord's own overhead is everything else.",
+      '',
+    );
+  } else {
+    lines.push('## The demo', '', withDemo ? `Failed: ${demoError}` : 'Not run (--no-demo).', '');
+  }
+  const text = lines.join('\n');
+  say('');
+  say(text);
+  if (!process.argv.includes('--no-write')) {
+    const out = path.join(ROOT, 'bench', 'results', 'overhead.md');
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, text);
+    say(`written to ${path.relative(process.cwd(), out)}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
