@@ -135,6 +135,8 @@ interface LevelResult {
   loopDelayP99Ms: number;
   serverCpuPct: number | undefined;
   eventsPerGuardianHour: number | undefined;
+  /** Workflow tasks that timed out (sticky queue not served in time, then a history replay), per sampled guardian-hour. */
+  taskTimeoutsPerGuardianHour: number | undefined;
   continuedAsNew: number;
   closedEarly: number;
   loadDuring: string;
@@ -155,16 +157,25 @@ async function historyStats(
 ): Promise<
   Pick<
     LevelResult,
-    'historyLag' | 'timerLate' | 'workflowTask' | 'activityQueue' | 'historySampled' | 'eventsPerGuardianHour'
+    | 'historyLag'
+    | 'timerLate'
+    | 'workflowTask'
+    | 'activityQueue'
+    | 'historySampled'
+    | 'eventsPerGuardianHour'
+    | 'taskTimeoutsPerGuardianHour'
   >
 > {
   const step = Math.max(1, Math.floor(ids.length / sample));
   const picked = ids.filter((_, i) => i % step === 0).slice(0, sample);
   const timings = [];
   let eventsInWindow = 0;
+  let timeoutsInWindow = 0;
   for (const id of picked) {
     for (const run of await fetchAllRuns(client, id)) {
-      eventsInWindow += run.events.filter((e) => e.timeMs >= windowStart && e.timeMs < windowEnd).length;
+      const inWindow = run.events.filter((e) => e.timeMs >= windowStart && e.timeMs < windowEnd);
+      eventsInWindow += inWindow.length;
+      timeoutsInWindow += inWindow.filter((e) => e.type === 'WorkflowTaskTimedOut').length;
       timings.push(
         ...evaluationTimings(run.events).filter(
           (t) => t.intendedMs >= windowStart && t.intendedMs < windowEnd,
@@ -180,6 +191,7 @@ async function historyStats(
     activityQueue: summarize(timings.map((t) => t.activityQueueMs)),
     historySampled: picked.length,
     eventsPerGuardianHour: picked.length > 0 ? eventsInWindow / (picked.length * hours) : undefined,
+    taskTimeoutsPerGuardianHour: picked.length > 0 ? timeoutsInWindow / (picked.length * hours) : undefined,
   };
 }
 
@@ -350,7 +362,6 @@ async function runLevel(
         serverCpuStart !== undefined && serverCpuEnd !== undefined
           ? (100 * (serverCpuEnd - serverCpuStart)) / (windowMs / 1000 + 2.5)
           : undefined,
-      eventsPerGuardianHour: history.eventsPerGuardianHour,
       continuedAsNew,
       closedEarly,
       loadDuring: `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`,
@@ -365,12 +376,12 @@ async function runLevel(
 
 function resultTable(results: LevelResult[]): string[] {
   const lines = [
-    '| guardians | reads in window (due) | lag p50 | lag p99 | lag max | history lag p99: timer / workflow task / activity queue | worker CPU (of 1 core) | worker peak RSS | worker event-loop delay p99 | dev server CPU | history events per guardian-hour | continue-as-new | load (1 min) during window |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| guardians | reads in window (due) | lag p50 | lag p99 | lag max | history lag p99: timer / workflow task / activity queue | worker CPU (of 1 core) | worker peak RSS | worker event-loop delay p99 | dev server CPU | history events per guardian-hour | workflow task timeouts per guardian-hour | continue-as-new | load (1 min) during window |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     if (r.error) {
-      lines.push(`| ${r.guardians} | failed: ${r.error.replaceAll('|', '/')} | | | | | | | | | | | |`);
+      lines.push(`| ${r.guardians} | failed: ${r.error.replaceAll('|', '/')} | | | | | | | | | | | | |`);
       continue;
     }
     lines.push(
@@ -378,7 +389,8 @@ function resultTable(results: LevelResult[]): string[] {
         `${ms(r.historyLag?.p99)}: ${ms(r.timerLate?.p99)} / ${ms(r.workflowTask?.p99)} / ${ms(r.activityQueue?.p99)} | ` +
         `${Math.round(r.workerCpuPct)}% | ${Math.round(r.workerPeakRssMiB)} MiB | ${ms(r.loopDelayP99Ms)} | ` +
         `${r.serverCpuPct === undefined ? '–' : `${Math.round(r.serverCpuPct)}%`} | ` +
-        `${r.eventsPerGuardianHour === undefined ? '–' : Math.round(r.eventsPerGuardianHour)} | ${r.continuedAsNew} | ${r.loadDuring} |`,
+        `${r.eventsPerGuardianHour === undefined ? '–' : Math.round(r.eventsPerGuardianHour)} | ` +
+        `${r.taskTimeoutsPerGuardianHour === undefined ? '–' : r.taskTimeoutsPerGuardianHour.toFixed(1)} | ${r.continuedAsNew} | ${r.loadDuring} |`,
     );
   }
   return lines;
@@ -482,6 +494,8 @@ async function main(): Promise<void> {
       `${machine.cores}` +
       ' cores); the dev server (SQLite, in memory) runs on the same machine.',
     '- History events per guardian-hour: events of the sampled guardians inside the window, all runs, per guardian per hour.',
+    '- Workflow task timeouts: WorkflowTaskTimedOut events of the sampled guardians in the window. A workflow task waits at most 10 s ' +
+      "on the worker's sticky queue; after that Temporal hands it to any poller and the worker replays the guardian's history to run it.",
     '',
     '## Reading',
     '',

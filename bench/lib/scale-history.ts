@@ -22,6 +22,7 @@ const TYPES = new Map<number, TimedEvent['type']>([
   [T.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'ActivityTaskFailed'],
   [T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'ActivityTaskTimedOut'],
   [T.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'ActivityTaskCanceled'],
+  [T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'WorkflowTaskTimedOut'],
 ]);
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

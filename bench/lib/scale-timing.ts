@@ -60,6 +60,8 @@ export interface TimedEvent {
     | 'ActivityTaskFailed'
     | 'ActivityTaskTimedOut'
     | 'ActivityTaskCanceled'
+    /** A workflow task nobody picked up in time: on the sticky queue, the worker then replays the history. */
+    | 'WorkflowTaskTimedOut'
     | 'Other';
   timeMs: number;
   /** TimerStarted: how long the timer runs. */
