@@ -90,6 +90,8 @@ interface LatencyResult {
   decisionToFirstStep?: Summary;
   decisionToFirstStepOwn?: Summary;
   firstStepDispatch?: Summary;
+  /** Medians over the guardians: what happens between the decision and the first step. */
+  between?: { workflowTasks: number; activities: number; children: number };
   stepToStep?: Summary;
   stepToStepRaw?: Summary;
 }
@@ -193,6 +195,15 @@ async function measureLatency(
       decisionToFirstStep: summarize(timings.map((t) => t.decisionToFirstStepMs)),
       decisionToFirstStepOwn: summarize(timings.map((t) => t.decisionToFirstStepOwnMs)),
       firstStepDispatch: summarize(timings.map((t) => t.firstStepDispatchMs)),
+      ...(timings.length > 0
+        ? {
+            between: {
+              workflowTasks: summarize(timings.map((t) => t.decisionToFirstStepWorkflowTasks))!.p50,
+              activities: summarize(timings.map((t) => t.decisionToFirstStepActivities))!.p50,
+              children: summarize(timings.map((t) => t.decisionToFirstStepChildren))!.p50,
+            },
+          }
+        : {}),
       stepToStep: summarize(timings.flatMap((t) => t.stepToStepMs)),
       stepToStepRaw: summarize(timings.flatMap((t) => t.stepToStepRawMs)),
     };
@@ -399,10 +410,14 @@ async function main(): Promise<void> {
         `| ${label} | ${ms(s?.p50)} | ${ms(s?.p90)} | ${ms(s?.p99)} | ${ms(s?.max)} | ${s?.count ?? 0} |`,
     ),
     '',
-    `Goal (p50 under ${GOAL_P50_MS} ms): ${goal}. Decision = the completion of the health read whose verdict decided; ` +
-      'between it and the first step the guardian writes the decision to the audit trail, builds the plan (an activity), ' +
-      'writes the plan to the audit trail, and schedules the step: four activities and their workflow tasks. ' +
-      'Between two steps it writes the step to the audit trail and schedules the next.',
+    `Goal (p50 under ${GOAL_P50_MS} ms): ${goal}. Decision = the completion of the health read whose verdict decided. ` +
+      (latency.between
+        ? `Between it and the first step (medians): ${latency.between.workflowTasks} workflow tasks, ` +
+          `${latency.between.activities} activities (the decision and the plan recorded in the audit trail, the plan built, notifications)` +
+          (latency.between.children > 0 ? `, ${latency.between.children} child workflow(s)` : '') +
+          `; each workflow task is a round trip through the server, about ${ms((latency.decisionToFirstStepOwn?.p50 ?? 0) / Math.max(1, latency.between.workflowTasks))} apiece here. `
+        : '') +
+      'Between two steps the guardian records the step in the audit trail and schedules the next.',
     '',
   ];
   if (demo) {

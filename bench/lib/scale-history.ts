@@ -23,6 +23,8 @@ const TYPES = new Map<number, TimedEvent['type']>([
   [T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'ActivityTaskTimedOut'],
   [T.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'ActivityTaskCanceled'],
   [T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'WorkflowTaskTimedOut'],
+  [T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'WorkflowTaskCompleted'],
+  [T.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 'StartChildWorkflowExecutionInitiated'],
 ]);
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

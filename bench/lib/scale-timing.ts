@@ -62,6 +62,8 @@ export interface TimedEvent {
     | 'ActivityTaskCanceled'
     /** A workflow task nobody picked up in time: on the sticky queue, the worker then replays the history. */
     | 'WorkflowTaskTimedOut'
+    | 'WorkflowTaskCompleted'
+    | 'StartChildWorkflowExecutionInitiated'
     | 'Other';
   timeMs: number;
   /** TimerStarted: how long the timer runs. */
@@ -233,6 +235,12 @@ export interface RollbackTiming {
   decisionToFirstStepOwnMs: number;
   /** The first step's ActivityTaskScheduled → ActivityTaskStarted: waiting for Temporal to hand it to a worker. */
   firstStepDispatchMs: number;
+  /** Workflow tasks completed between the decision and the first step: each is a round trip through the server. */
+  decisionToFirstStepWorkflowTasks: number;
+  /** Activities run in that stretch (audit records, the plan, ...). */
+  decisionToFirstStepActivities: number;
+  /** Child workflows started in that stretch. */
+  decisionToFirstStepChildren: number;
   /** Between one step's end and the next step's start, policy waits and health reads left out. */
   stepToStepMs: number[];
   /** The same gaps as they are, waits included. */
@@ -266,6 +274,8 @@ export function rollbackTiming(events: readonly TimedEvent[]): RollbackTiming | 
   const first = steps[0]?.started;
   if (decided === undefined || first === undefined) return undefined;
   const firstScheduled = steps[0]!.scheduled;
+  const between = (type: TimedEvent['type']) =>
+    events.filter((e) => e.type === type && e.id > decided.id && e.id < firstScheduled.id).length;
   const stepToStepMs: number[] = [];
   const stepToStepRawMs: number[] = [];
   for (let i = 0; i + 1 < steps.length; i++) {
@@ -279,6 +289,9 @@ export function rollbackTiming(events: readonly TimedEvent[]): RollbackTiming | 
     decisionToFirstStepMs: first.timeMs - decided.timeMs,
     decisionToFirstStepOwnMs: ownOverhead(splitTime(events, decided.timeMs, first.timeMs)),
     firstStepDispatchMs: first.timeMs - firstScheduled.timeMs,
+    decisionToFirstStepWorkflowTasks: between('WorkflowTaskCompleted'),
+    decisionToFirstStepActivities: between('ActivityTaskScheduled'),
+    decisionToFirstStepChildren: between('StartChildWorkflowExecutionInitiated'),
     stepToStepMs,
     stepToStepRawMs,
   };

@@ -26,6 +26,10 @@ function history() {
       add({ type: 'ActivityTaskStarted', timeMs: startedMs, refId: id });
       add({ type: 'ActivityTaskCompleted', timeMs: completedMs, refId: id });
     },
+    /** The workflow task that reacts to what came before. */
+    task(completedMs: number): void {
+      add({ type: 'WorkflowTaskCompleted', timeMs: completedMs });
+    },
   };
 }
 
@@ -118,9 +122,13 @@ describe('rollbackTiming', () => {
     const h = history();
     h.timer(0, 1_000, 1_000);
     h.activity('evaluateHealth', 1_010, 1_020, 1_100); // the deciding read
+    h.task(1_130);
     h.activity('recordAudit', 1_130, 1_140, 1_150);
+    h.task(1_170);
     h.activity('buildRollbackPlan', 1_170, 1_180, 1_190);
+    h.task(1_210);
     h.activity('recordAudit', 1_210, 1_220, 1_230);
+    h.task(1_250);
     h.activity('executeStep', 1_250, 1_260, 2_000);
     h.activity('recordAudit', 2_020, 2_030, 2_040);
     h.timer(2_060, 3_000, 5_060); // settleSeconds
@@ -131,6 +139,9 @@ describe('rollbackTiming', () => {
       // 1100-1140 orchestration, 1140-1150 audit, ... every gap is ripcord's own
       decisionToFirstStepOwnMs: 160,
       firstStepDispatchMs: 10,
+      decisionToFirstStepWorkflowTasks: 4,
+      decisionToFirstStepActivities: 3,
+      decisionToFirstStepChildren: 0,
       stepToStepMs: [90, 50],
       stepToStepRawMs: [3_090, 50],
     });
