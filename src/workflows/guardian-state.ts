@@ -48,6 +48,10 @@ export class GuardianState {
    * numbering continues the watch's, so a replayed scenario keeps playing.
    */
   readIndex = 0;
+  /** Where this guardian stands with the per-service rollback lock (rollback-turn.ts). */
+  rollbackTurn?: 'waiting' | 'granted';
+  /** When manual rollback requests reached the handler (workflow time, ms): the rate limit's memory. */
+  rollbackNowRequests: number[];
 
   constructor(input: GuardianInput) {
     this.input = input;
@@ -57,6 +61,7 @@ export class GuardianState {
     this.admittedAt = carried?.admittedAt ?? '';
     this.auditSeq = carried?.auditSeq ?? 0;
     this.usedTokenIds = new Set(carried?.usedTokenIds ?? []);
+    this.rollbackNowRequests = [...(carried?.rollbackNowRequests ?? [])];
     const { deployment, policy } = input;
     this.status = carried?.status ?? {
       workflowId: workflowInfo().workflowId,

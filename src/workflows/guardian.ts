@@ -1,4 +1,10 @@
-import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { DecisionOutcome } from '../decision';
 import { bookkeeping } from './activity-proxies';
 import { GuardianState } from './guardian-state';
@@ -7,6 +13,7 @@ import type { GuardianInput, GuardianOutcome, GuardianResult } from './messages'
 import { execute } from './phases/execute';
 import { gate } from './phases/gate';
 import { verify } from './phases/verify';
+import { releaseRollbackTurn, waitForRollbackTurn } from './rollback-turn';
 import { watch, type WatchEnd } from './phases/watch';
 import {
   RipcordDeploymentId,
@@ -40,6 +47,7 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
         admittedAt: g.admittedAt,
         auditSeq: g.auditSeq,
         usedTokenIds: [...g.usedTokenIds],
+        rollbackNowRequests: g.rollbackNowRequests,
       },
     });
   }
@@ -182,7 +190,9 @@ async function rollback(
   if (approval === 'escalate') return escalate(g, 'the rollback was not approved in time');
 
   g.readIndex = g.decisionState.nextIndex;
-  const executed = await execute(g, plan);
+  const executed = await executeInTurn(g, plan);
+  if (executed === 'aborted-waiting')
+    return finish(g, 'aborted', `aborted by ${actorOfAbort(g)} while waiting for its turn to roll back`);
   switch (executed.kind) {
     case 'aborted':
       return finish(
@@ -210,6 +220,30 @@ async function rollback(
       return finish(g, 'rolled-back', `rolled back to ${deployment.previousVersion}; ${recovery.detail}`);
     }
   }
+}
+
+/**
+ * Guardians started before the rollback lock existed replay without it
+ * (their histories have no lock commands); new ones take their turn.
+ */
+const ROLLBACK_LOCK_PATCH = 'rollback-lock-per-service';
+
+/** Runs the plan while holding the service's rollback lock, so two rollbacks never interleave. */
+async function executeInTurn(
+  g: GuardianState,
+  plan: Parameters<typeof execute>[1],
+): Promise<Awaited<ReturnType<typeof execute>> | 'aborted-waiting'> {
+  if (!patched(ROLLBACK_LOCK_PATCH)) return execute(g, plan);
+  try {
+    if ((await waitForRollbackTurn(g)) === 'aborted') return 'aborted-waiting';
+    return await execute(g, plan);
+  } finally {
+    await releaseRollbackTurn(g);
+  }
+}
+
+function actorOfAbort(g: GuardianState): string {
+  return g.interrupt?.kind === 'abort' ? g.interrupt.request.actor : 'an operator';
 }
 
 /**

@@ -1,6 +1,8 @@
 import { setHandler } from '@temporalio/workflow';
 import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
+import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
+import { rollbackLockCheckSignal, rollbackLockGrantedSignal, rollbackLockId } from './rollback-lock';
 import {
   ACTION_UPDATES,
   type ActionRequest,
@@ -23,10 +25,45 @@ export function registerHandlers(g: GuardianState): void {
     if (g.interrupt === undefined) g.interrupt = { kind: 'superseded', by };
   });
 
+  setHandler(rollbackLockGrantedSignal, ({ lockId }) => {
+    // Only the lock of our own service hands out our turn, and only while we wait for it.
+    if (g.rollbackTurn === 'waiting' && lockId === rollbackLockId(g.input.deployment))
+      g.rollbackTurn = 'granted';
+  });
+  // The lock only checks that we are still running; delivery is the answer.
+  setHandler(rollbackLockCheckSignal, () => undefined);
+
   for (const action of Object.keys(ACTION_UPDATES) as GuardianAction[]) {
     setHandler(ACTION_UPDATES[action], (request: ActionRequest) => handle(g, action, request), {
-      validator: (request: ActionRequest) => validateActionRequest(action, request),
+      validator: (request: ActionRequest) => {
+        validateActionRequest(action, request);
+        if (action === 'rollbackNow') refuseOverRateLimit(g);
+      },
     });
+  }
+}
+
+/** Past the limit a manual rollback request is refused by the validator, before it reaches history. */
+function refuseOverRateLimit(g: GuardianState): void {
+  const waitMs = retryAfterMs(g.rollbackNowRequests, Date.now(), ROLLBACK_NOW_LIMIT);
+  if (waitMs === 0) return;
+  const { requests, windowMs } = ROLLBACK_NOW_LIMIT;
+  throw new Error(
+    `rollbackNow: rate limited: at most ${requests} manual rollback requests per ${windowMs / 60_000} minutes per guardian; try again in ${Math.ceil(waitMs / 1000)} s`,
+  );
+}
+
+/** Counts a manual rollback request that reached the guardian; the one that reaches the limit is audited. */
+async function countRollbackNow(g: GuardianState, request: ActionRequest): Promise<void> {
+  const now = Date.now();
+  g.rollbackNowRequests = [...recentRequests(g.rollbackNowRequests, now, ROLLBACK_NOW_LIMIT), now];
+  if (g.rollbackNowRequests.length === ROLLBACK_NOW_LIMIT.requests) {
+    await g.audit(
+      'action-denied',
+      request.actor,
+      `manual rollback rate limit reached (${ROLLBACK_NOW_LIMIT.requests} requests in ${ROLLBACK_NOW_LIMIT.windowMs / 60_000} minutes): further requests are refused before history until the window passes`,
+      { role: request.role },
+    );
   }
 }
 
@@ -46,6 +83,7 @@ async function handle(
 ): Promise<ActionResult> {
   if (g.status.phase === 'close') return result(g, false, 'the guardian has already closed');
   const { policy, deployment } = g.input;
+  if (action === 'rollbackNow') await countRollbackNow(g, request);
   const auth = await bookkeeping.authorizeAction({
     workflowId: g.workflowId,
     deployment,

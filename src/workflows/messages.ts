@@ -121,6 +121,8 @@ export interface CarriedState {
   auditSeq: number;
   /** Token ids already used: a signed token acts once. */
   usedTokenIds: string[];
+  /** Recent manual rollback requests (ms): the rate limit holds across continue-as-new. Absent before it existed. */
+  rollbackNowRequests?: number[];
 }
 
 /**

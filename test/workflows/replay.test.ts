@@ -10,7 +10,11 @@ import { HISTORIES_DIR } from './support/histories';
  * code: a change that would break guardians already running (a reordered
  * activity, a new timer without a patch) fails here, not in production.
  */
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.binpb'));
+// Subdirectories keep histories recorded by older workflow code (e.g. before-rollback-lock/):
+// guardians started then may still be running, so today's code must replay them through its patches.
+const files = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.binpb'))
+  .sort();
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {

@@ -60,7 +60,7 @@ export async function startGuardian(env: TestWorkflowEnvironment, input: Guardia
 export async function withWorld<T>(
   env: TestWorkflowEnvironment,
   bundle: WorkflowBundleWithSourceMap,
-  world: FakeWorld,
+  world: Pick<FakeWorld, 'activities'>,
   fn: () => Promise<T>,
 ): Promise<T> {
   taskQueue = `guardian-paths-${++counter}`;

@@ -1,0 +1,91 @@
+import {
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { GuardianState } from './guardian-state';
+import {
+  acquireRollbackLockSignal,
+  releaseRollbackLockSignal,
+  rollbackLock,
+  rollbackLockId,
+} from './rollback-lock';
+
+/**
+ * The guardian's side of the per-service rollback lock (rollback-lock.ts):
+ * queue for the turn before the first step changes production, give it back
+ * after the last step (or its compensation) is done.
+ */
+
+/** Signal-or-start can race with a lock that is just starting or completing; a few tries always win. */
+const JOIN_ATTEMPTS = 5;
+
+export type TurnResult = 'granted' | 'aborted';
+
+export async function waitForRollbackTurn(g: GuardianState): Promise<TurnResult> {
+  const { service, environment } = g.input.deployment;
+  const lockId = rollbackLockId({ service, environment });
+  g.rollbackTurn = 'waiting';
+  await joinQueue(g.workflowId, lockId, { service, environment });
+  if (turnOf(g) === 'waiting') {
+    g.setPhase('execute', {
+      for: `its turn: another rollback of ${service} in ${environment} is changing production (${lockId})`,
+    });
+  }
+  await condition(() => turnOf(g) === 'granted' || g.interrupt?.kind === 'abort');
+  if (turnOf(g) === 'granted') return 'granted';
+  await releaseRollbackTurn(g);
+  return 'aborted';
+}
+
+/** Leaves the lock (or the queue). Runs even when the guardian is being cancelled. */
+export async function releaseRollbackTurn(g: GuardianState): Promise<void> {
+  if (g.rollbackTurn === undefined) return;
+  g.rollbackTurn = undefined;
+  const lockId = rollbackLockId(g.input.deployment);
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await getExternalWorkflowHandle(lockId).signal(releaseRollbackLockSignal, { holder: g.workflowId });
+    } catch {
+      // The lock has already ended (it noticed we were done, or nobody else waits): nothing to give back.
+    }
+  });
+}
+
+/** Read through a function: a signal handler changes it while we await, which narrowing cannot see. */
+function turnOf(g: GuardianState): GuardianState['rollbackTurn'] {
+  return g.rollbackTurn;
+}
+
+async function joinQueue(
+  holder: string,
+  lockId: string,
+  scope: { service: string; environment: string },
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // Someone holds or waits: queue behind them.
+      await getExternalWorkflowHandle(lockId).signal(acquireRollbackLockSignal, { holder });
+      return;
+    } catch {
+      // No lock is running: start one, with ourselves first in line.
+    }
+    try {
+      await startChild(rollbackLock, {
+        workflowId: lockId,
+        args: [{ ...scope, queue: [holder] }],
+        // The lock outlives the guardian that happened to start it.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+      });
+      return;
+    } catch (err) {
+      // Another guardian started it between our signal and our start: signal it again.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || attempt >= JOIN_ATTEMPTS) throw err;
+    }
+  }
+}
