@@ -22,6 +22,8 @@ export interface DevServerOptions {
   /** Where the server's own output goes; by default it is kept only for error reports. */
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Codec server the Web UI decodes payloads through (`--ui-codec-endpoint`); omitted: none. */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -61,6 +63,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
   ];
+  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   if (options.dbFile) {
     const db = resolve(options.dbFile);
     mkdirSync(dirname(db), { recursive: true });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { assertPortFree, findFreePort } from '../../src/dev/ports';
 import { DemoProcess } from './demo-process';
@@ -116,6 +117,32 @@ test('the Web UI finds the guardian by its search attributes, and its user metad
     expect(steps.map((s) => `${s[2]}: ${s[4]}`)).toEqual(steps.map((s) => `${s[2]}: done`));
   } finally {
     await screenshot(page, 'demo-web-ui-guardian.png');
+  }
+});
+
+test('history holds ciphertext: a client without the demo key sees no plain payload (the Web UI above decoded it)', async () => {
+  expect(demo.stdout).toMatch(/payloads encrypted \(AES-256-GCM, key demo-\d+\)/);
+  const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+  try {
+    // No data converter: what anyone with read access to the cluster, but not the key, would see.
+    const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+    const payloads = history.events!.flatMap((event) => {
+      const input = event.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const result = event.workflowExecutionCompletedEventAttributes?.result?.payloads ?? [];
+      const activityInput = event.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
+      return [...input, ...result, ...activityInput];
+    });
+    expect(payloads.length).toBeGreaterThan(10);
+    const encodings = new Set(payloads.map((p) => Buffer.from(p.metadata!.encoding!).toString('utf8')));
+    expect([...encodings]).toEqual(['binary/encrypted']);
+    // Nothing readable leaks around the ciphertext: not the deployment id, not the service.
+    for (const p of payloads) {
+      const text = Buffer.from(p.data!).toString('latin1');
+      expect(text).not.toContain(deploymentId);
+      expect(text).not.toContain('checkout');
+    }
+  } finally {
+    await connection.close();
   }
 });
 

@@ -19,6 +19,7 @@ interface DemoOptions {
   db: string;
   stateDir: string;
   keepRunning?: boolean;
+  encryption: boolean;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -45,6 +46,10 @@ export function registerDemoCommand(program: Command): void {
       '.ripcord/demo',
     )
     .option('--keep-running', 'keep the stack up after the story ends, for the Web UI, until Ctrl-C')
+    .option(
+      '--no-encryption',
+      'keep payloads in plain JSON (default: encrypted with a fresh key per run, decoded in the Web UI through a local codec server)',
+    )
     .addHelpText(
       'after',
       '\nStories: ' +
@@ -78,6 +83,7 @@ export function registerDemoCommand(program: Command): void {
           dbFile: opts.db,
           stateDir: opts.stateDir,
           keepRunning: opts.keepRunning === true,
+          encryption: opts.encryption,
           say,
           status: (line) => board.status(line),
           signal: controller.signal,

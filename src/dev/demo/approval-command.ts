@@ -28,6 +28,8 @@ export interface ApprovalCommandInput {
   role: string;
   /** The directory the command is run from (a key file under it is named relative to it). */
   cwd: string;
+  /** The demo's payload keyring: the CLI needs it to read and write the guardian's encrypted messages. */
+  codecKeysFile?: string;
 }
 
 export function approvalCommand(input: ApprovalCommandInput): string {
@@ -35,6 +37,7 @@ export function approvalCommand(input: ApprovalCommandInput): string {
   if (input.temporalAddress !== LOCAL_TEMPORAL_ADDRESS) env.push(`TEMPORAL_ADDRESS=${input.temporalAddress}`);
   if (input.namespace !== LOCAL_NAMESPACE) env.push(`TEMPORAL_NAMESPACE=${input.namespace}`);
   if (input.webUi.replace(/\/+$/, '') !== LOCAL_WEB_UI) env.push(`RIPCORD_WEB_UI=${input.webUi}`);
+  if (input.codecKeysFile) env.push(`RIPCORD_CODEC_KEYS=${shortPath(input.codecKeysFile, input.cwd)}`);
   const words = [
     ...env,
     'npx',

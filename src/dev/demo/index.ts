@@ -20,6 +20,7 @@ import { type NginxServer, startNginx } from '../nginx';
 import { findFreePort } from '../ports';
 import { type DevServer, startDevServer } from '../temporal-dev-server';
 import { approvalCommand } from './approval-command';
+import { type DemoEncryption, startDemoEncryption } from './encryption';
 import { claimRunDir } from './run-dir';
 import { type DeploySystem, startDeploySystem } from './deploy-system';
 import { demoPolicy } from './policy';
@@ -62,6 +63,8 @@ export interface DemoOptions {
   stateDir: string;
   /** Keep the stack up after the story ends, so people can look at the Web UI. */
   keepRunning: boolean;
+  /** Encrypt payloads (default true): history holds ciphertext, the Web UI decodes through a codec server. */
+  encryption?: boolean;
   say: (line: string) => void;
   /**
    * The live status line (phase, verdict, counts, a bar for the current wait),
@@ -120,13 +123,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   try {
     say(`story "${options.story}": ${story.summary}`);
     say(`starting the embedded stack in ${dir}`);
+    let encryption: DemoEncryption | undefined;
+    if (options.encryption !== false) {
+      encryption = await startDemoEncryption({
+        dir,
+        runId,
+        uiOrigins: [`http://127.0.0.1:${options.uiPort}`, `http://localhost:${options.uiPort}`],
+      });
+      stoppers.push(() => encryption!.stop());
+    }
     const server: DevServer = await startDevServer({
       port: options.port,
       uiPort: options.uiPort,
       dbFile: options.dbFile,
+      ...(encryption ? { codecEndpoint: encryption.codecUrl } : {}),
     });
     stoppers.push(() => server.stop());
     say(`  Temporal dev server ${server.address}, Web UI ${server.uiUrl}`);
+    if (encryption) {
+      say(
+        `  payloads encrypted (AES-256-GCM, key ${encryption.keyId}); the Web UI decodes them through the codec server ${encryption.codecUrl}, which answers only its origin`,
+      );
+    }
     check();
 
     const fleet: Fleet = await startFleet({
@@ -233,12 +251,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       approvalKeys: approvals.jwksFile,
     });
     stoppers.push(() => deps.close());
-    const client: Client = await connectClient(connection);
+    const dataConverter = encryption ? { dataConverter: encryption.dataConverter } : {};
+    const client: Client = await connectClient(connection, dataConverter);
     stoppers.push(() => client.connection.close());
     // Only now: an installed SDK runtime keeps the process alive (and takes over SIGINT/SIGTERM) until
     // its last worker or native connection closes, so a failure before this point must not have one.
     installRuntimeLogger('WARN');
-    const { worker, close } = await createWorker({ connection, deps });
+    const { worker, close } = await createWorker({ connection, deps, ...dataConverter });
     stoppers.push(close);
     say(`  worker on task queue ${connection.taskQueue}: ${deps.targets.describe()}`);
     check();
@@ -344,6 +363,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
               approver: APPROVER.subject,
               role: APPROVER.role,
               cwd: options.cwd ?? process.cwd(),
+              ...(encryption ? { codecKeysFile: encryption.keysFile } : {}),
             });
             // After this read's progress lines (the plan, the gate), which are said once this returns.
             queueMicrotask(() => {

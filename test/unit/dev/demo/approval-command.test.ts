@@ -34,6 +34,13 @@ describe('approvalCommand', () => {
     );
   });
 
+  test("with encrypted payloads the keyring goes in front, so the CLI can read and write the guardian's messages", () => {
+    const codecKeysFile = '/repo/.ripcord/demo/demo-20260101100000/keys/codec-keyring.json';
+    expect(approvalCommand({ ...INPUT, codecKeysFile })).toMatch(
+      /^RIPCORD_CODEC_KEYS=\.ripcord\/demo\/demo-20260101100000\/keys\/codec-keyring\.json npx ripcord approve /,
+    );
+  });
+
   test('another namespace is named too', () => {
     expect(approvalCommand({ ...INPUT, namespace: 'demo-ns' })).toMatch(/^TEMPORAL_NAMESPACE=demo-ns npx/);
   });
