@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { exitOf, OutputTail } from './child';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -112,21 +113,9 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
     ['-p', `${dir}/`, '-c', paths.confFile, '-e', paths.errorLog, '-g', 'daemon off;'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const tail: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      options.onOutput?.(line);
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolveExit) => {
-    child.once('exit', (code) => resolveExit(code));
-    child.once('error', () => resolveExit(null));
-  });
+  const tail = new OutputTail(TAIL_LINES, options.onOutput);
+  tail.attach(child);
+  const exited = exitOf(child).then(({ code }) => code);
   // If this process ends without stop(), the master (and with it its workers) must not outlive it.
   const onExit = () => child.kill('SIGTERM');
   process.once('exit', onExit);
@@ -169,8 +158,9 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
     await waitUntilReady(`${url}${READY_PATH}`, exited, options.readyTimeoutMs ?? 15_000);
   } catch (error) {
     await server.stop();
-    const output = tail.length ? `\nnginx said:\n  ${tail.join('\n  ')}` : '';
-    throw new NginxStartError(`${(error as Error).message}${output}`);
+    throw new NginxStartError(
+      `${(error as Error).message}${tail.text() ? `\nnginx said:\n  ${tail.text().split('\n').join('\n  ')}` : ''}`,
+    );
   }
   return server;
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { dyingWithParent, exitOf, hasExited, killOnExit, OutputTail, stopChild } from './fleet/child';
+import { dyingWithParent, exitOf, hasExited, killOnExit, OutputTail, stopChild } from './child';
 import { assertPortFree, findFreePort } from './ports';
 
 /**

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { exitOf, OutputTail, stopChild } from './child';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -74,21 +75,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 
   const child = spawn(requireTool('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      options.onOutput?.(line);
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolveExit) => {
-    child.once('exit', (code) => resolveExit(code));
-    child.once('error', () => resolveExit(null));
-  });
+  const tail = new OutputTail(TAIL_LINES, options.onOutput);
+  tail.attach(child);
+  const exited = exitOf(child).then(({ code }) => code);
 
   const address = `${ip}:${options.port}`;
   const uiUrl = `http://${ip}:${options.uiPort}`;
@@ -98,15 +87,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     namespace,
     pid: child.pid ?? -1,
     exited,
-    stop: () => stopProcess(child, exited),
+    stop: () => stopChild(child),
   };
 
   try {
     await waitUntilReady(address, namespace, uiUrl, exited, options.readyTimeoutMs ?? 90_000);
   } catch (err) {
     await server.stop();
-    const output = tail.length ? `\nlast output of the dev server:\n  ${tail.join('\n  ')}` : '';
-    throw new DevServerError(`${(err as Error).message}${output}`);
+    throw new DevServerError(`${(err as Error).message}${tail.describe('the dev server')}`);
   }
   return server;
 }
@@ -142,15 +130,4 @@ async function waitUntilReady(
   throw new DevServerError(
     `the dev server was not ready after ${Math.round(timeoutMs / 1000)} s (${lastProblem})`,
   );
-}
-
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killTimer);
-  }
 }

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { exitOf, OutputTail, stopChild } from './child';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -65,21 +66,9 @@ export async function startUnleash(options: UnleashOptions = {}): Promise<LocalU
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production', TZ: 'UTC' },
   });
-  const tail: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      options.onOutput?.(line);
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolveExit) => {
-    child.once('exit', (code) => resolveExit(code));
-    child.once('error', () => resolveExit(null));
-  });
+  const tail = new OutputTail(TAIL_LINES, options.onOutput);
+  tail.attach(child);
+  const exited = exitOf(child).then(({ code }) => code);
   // The token goes over stdin: a command line or an environment is visible to other processes.
   // stdin then stays open: the child stops when it closes, also when this process dies abruptly.
   child.stdin?.on('error', () => undefined);
@@ -87,7 +76,7 @@ export async function startUnleash(options: UnleashOptions = {}): Promise<LocalU
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= stopProcess(child, exited).then(dropDatabase);
+    stopped ??= stopChild(child).then(dropDatabase);
     return stopped;
   };
 
@@ -96,8 +85,7 @@ export async function startUnleash(options: UnleashOptions = {}): Promise<LocalU
     await waitUntilHealthy(url, exited, options.readyTimeoutMs ?? 120_000);
   } catch (error) {
     await stop().catch(() => undefined);
-    const output = tail.length ? `\nlast output of Unleash:\n  ${tail.join('\n  ')}` : '';
-    throw new UnleashStartError(`${(error as Error).message}${output}`);
+    throw new UnleashStartError(`${(error as Error).message}${tail.describe('Unleash')}`);
   }
   return { url, adminToken, database, pid: child.pid ?? -1, startedInMs: Date.now() - started, stop };
 }
@@ -138,15 +126,4 @@ async function waitUntilHealthy(
   throw new UnleashStartError(
     `Unleash was not healthy after ${Math.round(timeoutMs / 1000)} s (${lastProblem})`,
   );
-}
-
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killTimer);
-  }
 }

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { currentLink, releaseDir } from '../../targets/artifact/releases';
 import { assertPortFree } from '../ports';
-import { exitOf, hasExited, killOnExit, OutputTail, stopChild } from './child';
+import { exitOf, hasExited, killOnExit, OutputTail, stopChild } from '../child';
 import { DEMO_SERVICE_ENTRY, isListeningMessage, RESTART_EXIT_CODE, tsxNodeArgs } from './protocol';
 
 /**
