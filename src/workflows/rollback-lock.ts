@@ -50,8 +50,9 @@ export interface RollbackLockState {
 export interface RollbackLockInput {
   service: string;
   environment: string;
-  /** Guardians already waiting (the first start, or carried over continue-as-new). */
+  /** Guardians already waiting (carried over continue-as-new). */
   queue: string[];
+  /** The guardian holding it: the one that started it, or carried over continue-as-new. */
   holder?: string;
   since?: string;
   granted?: number;
@@ -89,9 +90,11 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
     service: input.service,
     environment: input.environment,
     queue: [...input.queue],
-    granted: input.granted ?? 0,
-    ...(input.holder !== undefined ? { holder: input.holder } : {}),
-    ...(input.since !== undefined ? { since: input.since } : {}),
+    // Started by a guardian that holds it from the start (it needs no grant signal), or carried over.
+    granted: input.granted ?? (input.holder !== undefined ? 1 : 0),
+    ...(input.holder !== undefined
+      ? { holder: input.holder, since: input.since ?? new Date().toISOString() }
+      : {}),
   };
   const checkMs = Math.max(1, input.checkEverySeconds ?? 30) * 1000;
   const lockId = workflowInfo().workflowId;

@@ -21,7 +21,7 @@ import {
  * after the last step (or its compensation) is done.
  */
 
-/** Signal-or-start can race with a lock that is just starting or completing; a few tries always win. */
+/** Start-or-signal can race with a lock that is just completing; a few tries always win. */
 const JOIN_ATTEMPTS = 5;
 
 export type TurnResult = 'granted' | 'aborted';
@@ -30,7 +30,9 @@ export async function waitForRollbackTurn(g: GuardianState): Promise<TurnResult>
   const { service, environment } = g.input.deployment;
   const lockId = rollbackLockId({ service, environment });
   g.rollbackTurn = 'waiting';
-  await joinQueue(g.workflowId, lockId, { service, environment });
+  const joined = await joinQueue(g.workflowId, lockId, { service, environment });
+  // A lock we started is ours from its first moment: the first step need not wait for a signal.
+  if (joined === 'started') g.rollbackTurn = 'granted';
   if (turnOf(g) === 'waiting') {
     g.setPhase('execute', {
       for: `its turn: another rollback of ${service} in ${environment} is changing production (${lockId})`,
@@ -65,27 +67,28 @@ async function joinQueue(
   holder: string,
   lockId: string,
   scope: { service: string; environment: string },
-): Promise<void> {
+): Promise<'started' | 'queued'> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      // Someone holds or waits: queue behind them.
-      await getExternalWorkflowHandle(lockId).signal(acquireRollbackLockSignal, { holder });
-      return;
-    } catch {
-      // No lock is running: start one, with ourselves first in line.
-    }
-    try {
+      // Usually nobody else is rolling back: start the lock, held by us.
       await startChild(rollbackLock, {
         workflowId: lockId,
-        args: [{ ...scope, queue: [holder] }],
+        args: [{ ...scope, queue: [], holder }],
         // The lock outlives the guardian that happened to start it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
       });
-      return;
+      return 'started';
     } catch (err) {
-      // Another guardian started it between our signal and our start: signal it again.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || attempt >= JOIN_ATTEMPTS) throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    try {
+      // Someone holds or waits: queue behind them.
+      await getExternalWorkflowHandle(lockId).signal(acquireRollbackLockSignal, { holder });
+      return 'queued';
+    } catch (err) {
+      // It completed between our start and our signal: start it again.
+      if (attempt >= JOIN_ATTEMPTS) throw err;
     }
   }
 }
