@@ -17,6 +17,7 @@ import { simulateScenario } from '../src/simulate/simulate';
 import { argoRollouts, flagger, type MethodOutcome } from './lib/emulations';
 import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario } from './lib/scenario-set';
 import { quantile, scoreOutcome, type Score } from './lib/scoring';
+import { argValue } from './lib/cli-args';
 
 /**
  * Seeds used while developing and tuning the engine (bench/diagnose.ts); the
@@ -31,11 +32,6 @@ const DEFAULT_PER_CELL = 5;
 const root = path.resolve(__dirname, '..');
 const POLICY = 'policies/examples/canary.yaml';
 const SHARED_DIR = path.resolve(root, '..', 'shared', 'scenarios');
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 type Method = 'ripcord' | 'flagger' | 'argo';
 const METHODS: Method[] = ['ripcord', 'flagger', 'argo'];

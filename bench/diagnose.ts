@@ -13,14 +13,10 @@ import { simulateScenario } from '../src/simulate/simulate';
 import { flagger } from './lib/emulations';
 import { generatedScenarios } from './lib/scenario-set';
 import { quantile, scoreOutcome } from './lib/scoring';
+import { argValue } from './lib/cli-args';
 
 /** Seeds that report results (bench/results/decisions.md and the issue); diagnosing on them would be tuning on them. */
 const HELD_OUT = new Set([20260, 4242]);
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const seeds = (argValue('--seeds') ?? '7').split(',').map(Number);

@@ -48,23 +48,21 @@ import {
   stopBenchServer,
   writeWorkflowBundle,
 } from './lib/scale-processes';
-import { rollbackTiming, splitTime, type Summary, summarize, type TimeSplit } from './lib/scale-timing';
+import {
+  formatMs,
+  rollbackTiming,
+  splitTime,
+  type Summary,
+  summarize,
+  type TimeSplit,
+} from './lib/scale-timing';
 import { startBenchWorker } from './lib/scale-worker-process';
+import { argValue } from './lib/cli-args';
 
 const INTERVAL_SECONDS = 10;
 /** Policy seconds per wall second: a 10 s interval waits 1 s, so a rollback comes within seconds. */
 const SPEED = 10;
 const GOAL_P50_MS = 200;
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function ms(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return '–';
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
-}
 
 function seconds(valueMs: number): string {
   return `${(valueMs / 1000).toFixed(1)} s`;
@@ -208,8 +206,8 @@ async function measureLatency(
       stepToStepRaw: summarize(timings.flatMap((t) => t.stepToStepRawMs)),
     };
     say(
-      `[latency] ${rolledBack}/${count} rolled back; decision → first step p50 ${ms(result.decisionToFirstStep?.p50)} ` +
-        `p99 ${ms(result.decisionToFirstStep?.p99)}; step → step p50 ${ms(result.stepToStep?.p50)} p99 ${ms(result.stepToStep?.p99)}`,
+      `[latency] ${rolledBack}/${count} rolled back; decision → first step p50 ${formatMs(result.decisionToFirstStep?.p50)} ` +
+        `p99 ${formatMs(result.decisionToFirstStep?.p99)}; step → step p50 ${formatMs(result.stepToStep?.p50)} p99 ${formatMs(result.stepToStep?.p99)}`,
     );
     return result;
   } finally {
@@ -407,7 +405,7 @@ async function main(): Promise<void> {
       ] as const
     ).map(
       ([label, s]) =>
-        `| ${label} | ${ms(s?.p50)} | ${ms(s?.p90)} | ${ms(s?.p99)} | ${ms(s?.max)} | ${s?.count ?? 0} |`,
+        `| ${label} | ${formatMs(s?.p50)} | ${formatMs(s?.p90)} | ${formatMs(s?.p99)} | ${formatMs(s?.max)} | ${s?.count ?? 0} |`,
     ),
     '',
     `Goal (p50 under ${GOAL_P50_MS} ms): ${goal}. Decision = the completion of the health read whose verdict decided. ` +
@@ -415,7 +413,7 @@ async function main(): Promise<void> {
         ? `Between it and the first step (medians): ${latency.between.workflowTasks} workflow tasks, ` +
           `${latency.between.activities} activities (the decision and the plan recorded in the audit trail, the plan built, notifications)` +
           (latency.between.children > 0 ? `, ${latency.between.children} child workflow(s)` : '') +
-          `; each workflow task is a round trip through the server, about ${ms((latency.decisionToFirstStepOwn?.p50 ?? 0) / Math.max(1, latency.between.workflowTasks))} apiece here. `
+          `; each workflow task is a round trip through the server, about ${formatMs((latency.decisionToFirstStepOwn?.p50 ?? 0) / Math.max(1, latency.between.workflowTasks))} apiece here. `
         : '') +
       'Between two steps the guardian records the step in the audit trail and schedules the next.',
     '',
@@ -439,7 +437,7 @@ async function main(): Promise<void> {
           ? `; onset → decision: ${seconds(demo.decisionMs - demo.onsetMs)}`
           : '') +
         (demo.decisionMs !== undefined && demo.firstStepMs !== undefined
-          ? `; decision → first step scheduled: ${ms(demo.firstStepMs - demo.decisionMs)}`
+          ? `; decision → first step scheduled: ${formatMs(demo.firstStepMs - demo.decisionMs)}`
           : '') +
         '.',
       '',

@@ -40,18 +40,14 @@ import {
   stopBenchServer,
   writeWorkflowBundle,
 } from './lib/scale-processes';
-import { evaluationTimings, type Summary, summarize } from './lib/scale-timing';
+import { evaluationTimings, formatMs, type Summary, summarize } from './lib/scale-timing';
 import { type BenchWorker, startBenchWorker, type WorkerStats } from './lib/scale-worker-process';
 import type { BenchWorkerTuning } from './lib/scale-worker-protocol';
+import { argValue } from './lib/cli-args';
 
 const INTERVAL_SECONDS = 10;
 const GOAL_GUARDIANS = 1000;
 const GOAL_P99_MS = 2000;
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function numberFlag(name: string, fallback: number): number {
   const raw = argValue(name);
@@ -103,11 +99,6 @@ function parseFlags(): Flags {
     }),
     write: !process.argv.includes('--no-write'),
   };
-}
-
-function ms(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return '–';
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 }
 
 function clock(sinceMs: number): string {
@@ -277,7 +268,7 @@ async function runLevel(
       say(
         `[${level}] ${clock(t0)} ${phase.padEnd(7)} started ${started}/${level}  ` +
           `reads/s ${evalsPerSecond.toFixed(1)} (due ${(started / INTERVAL_SECONDS).toFixed(1)})  ` +
-          `lag p50 ${ms(lag?.p50)} p99 ${ms(lag?.p99)}  worker CPU ${cpu === undefined ? '–' : `${Math.round(cpu)}%`}  ` +
+          `lag p50 ${formatMs(lag?.p50)} p99 ${formatMs(lag?.p99)}  worker CPU ${cpu === undefined ? '–' : `${Math.round(cpu)}%`}  ` +
           `RSS ${last ? Math.round(last.rssMiB) : '–'} MiB  cached ${last?.cachedWorkflows ?? '–'}  load ${loadNow()}`,
       );
     };
@@ -385,9 +376,9 @@ function resultTable(results: LevelResult[]): string[] {
       continue;
     }
     lines.push(
-      `| ${r.guardians} | ${r.evaluations} (${r.expectedEvaluations}) | ${ms(r.lag?.p50)} | ${ms(r.lag?.p99)} | ${ms(r.lag?.max)} | ` +
-        `${ms(r.historyLag?.p99)}: ${ms(r.timerLate?.p99)} / ${ms(r.workflowTask?.p99)} / ${ms(r.activityQueue?.p99)} | ` +
-        `${Math.round(r.workerCpuPct)}% | ${Math.round(r.workerPeakRssMiB)} MiB | ${ms(r.loopDelayP99Ms)} | ` +
+      `| ${r.guardians} | ${r.evaluations} (${r.expectedEvaluations}) | ${formatMs(r.lag?.p50)} | ${formatMs(r.lag?.p99)} | ${formatMs(r.lag?.max)} | ` +
+        `${formatMs(r.historyLag?.p99)}: ${formatMs(r.timerLate?.p99)} / ${formatMs(r.workflowTask?.p99)} / ${formatMs(r.activityQueue?.p99)} | ` +
+        `${Math.round(r.workerCpuPct)}% | ${Math.round(r.workerPeakRssMiB)} MiB | ${formatMs(r.loopDelayP99Ms)} | ` +
         `${r.serverCpuPct === undefined ? '–' : `${Math.round(r.serverCpuPct)}%`} | ` +
         `${r.eventsPerGuardianHour === undefined ? '–' : Math.round(r.eventsPerGuardianHour)} | ` +
         `${r.taskTimeoutsPerGuardianHour === undefined ? '–' : r.taskTimeoutsPerGuardianHour.toFixed(1)} | ${r.continuedAsNew} | ${r.loadDuring} |`,
@@ -408,7 +399,7 @@ function reading(results: LevelResult[]): string[] {
   if (goal) {
     lines.push(
       `- Goal (${GOAL_GUARDIANS} guardians, p99 lag < ${GOAL_P99_MS / 1000} s): ${ok(goal) ? 'met' : 'NOT met'} ` +
-        `(p99 ${ms(goal.lag?.p99)}, ${goal.evaluations} of ${goal.expectedEvaluations} reads due).`,
+        `(p99 ${formatMs(goal.lag?.p99)}, ${goal.evaluations} of ${goal.expectedEvaluations} reads due).`,
     );
   }
   const bent = results.find((r) => !ok(r));
@@ -417,7 +408,7 @@ function reading(results: LevelResult[]): string[] {
       `- First level over the line: ${bent.guardians} guardians — ` +
         (bent.error
           ? bent.error
-          : `p99 ${ms(bent.lag?.p99)}, ${bent.evaluations} of ${bent.expectedEvaluations} reads due, worker ${Math.round(bent.workerCpuPct)}% and dev server ${bent.serverCpuPct === undefined ? '?' : Math.round(bent.serverCpuPct)}% of one core (the machine has ${os.cpus().length}).`),
+          : `p99 ${formatMs(bent.lag?.p99)}, ${bent.evaluations} of ${bent.expectedEvaluations} reads due, worker ${Math.round(bent.workerCpuPct)}% and dev server ${bent.serverCpuPct === undefined ? '?' : Math.round(bent.serverCpuPct)}% of one core (the machine has ${os.cpus().length}).`),
     );
   } else {
     lines.push('- Every level measured stayed under the line.');

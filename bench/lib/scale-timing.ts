@@ -296,3 +296,9 @@ export function rollbackTiming(events: readonly TimedEvent[]): RollbackTiming | 
     stepToStepRawMs,
   };
 }
+
+/** Milliseconds as a person reads them in the results: "684 ms", "87.3 s", "–" when unknown. */
+export function formatMs(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+}
