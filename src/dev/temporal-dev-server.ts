@@ -20,6 +20,8 @@ export interface DevServerOptions {
   dbFile?: string;
   ip?: string;
   namespace?: string;
+  /** More namespaces to create at start, each with the same search attributes (tests isolate themselves with them). */
+  extraNamespaces?: string[];
   /** Where the server's own output goes; by default it is kept only for error reports. */
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
@@ -60,6 +62,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     String(options.uiPort),
     '--namespace',
     namespace,
+    ...(options.extraNamespaces ?? []).flatMap((extra) => ['--namespace', extra]),
     '--ui-disable-news-fetch',
     '--log-level',
     'warn',

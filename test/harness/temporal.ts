@@ -5,6 +5,7 @@ import { requireTool } from '../../src/dev/tools';
 import { registerSearchAttributes } from '../../src/dev/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import type { ResolvedConnection } from '../../src/client/connection-profile';
+import { namespaceForTestFile } from './integration-namespace';
 
 /** Keep the SDK quiet in tests unless something is wrong. */
 export function quietRuntime(): void {
@@ -26,10 +27,26 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The dev server started by the integration tier's global setup. */
+/** The dev server started by the integration tier's global setup, in the calling test file's own namespace. */
 export function integrationConnection(taskQueue: string): ResolvedConnection {
+  return { profileName: 'test', address: integrationAddress(), namespace: integrationNamespace(), taskQueue };
+}
+
+/** The namespace of the test file running now (created by global setup). */
+export function integrationNamespace(): string {
+  const testPath = expect.getState().testPath;
+  if (!testPath) throw new Error('integrationNamespace() must be called from inside a test file');
+  return namespaceForTestFile(testPath);
+}
+
+/** What a `ripcord` process needs to reach the same server and namespace as the test that starts it. */
+export function integrationCliEnv(): { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string } {
+  return { TEMPORAL_ADDRESS: integrationAddress(), TEMPORAL_NAMESPACE: integrationNamespace() };
+}
+
+function integrationAddress(): string {
   const address = process.env.RIPCORD_TEST_TEMPORAL_ADDRESS;
   if (!address)
     throw new Error('RIPCORD_TEST_TEMPORAL_ADDRESS is not set: run through the integration project');
-  return { profileName: 'test', address, namespace: 'default', taskQueue };
+  return address;
 }

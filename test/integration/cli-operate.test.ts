@@ -8,7 +8,7 @@ import { findFreePort } from '../../src/dev/ports';
 import { createWorker } from '../../src/worker';
 import type { GuardianStatus } from '../../src/workflows/messages';
 import { CliProcess } from '../harness/cli';
-import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 
 /**
  * An operator's day with a running guardian, through the CLI only: start it
@@ -30,7 +30,7 @@ let closeWorker: () => Promise<void>;
 
 const env = (): NodeJS.ProcessEnv => ({
   RIPCORD_PROFILE: '',
-  TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS,
+  ...integrationCliEnv(),
   RIPCORD_WEB_UI: process.env.RIPCORD_TEST_TEMPORAL_UI,
   RIPCORD_TASK_QUEUE: taskQueue,
   RIPCORD_ACTOR: '',
@@ -108,7 +108,7 @@ test('guard, status, list, pause, a refusal, abort: every command answers and li
     const started = await pipeline.waitFor(/^guardian (\S+) \(running since (\S+)\)/m);
     expect(started[1]).toBe(workflowId);
     await pipeline.waitFor(/phase watch/);
-    const link = `${process.env.RIPCORD_TEST_TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+    const link = `${process.env.RIPCORD_TEST_TEMPORAL_UI}/namespaces/${integrationCliEnv().TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`;
     expect(pipeline.stdout).toContain(`Web UI   ${link}`);
 
     // A retried pipeline step joins the running guardian instead of starting a second one.
@@ -150,7 +150,12 @@ test('guard, status, list, pause, a refusal, abort: every command answers and li
       (r) => r.workflowId === workflowId,
     );
     expect(listed?.live).toMatchObject({ answered: true, phase: 'watch' });
-    expect(list.stdout).toMatch(/^Web UI +http:\/\/\S+\/namespaces\/default\/workflows\?query=/m);
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^Web UI +http://\\S+/namespaces/${integrationCliEnv().TEMPORAL_NAMESPACE}/workflows\\?query=`,
+        'm',
+      ),
+    );
 
     // Nothing to approve while watching: refused before anything is sent.
     const approve = await ripcord(['approve', deploymentId, '--as', 'alice', '--role', 'sre']);

@@ -103,7 +103,7 @@ beforeAll(async () => {
   client = await connectClient(connection, { dataConverter });
   plain = new Client({
     connection: await Connection.connect({ address: connection.address }),
-    namespace: 'default',
+    namespace: connection.namespace,
   });
 
   const prepared = await prepareRehearsal(

@@ -13,7 +13,7 @@ import { verifyWebhookSignature } from '../../src/targets/webhook/signature';
 import { createWorker, type RipcordMetrics } from '../../src/worker';
 import type { NotificationEventName } from '../../src/activities/types';
 import { CliProcess } from '../harness/cli';
-import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 import { Receiver } from '../unit/activities/notify/receiver';
 
 /**
@@ -197,7 +197,7 @@ const slackFor = (deploymentId: string) =>
 test('approval needed, approved with the command from the notification, rolled back: each event says so, with the Web UI link', async () => {
   const service = `pay-${randomUUID().slice(0, 6)}`;
   const { handle, deploymentId } = await startFor(service, 1800);
-  const link = webUiLink(webUi, 'default', handle.workflowId);
+  const link = webUiLink(webUi, integrationCliEnv().TEMPORAL_NAMESPACE, handle.workflowId);
 
   const asked = await waitForEvent(handle.workflowId, 'approval-requested');
   expect(asked.webUiUrl).toBe(link);
@@ -215,7 +215,7 @@ test('approval needed, approved with the command from the notification, rolled b
   // Asynchronously: the worker answering the command's status query runs in this process.
   const cli = new CliProcess([...args, '--as', 'bob'], {
     RIPCORD_PROFILE: '',
-    TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS,
+    ...integrationCliEnv(),
     RIPCORD_TASK_QUEUE: taskQueue,
   });
   const approved = { code: await cli.exited, stderr: cli.stderr };
@@ -275,7 +275,7 @@ test('not approved in time: the escalation tells a person what they can do, and 
   expect(escalated).toMatchObject({
     title: `Escalated to a person: ${service} 2.0.0 in production`,
     message: 'Escalated: the rollback was not approved in time',
-    webUiUrl: webUiLink(webUi, 'default', handle.workflowId),
+    webUiUrl: webUiLink(webUi, integrationCliEnv().TEMPORAL_NAMESPACE, handle.workflowId),
     escalationCommands: [
       `npx ripcord status ${deploymentId} --service ${service} --env production`,
       `npx ripcord rollback ${deploymentId} --service ${service} --env production --reason "<why>"`,

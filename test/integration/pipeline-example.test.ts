@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliProcess, RIPCORD_BIN } from '../harness/cli';
+import { integrationCliEnv } from '../harness/temporal';
 
 /**
  * examples/pipelines/github-actions.yml run end to end, without a runner, by
@@ -79,7 +80,7 @@ beforeAll(async () => {
   makeWorkspace();
   worker = new CliProcess(['worker', '--dry-run', '--state-dir', join(dir, 'worker')], {
     RIPCORD_PROFILE: '',
-    TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS,
+    ...integrationCliEnv(),
     RIPCORD_TASK_QUEUE: taskQueue,
     RIPCORD_AUDIT_DB: '',
     RIPCORD_CODEC_KEYS: '',
@@ -141,7 +142,9 @@ const localStack = (scenario: string) => [
   '--env',
   'RIPCORD_PROFILE=local',
   '--env',
-  `TEMPORAL_ADDRESS=${process.env.RIPCORD_TEST_TEMPORAL_ADDRESS}`,
+  `TEMPORAL_ADDRESS=${integrationCliEnv().TEMPORAL_ADDRESS}`,
+  '--env',
+  `TEMPORAL_NAMESPACE=${integrationCliEnv().TEMPORAL_NAMESPACE}`,
   '--env',
   `RIPCORD_TASK_QUEUE=${taskQueue}`,
   '--env',

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliProcess } from '../harness/cli';
+import { integrationCliEnv } from '../harness/temporal';
 
 /**
  * `ripcord rehearse` as a policy author runs it: the real guardian on a real
@@ -55,12 +56,15 @@ interface JournalLine {
 test('a confirmed regression rolls back (exit 10), each step applied exactly once', async () => {
   const result = await rehearse(
     ['--policy', CANARY_POLICY, '--scenario', join(SCENARIOS, 'error-step-00.json'), '--profile', 'local'],
-    { TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS },
+    integrationCliEnv(),
   );
   expectExit(result, 10);
   expect(result.stdout).toMatch(/^guardian ripcord\/production\/checkout\/rehearsal-[0-9a-f]{8} on /m);
   expect(result.stdout).toMatch(
-    /^Web UI +http:\/\/\S+\/namespaces\/default\/workflows\/ripcord%2Fproduction/m,
+    new RegExp(
+      `^Web UI +http://\\S+/namespaces/${integrationCliEnv().TEMPORAL_NAMESPACE}/workflows/ripcord%2Fproduction`,
+      'm',
+    ),
   );
   expect(result.stdout).toMatch(/decision rollback \(automatic\): error-rate/);
   expect(result.stdout).toMatch(/step 0 drain-canary \(shift-traffic\): done/);

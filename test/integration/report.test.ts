@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { writeNewKeyring } from '../../src/security/codec';
 import { CliProcess } from '../harness/cli';
+import { integrationCliEnv } from '../harness/temporal';
 
 /**
  * `ripcord report` on a rolled-back deployment, as a person writing the
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   RIPCORD_PROFILE: '',
-  TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS,
+  ...integrationCliEnv(),
   RIPCORD_WEB_UI: process.env.RIPCORD_TEST_TEMPORAL_UI,
   RIPCORD_CODEC_KEYS: keysFile,
   RIPCORD_AUDIT_DB: '',

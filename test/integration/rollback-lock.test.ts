@@ -65,6 +65,7 @@ beforeAll(async () => {
   const activities = createActivities(deps);
   worker = await Worker.create({
     connection: (workerConnection = await NativeConnection.connect({ address: connection.address })),
+    namespace: connection.namespace,
     taskQueue: connection.taskQueue,
     workflowBundle: await bundleWorkflows(),
     activities: {

@@ -17,7 +17,7 @@ import { type IssueActionTokenInput, issueActionToken } from '../../src/security
 import { createWorker } from '../../src/worker';
 import type { GuardianStatus } from '../../src/workflows/messages';
 import { CliProcess, runCli } from '../harness/cli';
-import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 
 /**
  * Signed approvals end to end: a real dev server, a worker that verifies
@@ -46,7 +46,7 @@ let policyFile: string;
 
 const env = (): NodeJS.ProcessEnv => ({
   RIPCORD_PROFILE: '',
-  TEMPORAL_ADDRESS: process.env.RIPCORD_TEST_TEMPORAL_ADDRESS,
+  ...integrationCliEnv(),
   RIPCORD_TASK_QUEUE: taskQueue,
   RIPCORD_ACTOR: '',
   RIPCORD_ROLE: '',

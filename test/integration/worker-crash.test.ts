@@ -26,7 +26,11 @@ interface JournalLine {
 test('a worker killed in the middle of the rollback: a new worker finishes it, each step applied once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ripcord-crash-'));
   const connection = integrationConnection(`crash-${randomUUID()}`);
-  const workerEnv = { TEMPORAL_ADDRESS: connection.address, RIPCORD_TASK_QUEUE: connection.taskQueue };
+  const workerEnv = {
+    TEMPORAL_ADDRESS: connection.address,
+    TEMPORAL_NAMESPACE: connection.namespace,
+    RIPCORD_TASK_QUEUE: connection.taskQueue,
+  };
   const workerArgs = ['worker', '--dry-run', '--state-dir', dir];
 
   // error-step-00 from the shared examples (errors x3), started 5 intervals before its onset to keep the
