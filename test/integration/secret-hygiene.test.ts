@@ -350,6 +350,7 @@ async function guard(name: string, options: { encrypted: boolean; refusals: numb
     {
       RIPCORD_PROFILE: '',
       TEMPORAL_ADDRESS: connection.address,
+      TEMPORAL_NAMESPACE: connection.namespace,
       RIPCORD_TASK_QUEUE: connection.taskQueue,
       RIPCORD_WEB_UI: process.env.RIPCORD_TEST_TEMPORAL_UI,
       RIPCORD_CODEC_KEYS: '',
@@ -410,6 +411,7 @@ async function guard(name: string, options: { encrypted: boolean; refusals: numb
       env: {
         RIPCORD_PROFILE: '',
         TEMPORAL_ADDRESS: connection.address,
+        TEMPORAL_NAMESPACE: connection.namespace,
         RIPCORD_TASK_QUEUE: connection.taskQueue,
         RIPCORD_CODEC_KEYS: options.encrypted ? keysFile : '',
       },
