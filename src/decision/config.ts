@@ -64,6 +64,12 @@ export interface DecisionConfig {
     onLongGap: 'escalate' | 'hold';
   };
   signals: SignalConfig[];
+  /**
+   * Whether a dismissed confirmation returns part of its evidence to the main
+   * test (signal-monitor.ts). Absent means yes; guardians whose history was
+   * written before it existed replay with false (a workflow patch).
+   */
+  refundDismissedConfirmations?: boolean;
 }
 
 /** Every series name the signals read, in a stable order. */

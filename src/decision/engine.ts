@@ -72,6 +72,7 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
     armAt: armingLevel(signal),
     plan,
     minTrafficPerGroup: config.minRequestsPerGroup,
+    refundDismissed: config.refundDismissedConfirmations !== false,
   }));
 }
 
@@ -93,8 +94,10 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
  *    confirmation bets E on data after the grace: its value is E times F, a
  *    mixture of likelihood-ratio products started then, weighted by what the
  *    main test found (known when it starts, so predictable).
- *  - A rollback needs E * F >= 1/budget. A dropped or dismissed confirmation
- *    is thrown away, which keeps the wealth a supermartingale.
+ *  - A rollback needs E * F >= 1/budget. A confirmation dropped in its grace
+ *    is thrown away; a dismissed one returns at most half the breach level
+ *    to the main test and throws the rest away. Moving or dropping wealth
+ *    keeps it a supermartingale.
  *
  * So P(false rollback) <= P(wealth ever reaches 1/budget) <= budget, for any
  * breach level and however many breaches come and go: the breach level only

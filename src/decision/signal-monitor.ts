@@ -11,6 +11,7 @@ import {
   emptyEProcess,
   logEValue,
   logFreshValue,
+  refundToMain,
   resetEProcess,
   startFreshEvidence,
   stepEProcess,
@@ -71,6 +72,8 @@ export interface SignalMonitorParams {
   armAt: number;
   plan: ConfirmationPlan;
   minTrafficPerGroup: number;
+  /** Return part of a dismissed confirmation's evidence to the main test (see refundConfirmation). */
+  refundDismissed: boolean;
 }
 
 export function initialSignalState(alternatives: number): SignalMonitorState {
@@ -240,7 +243,7 @@ function continueConfirming(
     };
   }
   if (check === 'dismiss') {
-    updated = dismiss(updated);
+    updated = dismiss(refundConfirmation(params, updated, next));
     return {
       state: updated,
       verdict: verdictOf(
@@ -260,10 +263,35 @@ function continueConfirming(
 /**
  * Ends a confirmation without a rollback. The main test already restarted at
  * the end of the grace, so the spike's own evidence cannot breach again; what
- * it collected since then (data after the grace) stays.
+ * it collected since then (data after the grace) stays, and a dismissal after
+ * the grace adds a capped refund to it (refundConfirmation).
  */
 function dismiss(state: SignalMonitorState): SignalMonitorState {
   return { ...state, confirming: null, dismissals: state.dismissals + 1 };
+}
+
+/**
+ * A dismissed confirmation still holds wealth (carried times fresh evidence).
+ * Throwing it away, as a dismissal did before, left the restarted main test
+ * with only its late, small start weights, so a regression whose data after
+ * the breach happened to look quiet for a while needed orders of magnitude of
+ * new evidence to breach again. Returning at most REFUND_SHARE of the breach
+ * level keeps the refund below the breach (a transient's aftermath does not
+ * breach again by itself) while a regression that goes on breaches again soon.
+ */
+const REFUND_SHARE = 0.5;
+
+function refundConfirmation(
+  params: SignalMonitorParams,
+  state: SignalMonitorState,
+  confirming: Confirming,
+): SignalMonitorState {
+  if (!params.refundDismissed || confirming.logCarried === null || confirming.fresh === null) return state;
+  const logCap = params.logThreshold + Math.log(REFUND_SHARE);
+  return {
+    ...state,
+    evidence: refundToMain(state.evidence, confirming.logCarried, confirming.fresh, logCap),
+  };
 }
 
 function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {

@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   type DecisionConfig,
   type DecisionState,
@@ -30,6 +30,13 @@ export type Interrupt =
  * (the `status` query, search attributes, current details) and what it has
  * recorded. Phases read and change it; handlers only queue requests on it.
  */
+/**
+ * Guardians whose history was written before a dismissed confirmation
+ * refunded part of its evidence (signal-monitor.ts) replay with the old
+ * decision rule, so their verdicts, and the commands that follow, stay the same.
+ */
+const DECISION_REFUND_PATCH = 'decision-refund-dismissed';
+
 export class GuardianState {
   readonly input: GuardianInput;
   readonly config: DecisionConfig;
@@ -55,7 +62,10 @@ export class GuardianState {
 
   constructor(input: GuardianInput) {
     this.input = input;
-    this.config = decisionConfigFromPolicy(input.policy);
+    this.config = {
+      ...decisionConfigFromPolicy(input.policy),
+      refundDismissedConfirmations: patched(DECISION_REFUND_PATCH),
+    };
     const carried = input.carried;
     this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
     this.admittedAt = carried?.admittedAt ?? '';

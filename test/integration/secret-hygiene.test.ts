@@ -483,11 +483,15 @@ test('encrypted payloads: history as stored shows neither secrets nor the deploy
   // Every payload outside the search attributes (which the server indexes, so they stay
   // readable on purpose) is ciphertext, and no stored byte of them names the deployment.
   // Patch markers are written by the SDK itself, past the data converter: they may hold the
-  // patch's id and nothing else (src/workflows/guardian.ts, the rollback lock's patch).
+  // patch's id and nothing else (the rollback lock's patch in src/workflows/guardian.ts, the
+  // decision rule's in guardian-state.ts).
   const isPatchMarker = (p: { path: string }) =>
     /markerRecordedEventAttributes\.details\.patch-data\./.test(p.path);
   for (const marker of run.stored.rawPayloads.filter(isPatchMarker)) {
-    expect(JSON.parse(marker.data)).toEqual({ id: 'rollback-lock-per-service', deprecated: false });
+    expect([
+      JSON.stringify({ id: 'rollback-lock-per-service', deprecated: false }),
+      JSON.stringify({ id: 'decision-refund-dismissed', deprecated: false }),
+    ]).toContain(JSON.stringify(JSON.parse(marker.data)));
   }
   const payloads = run.stored.rawPayloads.filter(
     (p) => !/searchAttributes/.test(p.path) && !isPatchMarker(p),

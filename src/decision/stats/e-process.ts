@@ -152,3 +152,28 @@ export function stepFreshEvidence(evidence: FreshEvidence, logLR: readonly numbe
 export function logFreshValue(evidence: FreshEvidence): number {
   return logSumExp(evidence.logM.map((m, k) => m + (evidence.logPrior[k] ?? LOG_ZERO)));
 }
+
+/**
+ * Moves what is left of a dismissed confirmation back into the main test, at
+ * most an e-value of `logCap` in total. The confirmation's wealth is E times
+ * F, split over the alternatives as E * prior_k * M_k; the main test's e-value
+ * is the uniform average of its R_k, so alternative k gets K times its share.
+ * Moving wealth between the parts of the gambler's wealth (and throwing part
+ * of it away) keeps the whole a supermartingale, so the false-rollback bound
+ * is unchanged; the allocation is fixed by data already seen.
+ */
+export function refundToMain(
+  main: EProcessState,
+  logCarried: number,
+  fresh: FreshEvidence,
+  logCap: number,
+): EProcessState {
+  const k = main.logR.length;
+  const shares = fresh.logM.map((m, i) => logCarried + m + (fresh.logPrior[i] ?? LOG_ZERO));
+  const logTotal = logSumExp(shares);
+  const logScale = Math.min(0, logCap - logTotal);
+  return {
+    ...main,
+    logR: main.logR.map((r, i) => clampLog(logAddExp(r, Math.log(k) + (shares[i] ?? LOG_ZERO) + logScale))),
+  };
+}

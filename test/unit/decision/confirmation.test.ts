@@ -69,6 +69,16 @@ describe('confirmation on data that arrives after the breach', () => {
     expect(result.decision.decidedAtIndex).toBeGreaterThanOrEqual(13);
   });
 
+  it('a dismissed breach leaves the main test part of its evidence, below the breach level', () => {
+    const { verdicts } = run(config(), literal('HHHHH SSS HHHHHHHHHH'));
+    const dismissedAt = verdicts.findIndex((v) => /dismissed as transient/.test(v.signals[0]?.reason ?? ''));
+    const evidence = verdicts[dismissedAt]!.signals[0]!.evidence;
+    // refunded (not thrown away), and at most half the breach level so that it cannot breach again by itself
+    expect(evidence.eValue).toBeGreaterThan(0.01);
+    expect(evidence.eValue).toBeLessThanOrEqual(evidence.threshold / 2);
+    expect(verdicts.slice(dismissedAt + 1).every((v) => v.signals[0]?.phase === 'watching')).toBe(true);
+  });
+
   it('escalates a breach that can be neither confirmed nor dismissed (the canary went quiet after it)', () => {
     const cfg = config({
       maxInconclusiveSeconds: 300,

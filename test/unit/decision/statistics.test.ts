@@ -8,6 +8,7 @@ import {
   emptyEProcess,
   logEValue,
   logFreshValue,
+  refundToMain,
   resetEProcess,
   startFreshEvidence,
   stepEProcess,
@@ -204,5 +205,29 @@ describe('fresh evidence for confirmation', () => {
     fresh = stepFreshEvidence(fresh, [Math.log(2), Math.log(3)]);
     fresh = stepFreshEvidence(fresh, [Math.log(2), Math.log(0.5)]);
     expect(Math.exp(logFreshValue(fresh))).toBeCloseTo(0.5 * 4 + 0.5 * 1.5, 12);
+  });
+});
+
+describe('refund of a dismissed confirmation to the main test', () => {
+  const carried = Math.log(40);
+
+  it("returns the confirmation's whole wealth (carried times fresh) when it is below the cap", () => {
+    const main = resetEProcess(stepEProcess(emptyEProcess(2), [0, 0], Infinity));
+    let fresh = startFreshEvidence(emptyEProcess(2)); // uniform prior
+    fresh = stepFreshEvidence(fresh, [Math.log(0.1), Math.log(0.05)]);
+    const wealth = 40 * (0.5 * 0.1 + 0.5 * 0.05);
+    const refunded = refundToMain(main, carried, fresh, Math.log(100));
+    expect(Math.exp(logEValue(refunded))).toBeCloseTo(wealth, 10);
+    // split as the confirmation held it: alternative 0 held twice the wealth of alternative 1
+    expect(Math.exp(refunded.logR[0]! - refunded.logR[1]!)).toBeCloseTo(2, 10);
+  });
+
+  it('returns at most the cap, and adds to what the main test already holds', () => {
+    const main = stepEProcess(emptyEProcess(2), [Math.log(2), Math.log(2)], Infinity); // e-value 1/8 * 2
+    const before = Math.exp(logEValue(main));
+    const fresh = startFreshEvidence(emptyEProcess(2)); // F = 1, wealth 40
+    const refunded = refundToMain(main, carried, fresh, Math.log(5));
+    expect(Math.exp(logEValue(refunded))).toBeCloseTo(before + 5, 10);
+    expect(refunded.starts).toBe(main.starts);
   });
 });
