@@ -25,7 +25,7 @@ import { argValue } from './lib/cli-args';
  * healthy, transient, shared-outage and diurnal scenarios only, to check that
  * transients do not roll back.
  */
-export const TUNING_SEEDS: readonly number[] = [1, 2, 3, 7];
+export const TUNING_SEEDS: readonly number[] = [1, 2, 3, 7, 11, 12];
 const DEFAULT_SEED = 20260;
 const DEFAULT_PER_CELL = 5;
 

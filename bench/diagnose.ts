@@ -4,7 +4,13 @@
  * when ripcord first breached, when it decided, and when Flagger did; then a
  * summary per seed (the same numbers as the benchmark's headline rows).
  *
- *   npx tsx bench/diagnose.ts --seeds 7,8,9 [--per-cell 5] [--kinds a,b] [--policy file] [--verbose]
+ *   npx tsx bench/diagnose.ts --seeds 7,8,9 [--per-cell 5] [--kinds a,b] [--policy file] [--verbose] [--oracle]
+ *
+ * --oracle asks, for every missed error-rate regression, whether it was
+ * detectable at all: a one-sided exact binomial test of the canary's share of
+ * the errors after the (known) onset, the best a fixed-sample test that knew
+ * the onset could do. A miss it cannot flag at p < 0.005 is a miss no valid
+ * sequential test should be expected to catch within the watch.
  */
 import path from 'node:path';
 import { loadPolicyFile } from '../src/policy';
@@ -14,6 +20,8 @@ import { flagger } from './lib/emulations';
 import { generatedScenarios } from './lib/scenario-set';
 import { quantile, scoreOutcome } from './lib/scoring';
 import { argValue } from './lib/cli-args';
+import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
+import type { Scenario } from '../src/simulate/scenario';
 
 /** Seeds that report results (bench/results/decisions.md and the issue); diagnosing on them would be tuning on them. */
 const HELD_OUT = new Set([20260, 4242]);
@@ -23,6 +31,8 @@ async function main(): Promise<void> {
   for (const s of seeds) if (HELD_OUT.has(s)) throw new Error(`seed ${s} is held out`);
   const perCell = Number(argValue('--per-cell') ?? 5);
   const verbose = process.argv.includes('--verbose');
+  const oracle = process.argv.includes('--oracle');
+  const oracleTotals = { missed: 0, detectable: 0 };
   const root = path.resolve(__dirname, '..');
   const policyFile = argValue('--policy') ?? 'policies/examples/canary.yaml';
   const config = decisionConfigFromPolicy((await loadPolicyFile(path.resolve(root, policyFile))).policy);
@@ -70,6 +80,16 @@ async function main(): Promise<void> {
       );
       const breachSignal =
         breach >= 0 ? run.timeline[breach]?.signals.find((s) => s.phase === 'confirming')?.signal : '';
+      if (oracle && score.kind !== 'detected') {
+        const p = knownOnsetPValue(sc, onset);
+        if (p !== null && !bench.kind.startsWith('latency')) {
+          oracleTotals.missed += 1;
+          if (p < ORACLE_P) oracleTotals.detectable += 1;
+          console.log(
+            `MISSED ${bench.kind} rps=${bench.rps} ${score.kind}: known-onset p=${p.toExponential(2)}`,
+          );
+        }
+      }
       if (score.kind === 'detected' && f.kind === 'detected') {
         ours.push(score.delaySeconds);
         theirs.push(f.delaySeconds);
@@ -118,9 +138,36 @@ async function main(): Promise<void> {
   totals.ratios.sort((a, b) => a - b);
   const mo = quantile(totals.ours, 0.5) ?? NaN;
   const mt = quantile(totals.theirs, 0.5) ?? NaN;
+  if (oracle) {
+    console.log(
+      `ORACLE: ${oracleTotals.detectable} of ${oracleTotals.missed} missed error-series regressions were detectable by a known-onset exact test at p < ${ORACLE_P}`,
+    );
+  }
   console.log(
     `ALL: detected ${totals.det}/${totals.reg} (${((100 * totals.det) / totals.reg).toFixed(1)}%), FR ${totals.fr}/${totals.clean}, esc ${totals.esc}, paired ${totals.ours.length}: ${mo} s vs ${mt} s ratio ${(mo / mt).toFixed(3)}, median of ratios ${quantile(totals.ratios, 0.5)?.toFixed(3)}`,
   );
+}
+
+/** The oracle's level: alpha 0.01 split over the policy's two signals. */
+const ORACLE_P = 0.005;
+
+/**
+ * One-sided exact binomial p-value of the canary's share of the errors after
+ * the onset, against its share of the requests (no regression); null when the
+ * scenario has no error series.
+ */
+function knownOnsetPValue(scenario: Scenario, onset: number): number | null {
+  const errors = scenario.series.errors;
+  const requests = scenario.series.requests;
+  if (errors === undefined || requests === undefined) return null;
+  const sum = (values: readonly (number | null)[]) =>
+    values.slice(onset).reduce<number>((total, v) => total + (v ?? 0), 0);
+  const canaryErrors = sum(errors.canary);
+  const errorsTotal = canaryErrors + sum(errors.baseline);
+  const canaryRequests = sum(requests.canary);
+  const share = canaryRequests / (canaryRequests + sum(requests.baseline));
+  if (errorsTotal === 0) return 1;
+  return 1 - binomialCdf(canaryErrors - 1, errorsTotal, share);
 }
 
 main().catch((err: unknown) => {
