@@ -165,7 +165,8 @@ async function historyStats(
   for (const id of picked) {
     for (const run of await fetchAllRuns(client, id)) {
       const inWindow = run.events.filter((e) => e.timeMs >= windowStart && e.timeMs < windowEnd);
-      eventsInWindow += inWindow.length;
+      // Real history events only: a local activity's marker is also told as synthetic activity events (negative ids).
+      eventsInWindow += inWindow.filter((e) => e.id > 0).length;
       timeoutsInWindow += inWindow.filter((e) => e.type === 'WorkflowTaskTimedOut').length;
       timings.push(
         ...evaluationTimings(run.events).filter(

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { TimedEvent } from './scale-timing';
+import { localActivityMarker } from '../../src/report/local-activity-marker';
+import { HEALTH_ACTIVITY, type TimedEvent } from './scale-timing';
 
 /**
  * Reads guardians' histories from Temporal and reduces them to the
@@ -45,8 +46,38 @@ function refIdOf(e: HistoryEvent): number | undefined {
   return ref === null || ref === undefined ? undefined : num(ref);
 }
 
+/**
+ * A local activity leaves one marker instead of activity events. It is told
+ * as the activity events it stands for (synthetic, negative ids), at the times
+ * its marker records: scheduled and started when the workflow task asked for
+ * it (it runs at once, in the worker), completed when it returned. The
+ * guardian's local health read counts as the health activity.
+ */
+function localActivityEvents(e: HistoryEvent): TimedEvent[] {
+  const local = localActivityMarker(e);
+  if (local === undefined || local.scheduledAt === undefined) return [];
+  // The marker's own event counts once, as the completion (the scheduled and started events are not in history).
+  const id = -num(e.eventId);
+  const scheduledMs = Date.parse(local.scheduledAt);
+  const completedMs =
+    local.completedAt === undefined ? (optionalTsToMs(e.eventTime) ?? NaN) : Date.parse(local.completedAt);
+  const activityType = local.type === 'readHealthInterval' ? HEALTH_ACTIVITY : local.type;
+  return [
+    { id, type: 'ActivityTaskScheduled', timeMs: scheduledMs, activityType },
+    { id: id - 0.25, type: 'ActivityTaskStarted', timeMs: scheduledMs, refId: id },
+    {
+      id: num(e.eventId),
+      type: local.failure ? 'ActivityTaskFailed' : 'ActivityTaskCompleted',
+      timeMs: completedMs,
+      refId: id,
+    },
+  ];
+}
+
 export function timedEvents(events: readonly HistoryEvent[]): TimedEvent[] {
-  return events.map((e) => {
+  return events.flatMap((e) => {
+    const local = localActivityEvents(e);
+    if (local.length > 0) return local;
     const type = TYPES.get(e.eventType ?? 0) ?? 'Other';
     const event: TimedEvent = { id: num(e.eventId), type, timeMs: optionalTsToMs(e.eventTime) ?? NaN };
     if (type === 'TimerStarted')
@@ -72,7 +103,7 @@ export async function fetchRun(client: Client, workflowId: string, runId?: strin
   const handle = client.workflow.getHandle(workflowId, runId);
   const history = await handle.fetchHistory();
   const events = timedEvents(history.events ?? []);
-  return { workflowId, runId: runId ?? '', events, length: events.length };
+  return { workflowId, runId: runId ?? '', events, length: history.events?.length ?? 0 };
 }
 
 /** Every run of one workflow id (continue-as-new makes several), oldest first. */

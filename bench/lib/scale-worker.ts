@@ -12,6 +12,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import v8 from 'node:v8';
 import { createActivities, defaultActivityDeps, type EvaluateHealthInput } from '../../src/activities';
+import { readHealthInterval } from '../../src/activities/health';
 import { installRuntimeLogger } from '../../src/worker/runtime';
 import { cadenceLagMs } from './scale-timing';
 import type {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const lastEnd = new Map<string, number>();
   let evaluations = 0;
   const evaluateHealth = activities.evaluateHealth;
+  // Both forms of the read are timed: evaluateHealth (an activity, guardians from before the
+  // local-health-reads patch) and readHealthInterval (a local activity, which calls the same read).
   const timedEvaluateHealth: typeof evaluateHealth = async (input: EvaluateHealthInput) => {
     const startedMs = Date.now();
     const info = Context.current().info;
@@ -73,7 +76,11 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
-    activities: { ...activities, evaluateHealth: timedEvaluateHealth },
+    activities: {
+      ...activities,
+      evaluateHealth: timedEvaluateHealth,
+      readHealthInterval: readHealthInterval(timedEvaluateHealth),
+    },
     maxCachedWorkflows: tuning.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,

@@ -2,7 +2,7 @@ import { admitDeployment } from './admit';
 import { recordAudit } from './audit';
 import { authorizeAction } from './authorize';
 import type { ActivityDeps } from './deps';
-import { evaluateHealth } from './health';
+import { evaluateHealth, readHealthInterval } from './health';
 import { notify } from './notify';
 import { buildRollbackPlan } from './plan/build';
 import { compensateStep, executeStep } from './steps';
@@ -23,10 +23,12 @@ export * from './types';
  * only the type (`GuardianActivities`) and call these through proxyActivities.
  */
 export function createActivities(deps: ActivityDeps) {
+  const health = evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true });
   return {
     admitDeployment: admitDeployment(deps.now),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
-    evaluateHealth: evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true }),
+    evaluateHealth: health,
+    readHealthInterval: readHealthInterval(health),
     buildRollbackPlan: buildRollbackPlan(deps.now),
     executeStep: executeStep(deps.targets),
     compensateStep: compensateStep(deps.targets),

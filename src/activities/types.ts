@@ -50,6 +50,16 @@ export interface EvaluateHealthInput {
 /** Per series, one value per group or null; a failing source reports `error`, never throws. */
 export type EvaluateHealthResult = Observation;
 
+/**
+ * One interval's reading as a local activity returns it. A local activity's
+ * input is not kept in history (only its result, in a marker), so the result
+ * names its interval: the report rebuilds the timeline from it.
+ */
+export interface IntervalReading {
+  index: number;
+  observation: Observation;
+}
+
 // ---- plan --------------------------------------------------------------------
 
 export type ResolvedAction =
@@ -200,6 +210,8 @@ export interface GuardianActivityContract {
   admitDeployment(input: AdmitInput): Promise<AdmitResult>;
   supersedeOlderGuardians(input: SupersedeInput): Promise<SupersedeResult>;
   evaluateHealth(input: EvaluateHealthInput): Promise<EvaluateHealthResult>;
+  /** The same read, run as a local activity by guardians started since the local-health-reads patch. */
+  readHealthInterval(input: EvaluateHealthInput): Promise<IntervalReading>;
   buildRollbackPlan(input: BuildPlanInput): Promise<RollbackPlan>;
   executeStep(input: StepInput): Promise<StepOutcome>;
   compensateStep(input: StepInput): Promise<CompensationOutcome>;

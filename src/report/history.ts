@@ -6,7 +6,9 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
+import type { IntervalReading } from '../activities/types';
 import type { GuardianInput, GuardianResult } from '../workflows/messages';
+import { localActivityMarker } from './local-activity-marker';
 
 /**
  * A guardian's workflow history, decoded into plain data for the report: the
@@ -141,6 +143,29 @@ export async function decodeRun(
       input = (await firstArg(converter, started.input)) as GuardianInput;
       startedAt = at;
       previousRunId = started.continuedExecutionRunId || undefined;
+      continue;
+    }
+    const local = localActivityMarker(event);
+    if (local) {
+      // Health reads became local activities (the local-health-reads patch): shown as the
+      // evaluateHealth calls they replace, with the interval their result names.
+      if (local.type !== 'readHealthInterval') continue;
+      const call: ActivityCall = {
+        type: 'evaluateHealth',
+        scheduledAt: local.scheduledAt ?? at,
+        startedAt: local.scheduledAt ?? at,
+        closedAt: local.completedAt ?? at,
+        ...(local.attempt !== undefined ? { attempt: local.attempt } : {}),
+        state: local.failure ? 'failed' : 'completed',
+      };
+      if (local.failure) {
+        call.failure = await failureMessage(converter, local.failure);
+      } else {
+        const reading = (await firstArg(converter, local.result)) as IntervalReading | undefined;
+        call.input = { index: reading?.index };
+        call.result = reading?.observation;
+      }
+      calls.set(`local-${eventId(event.eventId)}`, call);
       continue;
     }
     const scheduled = event.activityTaskScheduledEventAttributes;

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { GuardianActivityContract, PlannedStep } from '../activities/types';
 import { PERMANENT_STEP_ERROR } from '../activities/types';
 
@@ -18,6 +18,20 @@ export const bookkeeping = proxyActivities<GuardianActivityContract>({
 /** Health reads: a source failure is data (an error reading), so a retry is only for the activity itself. */
 export function healthActivities(intervalSeconds: number) {
   return proxyActivities<GuardianActivityContract>({
+    startToCloseTimeout: `${Math.max(5, Math.min(intervalSeconds, 60))} seconds`,
+    retry: { maximumAttempts: 3, initialInterval: '1 second' },
+  });
+}
+
+/**
+ * The same read as a local activity (guardians started since the
+ * local-health-reads patch): it runs inside the workflow task its timer
+ * opened, so an evaluation is one workflow task instead of two plus an
+ * activity task. A read is idempotent, so running it again after a crash
+ * (what a local activity does) is harmless.
+ */
+export function localHealthActivities(intervalSeconds: number) {
+  return proxyLocalActivities<GuardianActivityContract>({
     startToCloseTimeout: `${Math.max(5, Math.min(intervalSeconds, 60))} seconds`,
     retry: { maximumAttempts: 3, initialInterval: '1 second' },
   });

@@ -8,7 +8,7 @@ import {
 import type { Observation } from '../decision';
 import { decisionConfigFromPolicy } from '../simulate/decision-config';
 import type { AuditKind, AuditRecord, NotificationEventName, RollbackPlan } from '../activities/types';
-import { bookkeeping, healthActivities, notifications } from './activity-proxies';
+import { bookkeeping, healthActivities, localHealthActivities, notifications } from './activity-proxies';
 import type {
   ActionRequest,
   GuardianInput,
@@ -37,6 +37,9 @@ export type Interrupt =
  */
 const DECISION_REFUND_PATCH = 'decision-refund-dismissed';
 
+/** Guardians started before health reads became local activities replay with the activity they scheduled. */
+const LOCAL_HEALTH_READS_PATCH = 'local-health-reads';
+
 export class GuardianState {
   readonly input: GuardianInput;
   readonly config: DecisionConfig;
@@ -57,6 +60,8 @@ export class GuardianState {
   readIndex = 0;
   /** Where this guardian stands with the per-service rollback lock (rollback-turn.ts). */
   rollbackTurn?: 'waiting' | 'granted';
+  /** Health reads run as local activities (see LOCAL_HEALTH_READS_PATCH). */
+  private readonly localHealthReads: boolean;
   /** When manual rollback requests reached the handler (workflow time, ms): the rate limit's memory. */
   rollbackNowRequests: number[];
 
@@ -66,6 +71,7 @@ export class GuardianState {
       ...decisionConfigFromPolicy(input.policy),
       refundDismissedConfirmations: patched(DECISION_REFUND_PATCH),
     };
+    this.localHealthReads = patched(LOCAL_HEALTH_READS_PATCH);
     const carried = input.carried;
     this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
     this.admittedAt = carried?.admittedAt ?? '';
@@ -102,17 +108,19 @@ export class GuardianState {
   }
 
   /** Reads every series of the policy for one interval; a failing source is an error reading, never a throw. */
-  readHealth(index: number): Promise<Observation> {
+  async readHealth(index: number): Promise<Observation> {
     const { policy, deployment, replay } = this.input;
     const intervalSeconds = this.config.intervalSeconds;
-    return healthActivities(intervalSeconds).evaluateHealth({
+    const input = {
       deployment,
       index,
       intervalSeconds,
       series: policy.series,
       sources: policy.sources,
       ...(replay ? { replay } : {}),
-    });
+    };
+    if (!this.localHealthReads) return healthActivities(intervalSeconds).evaluateHealth(input);
+    return (await localHealthActivities(intervalSeconds).readHealthInterval(input)).observation;
   }
 
   get workflowId(): string {

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
 import type { GuardianStatus } from '../../src/workflows/messages';
-import { auditRecords, scheduledActivities, verifyAuditFile } from '../harness/chaos-evidence';
+import { auditRecords, healthReadIndices, verifyAuditFile } from '../harness/chaos-evidence';
 import { trace, waitForStatus } from '../harness/chaos-poll';
 import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
 import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
@@ -113,9 +113,7 @@ test('the dev server killed during a watch and restarted on its database: the gu
   // The same run carried on: nothing restarted from the beginning.
   expect((await handle.describe()).runId).toBe(runId);
   // Evaluations continue from where they were: interval indices 0, 1, 2, ... each read exactly once.
-  const reads = (await scheduledActivities(handle))
-    .filter((a) => a.type === 'evaluateHealth')
-    .map((a) => (a.input as { index: number }).index);
+  const reads = await healthReadIndices(handle);
   const watchReads = reads.slice(0, final.evaluations);
   expect(watchReads).toEqual(watchReads.map((_, i) => i));
   expect(new Set(reads).size).toBe(reads.length);

@@ -130,7 +130,11 @@ test('history holds ciphertext: a client without the demo key sees no plain payl
       const input = event.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
       const result = event.workflowExecutionCompletedEventAttributes?.result?.payloads ?? [];
       const activityInput = event.activityTaskScheduledEventAttributes?.input?.payloads ?? [];
-      return [...input, ...result, ...activityInput];
+      // Health reads are local activities: their results live in markers, through the same codec.
+      const marker = event.markerRecordedEventAttributes;
+      const localResult =
+        marker?.markerName === 'core_local_activity' ? (marker.details?.result?.payloads ?? []) : [];
+      return [...input, ...result, ...activityInput, ...localResult];
     });
     expect(payloads.length).toBeGreaterThan(10);
     const encodings = new Set(payloads.map((p) => Buffer.from(p.metadata!.encoding!).toString('utf8')));

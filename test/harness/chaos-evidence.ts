@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { GuardianHandle } from '../../src/client/guardians';
 import { runCli } from './cli';
+import { localActivityMarker } from '../../src/report/local-activity-marker';
 
 /**
  * What a person checks after an incident, read the way they would read it:
@@ -65,6 +66,32 @@ export async function scheduledActivities(handle: GuardianHandle): Promise<Sched
     });
   }
   return found;
+}
+
+/**
+ * The interval of every health read, in history order: the evaluateHealth
+ * activities of guardians from before the local-health-reads patch, and the
+ * local activity markers (whose result names the interval) since.
+ */
+export async function healthReadIndices(handle: GuardianHandle): Promise<number[]> {
+  const history = await handle.fetchHistory();
+  const indices: number[] = [];
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'evaluateHealth') {
+      indices.push(
+        (decode(scheduled.input?.payloads?.[0] as HistoryPayload | undefined) as { index: number }).index,
+      );
+      continue;
+    }
+    const local = localActivityMarker(event);
+    if (local?.type === 'readHealthInterval' && !local.failure) {
+      indices.push(
+        (decode(local.result?.payloads?.[0] as HistoryPayload | undefined) as { index: number }).index,
+      );
+    }
+  }
+  return indices;
 }
 
 /** Attempts each completed or failed activity needed, by scheduled event id. */

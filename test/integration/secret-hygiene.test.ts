@@ -482,19 +482,39 @@ test('encrypted payloads: history as stored shows neither secrets nor the deploy
 
   // Every payload outside the search attributes (which the server indexes, so they stay
   // readable on purpose) is ciphertext, and no stored byte of them names the deployment.
-  // Patch markers are written by the SDK itself, past the data converter: they may hold the
-  // patch's id and nothing else (the rollback lock's patch in src/workflows/guardian.ts, the
-  // decision rule's in guardian-state.ts).
+  // Markers are written by the SDK's core itself, past the data converter. A patch marker may
+  // hold the patch's id and nothing else (the rollback lock's patch in src/workflows/guardian.ts,
+  // the decision rule's and the local health reads' in guardian-state.ts). A local activity's
+  // marker keeps its bookkeeping (sequence, attempt, type, times) in plain JSON; its result goes
+  // through the codec like every other payload, so it is checked below.
   const isPatchMarker = (p: { path: string }) =>
     /markerRecordedEventAttributes\.details\.patch-data\./.test(p.path);
+  const isLocalActivityData = (p: { path: string }) =>
+    /markerRecordedEventAttributes\.details\.data\./.test(p.path);
   for (const marker of run.stored.rawPayloads.filter(isPatchMarker)) {
     expect([
       JSON.stringify({ id: 'rollback-lock-per-service', deprecated: false }),
       JSON.stringify({ id: 'decision-refund-dismissed', deprecated: false }),
+      JSON.stringify({ id: 'local-health-reads', deprecated: false }),
     ]).toContain(JSON.stringify(JSON.parse(marker.data)));
   }
+  const localActivityData = run.stored.rawPayloads.filter(isLocalActivityData);
+  expect(localActivityData.length).toBeGreaterThan(3);
+  for (const marker of localActivityData) {
+    const data = JSON.parse(marker.data) as Record<string, unknown>;
+    expect(Object.keys(data).sort()).toEqual([
+      'activity_id',
+      'activity_type',
+      'attempt',
+      'backoff',
+      'complete_time',
+      'original_schedule_time',
+      'seq',
+    ]);
+    expect(data.activity_type).toBe('readHealthInterval');
+  }
   const payloads = run.stored.rawPayloads.filter(
-    (p) => !/searchAttributes/.test(p.path) && !isPatchMarker(p),
+    (p) => !/searchAttributes/.test(p.path) && !isPatchMarker(p) && !isLocalActivityData(p),
   );
   expect(payloads.length).toBeGreaterThan(10);
   expect(payloads.filter((p) => p.encoding !== 'binary/encrypted').map((p) => p.path)).toEqual([]);

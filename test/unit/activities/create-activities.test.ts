@@ -9,6 +9,7 @@ const CONTRACT: Array<keyof GuardianActivityContract> = [
   'admitDeployment',
   'supersedeOlderGuardians',
   'evaluateHealth',
+  'readHealthInterval',
   'buildRollbackPlan',
   'executeStep',
   'compensateStep',

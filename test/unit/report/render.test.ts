@@ -125,6 +125,71 @@ describe('decoding history events', () => {
     expect(JSON.stringify(run)).not.toContain('eyJ');
   });
 
+  test('a health read run as a local activity decodes from its marker as the evaluateHealth call it replaces', async () => {
+    const markerData = (activityType: string) => ({
+      payloads: [
+        {
+          metadata: { encoding: Buffer.from('json/plain') },
+          data: Buffer.from(
+            JSON.stringify({
+              seq: 4,
+              attempt: 2,
+              activity_id: '4',
+              activity_type: activityType,
+              complete_time: { seconds: Date.parse(t(2)) / 1000, nanos: 0 },
+              backoff: null,
+              original_schedule_time: { seconds: Date.parse(t(1)) / 1000, nanos: 0 },
+            }),
+          ),
+        },
+      ],
+    });
+    const events = [
+      {
+        eventId: 1,
+        eventTime: time(t(0)),
+        workflowExecutionStartedEventAttributes: { input: payloads(input) },
+      },
+      {
+        eventId: 5,
+        eventTime: time(t(2)),
+        markerRecordedEventAttributes: {
+          markerName: 'core_local_activity',
+          details: {
+            data: markerData('readHealthInterval'),
+            result: payloads({ index: 3, observation: observationAt(3) }),
+          },
+        },
+      },
+      {
+        eventId: 6,
+        eventTime: time(t(2)),
+        markerRecordedEventAttributes: { markerName: 'core_patch', details: { 'patch-data': payloads({}) } },
+      },
+      {
+        eventId: 7,
+        eventTime: time(t(3)),
+        markerRecordedEventAttributes: {
+          markerName: 'core_local_activity',
+          details: { data: markerData('somethingElse'), result: payloads({ secret: 'not read' }) },
+        },
+      },
+    ];
+    const { run } = await decodeRun(plain, 'run-1', asEvents(events));
+    expect(run.calls).toEqual([
+      {
+        type: 'evaluateHealth',
+        scheduledAt: t(1),
+        startedAt: t(1),
+        closedAt: t(2),
+        attempt: 2,
+        state: 'completed',
+        input: { index: 3 },
+        result: observationAt(3),
+      },
+    ]);
+  });
+
   test('an encrypted history decodes with the keyring and says what is missing without it', async () => {
     const keyring = new Keyring([{ id: 'k-1', key: Buffer.alloc(32, 7) }]);
     const encrypting = loadDataConverter(encryptingDataConverter(keyring));

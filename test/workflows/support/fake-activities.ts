@@ -43,7 +43,7 @@ export class FakeWorld {
 
   activities(): GuardianActivityContract {
     const o = this.options;
-    return {
+    const activities: Omit<GuardianActivityContract, 'readHealthInterval'> = {
       admitDeployment: async () => ({ admittedAt: '2026-01-01T00:00:00.000Z' }),
       supersedeOlderGuardians: async () => ({ superseded: [] }),
       evaluateHealth: async ({ index }) => {
@@ -136,6 +136,14 @@ export class FakeWorld {
       notify: async (input) => {
         this.notifications.push(input);
       },
+    };
+    return {
+      ...activities,
+      // The local-activity form of the same read (guardians since the local-health-reads patch).
+      readHealthInterval: async (input) => ({
+        index: input.index,
+        observation: await activities.evaluateHealth(input),
+      }),
     };
   }
 }
