@@ -120,14 +120,27 @@ function manualDecision(g: GuardianState, actor: string, reason?: string): Decis
   };
 }
 
+/**
+ * Bookkeeping overlapped with the work it does not gate: the decision's audit
+ * record is written while the plan is built, and the plan's while the
+ * rollback lock is taken. Records still land one after the other (each is
+ * awaited before the next is started), so the audit chain keeps its order,
+ * and every record is in before the step it precedes starts. Guardians
+ * recorded before the patch replay the sequential order; each wait cost a
+ * workflow task, about 60 ms on the dev server (bench/results/overhead.md).
+ */
+const OVERLAPPED_BOOKKEEPING_PATCH = 'overlapped-bookkeeping';
+
 /** What the core decided, filtered through the policy's mode and rollback window. */
 async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
   g.status.decision = { ...decision, source: 'automatic' };
-  await g.audit('decision', 'ripcord', `${decision.decision}: ${decision.reason}`, {
+  const recorded = g.audit('decision', 'ripcord', `${decision.decision}: ${decision.reason}`, {
     decidedAtIndex: decision.decidedAtIndex,
     signal: decision.signal,
     evidence: g.status.signals,
   });
+  const willRollBack = decision.decision === 'rollback' && rollsBackAutomatically(g);
+  if (!willRollBack || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await recorded;
   if (decision.decision === 'escalate') return escalate(g, decision.reason);
 
   const { mode, rollbackWindow } = g.input.policy;
@@ -151,7 +164,13 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     'rollback-decided',
     `Rolling back ${g.input.deployment.service} ${g.input.deployment.version}: ${decision.reason}`,
   );
-  return rollback(g, decision, 'automatic');
+  return rollback(g, decision, 'automatic', recorded);
+}
+
+/** Whether a rollback decision goes ahead by itself: an acting mode, inside the automatic window. */
+function rollsBackAutomatically(g: GuardianState): boolean {
+  const { mode, rollbackWindow } = g.input.policy;
+  return mode !== 'observe' && mode !== 'notify' && g.elapsedSeconds() <= rollbackWindow.automaticSeconds;
 }
 
 /** Evidence so strong (e.g. a crash) that traffic returns in one stage instead of progressively. */
@@ -160,28 +179,37 @@ function strongEvidence(g: GuardianState, decision: DecisionOutcome): boolean {
   return signal !== undefined && signal.eValue >= signal.threshold * 1e6;
 }
 
+/** `decisionRecorded`: the decision's audit record, still being written while the plan is built. */
 async function rollback(
   g: GuardianState,
   decision: DecisionOutcome,
   source: 'automatic' | 'manual',
+  decisionRecorded: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   const { deployment, policy, policyHash } = g.input;
   g.status.decision = { ...decision, source };
   g.setPhase('plan');
-  const plan = await bookkeeping.buildRollbackPlan({
-    deployment,
-    policy,
-    policyHash,
-    decision,
-    trigger: source,
-    elapsedSeconds: g.elapsedSeconds(),
-    strongEvidence: source === 'automatic' && strongEvidence(g, decision),
-  });
+  const [plan] = await Promise.all([
+    bookkeeping.buildRollbackPlan({
+      deployment,
+      policy,
+      policyHash,
+      decision,
+      trigger: source,
+      elapsedSeconds: g.elapsedSeconds(),
+      strongEvidence: source === 'automatic' && strongEvidence(g, decision),
+    }),
+    decisionRecorded,
+  ]);
   g.setPlan(plan);
-  await g.audit('plan', 'ripcord', `plan ${plan.planHash}: ${plan.steps.length} step(s), risk ${plan.risk}`, {
-    changes: plan.changes,
-    riskReasons: plan.riskReasons,
-  });
+  const planRecorded = g.audit(
+    'plan',
+    'ripcord',
+    `plan ${plan.planHash}: ${plan.steps.length} step(s), risk ${plan.risk}`,
+    { changes: plan.changes, riskReasons: plan.riskReasons },
+  );
+  // A high-risk plan waits for people: its record must be in before their approvals are.
+  if (plan.risk === 'high' || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await planRecorded;
 
   const approval = await gate(g, plan);
   if (approval === 'aborted' && g.interrupt?.kind === 'abort')
@@ -190,7 +218,7 @@ async function rollback(
   if (approval === 'escalate') return escalate(g, 'the rollback was not approved in time');
 
   g.readIndex = g.decisionState.nextIndex;
-  const executed = await executeInTurn(g, plan);
+  const executed = await executeInTurn(g, plan, planRecorded);
   if (executed === 'aborted-waiting')
     return finish(g, 'aborted', `aborted by ${actorOfAbort(g)} while waiting for its turn to roll back`);
   switch (executed.kind) {
@@ -228,14 +256,23 @@ async function rollback(
  */
 const ROLLBACK_LOCK_PATCH = 'rollback-lock-per-service';
 
-/** Runs the plan while holding the service's rollback lock, so two rollbacks never interleave. */
+/**
+ * Runs the plan while holding the service's rollback lock, so two rollbacks
+ * never interleave. `planRecorded` (the plan's audit record) is written while
+ * the lock is taken; no step starts before it is in.
+ */
 async function executeInTurn(
   g: GuardianState,
   plan: Parameters<typeof execute>[1],
+  planRecorded: Promise<void>,
 ): Promise<Awaited<ReturnType<typeof execute>> | 'aborted-waiting'> {
-  if (!patched(ROLLBACK_LOCK_PATCH)) return execute(g, plan);
+  if (!patched(ROLLBACK_LOCK_PATCH)) {
+    await planRecorded;
+    return execute(g, plan);
+  }
   try {
-    if ((await waitForRollbackTurn(g)) === 'aborted') return 'aborted-waiting';
+    const [turn] = await Promise.all([waitForRollbackTurn(g), planRecorded]);
+    if (turn === 'aborted') return 'aborted-waiting';
     return await execute(g, plan);
   } finally {
     await releaseRollbackTurn(g);

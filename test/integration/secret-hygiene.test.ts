@@ -496,6 +496,7 @@ test('encrypted payloads: history as stored shows neither secrets nor the deploy
       JSON.stringify({ id: 'rollback-lock-per-service', deprecated: false }),
       JSON.stringify({ id: 'decision-refund-dismissed', deprecated: false }),
       JSON.stringify({ id: 'local-health-reads', deprecated: false }),
+      JSON.stringify({ id: 'overlapped-bookkeeping', deprecated: false }),
     ]).toContain(JSON.stringify(JSON.parse(marker.data)));
   }
   const localActivityData = run.stored.rawPayloads.filter(isLocalActivityData);

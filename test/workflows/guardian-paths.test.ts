@@ -76,7 +76,8 @@ test('a transient spike of two intervals does not roll back', async () => {
 });
 
 test('a confirmed regression rolls back, step by step, and recovery is verified', async () => {
-  const world = new FakeWorld({ health: regression(10) });
+  // Slow audit records: the guardian overlaps them with the plan and the lock, never with a step.
+  const world = new FakeWorld({ health: regression(10), slowAudit: { kind: 'plan', ms: 500 } });
   const input = guardianInput(canaryPolicy());
   const result = await withWorld(env, bundle, world, async () =>
     resultAndRecord(await startGuardian(env, input)),
@@ -95,6 +96,8 @@ test('a confirmed regression rolls back, step by step, and recovery is verified'
     'recovery',
     'outcome',
   ]);
+  // The decision and the plan are written while the plan is built and the lock taken, but in before any step.
+  expect(world.auditBeforeFirstStep).toEqual(['admitted', 'decision', 'plan']);
   // Every record after the plan names the plan it belongs to.
   expect(new Set(world.audit.slice(2).map((r) => r.planHash))).toEqual(new Set([result.planHash]));
   expect(world.notifications.map((n) => n.event)).toEqual(

@@ -23,6 +23,8 @@ export interface FakeOptions {
   roles?: string[];
   /** The previous version is broken too: once traffic is drained to it, its errors stay high. */
   baselineBadAfterDrain?: boolean;
+  /** Audit records of this kind take this long to store (real time): work overlapped with them shows. */
+  slowAudit?: { kind: string; ms: number };
 }
 
 /**
@@ -36,6 +38,8 @@ export class FakeWorld {
   readonly audit: AuditRecord[] = [];
   readonly notifications: NotifyInput[] = [];
   readonly healthReads: number[] = [];
+  /** The audit trail's kinds when the first step started (bookkeeping overlaps work, never a step). */
+  auditBeforeFirstStep?: string[];
   readonly superseded: string[] = [];
   plans = 0;
 
@@ -100,6 +104,7 @@ export class FakeWorld {
         return plan;
       },
       executeStep: async ({ step }) => {
+        this.auditBeforeFirstStep ??= this.audit.map((r) => r.kind);
         if (step.index === o.failStep) {
           throw ApplicationFailure.nonRetryable(`target refused step ${step.index}`, PERMANENT_STEP_ERROR);
         }
@@ -131,6 +136,7 @@ export class FakeWorld {
         return { authorized: true, subject: request.actor, role: request.role, reason: 'ok' };
       },
       recordAudit: async (record) => {
+        if (o.slowAudit?.kind === record.kind) await new Promise((r) => setTimeout(r, o.slowAudit!.ms));
         if (!this.audit.some((r) => r.id === record.id)) this.audit.push(record);
       },
       notify: async (input) => {
