@@ -481,7 +481,9 @@ async function main(): Promise<void> {
       'The guardian waits one interval after each evaluation (a durable timer), so this is the delay a person sees in the cadence; ' +
       'it includes the result going back to the workflow and the workflow task that starts the next timer.',
     `- History lag (a sample of ${results.find((r) => !r.error)?.historySampled ?? 0} guardians per level): ActivityTaskStarted − (TimerStarted + 10 s), ` +
-      'split into the timer firing late, the workflow task that schedules the read, and the read waiting for an activity slot.',
+      'split into the timer firing late, the workflow task that schedules the read, and the read waiting for an activity slot. ' +
+      'Guardians read health in a local activity (it starts inside the workflow task that asks for it, so it never queues): ' +
+      'its start is the time its marker records.',
     '- CPU: percent of one core over the window (the machine has ' +
       `${machine.cores}` +
       ' cores); the dev server (SQLite, in memory) runs on the same machine.',
