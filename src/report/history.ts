@@ -57,6 +57,8 @@ export interface GuardianRun {
   startedAt: string;
   input: GuardianInput;
   calls: ActivityCall[];
+  /** Workflow patches the run took (their markers), e.g. the decision rule it evaluated with. */
+  patches?: string[];
   end?: RunEnd;
 }
 
@@ -123,6 +125,20 @@ async function failureMessage(
     : error.message;
 }
 
+/** The id a patch marker names (the SDK writes it as plain JSON, past the data converter). */
+function patchIdOf(event: HistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_patch') return undefined;
+  const bytes = marker.details?.['patch-data']?.payloads?.[0]?.data;
+  if (!bytes) return undefined;
+  try {
+    const id = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One run's events as plain data; exported for tests that build events by hand. */
 export async function decodeRun(
   converter: LoadedDataConverter,
@@ -135,6 +151,7 @@ export async function decodeRun(
   let startedAt = '';
   let previousRunId: string | undefined;
   let end: RunEnd | undefined;
+  const patches: string[] = [];
 
   for (const event of events) {
     const at = isoTime(event);
@@ -143,6 +160,11 @@ export async function decodeRun(
       input = (await firstArg(converter, started.input)) as GuardianInput;
       startedAt = at;
       previousRunId = started.continuedExecutionRunId || undefined;
+      continue;
+    }
+    const patch = patchIdOf(event);
+    if (patch !== undefined) {
+      patches.push(patch);
       continue;
     }
     const local = localActivityMarker(event);
@@ -252,7 +274,7 @@ export async function decodeRun(
   }
   if (!input) throw new Error(`run ${runId} of the guardian has no start event`);
   return {
-    run: { runId, startedAt, input, calls: [...calls.values()], ...(end ? { end } : {}) },
+    run: { runId, startedAt, input, calls: [...calls.values()], patches, ...(end ? { end } : {}) },
     ...(previousRunId ? { previousRunId } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { Observation } from '../decision';
 import { decisionConfigFromPolicy } from '../simulate/decision-config';
 import type { AuditKind, AuditRecord, NotificationEventName, RollbackPlan } from '../activities/types';
 import { bookkeeping, healthActivities, localHealthActivities, notifications } from './activity-proxies';
+import { DECISION_REFUND_PATCH, LOCAL_HEALTH_READS_PATCH } from './patches';
 import type {
   ActionRequest,
   GuardianInput,
@@ -30,16 +31,6 @@ export type Interrupt =
  * (the `status` query, search attributes, current details) and what it has
  * recorded. Phases read and change it; handlers only queue requests on it.
  */
-/**
- * Guardians whose history was written before a dismissed confirmation
- * refunded part of its evidence (signal-monitor.ts) replay with the old
- * decision rule, so their verdicts, and the commands that follow, stay the same.
- */
-const DECISION_REFUND_PATCH = 'decision-refund-dismissed';
-
-/** Guardians started before health reads became local activities replay with the activity they scheduled. */
-const LOCAL_HEALTH_READS_PATCH = 'local-health-reads';
-
 export class GuardianState {
   readonly input: GuardianInput;
   readonly config: DecisionConfig;

@@ -8,6 +8,7 @@ import {
 import type { DecisionOutcome } from '../decision';
 import { bookkeeping } from './activity-proxies';
 import { GuardianState } from './guardian-state';
+import { OVERLAPPED_BOOKKEEPING_PATCH, ROLLBACK_LOCK_PATCH } from './patches';
 import { registerHandlers } from './handlers';
 import type { GuardianInput, GuardianOutcome, GuardianResult } from './messages';
 import { execute } from './phases/execute';
@@ -119,17 +120,6 @@ function manualDecision(g: GuardianState, actor: string, reason?: string): Decis
     reason: `manual rollback by ${actor}${reason ? `: ${reason}` : ''}`,
   };
 }
-
-/**
- * Bookkeeping overlapped with the work it does not gate: the decision's audit
- * record is written while the plan is built, and the plan's while the
- * rollback lock is taken. Records still land one after the other (each is
- * awaited before the next is started), so the audit chain keeps its order,
- * and every record is in before the step it precedes starts. Guardians
- * recorded before the patch replay the sequential order; each wait cost a
- * workflow task, about 60 ms on the dev server (bench/results/overhead.md).
- */
-const OVERLAPPED_BOOKKEEPING_PATCH = 'overlapped-bookkeeping';
 
 /** What the core decided, filtered through the policy's mode and rollback window. */
 async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
@@ -249,12 +239,6 @@ async function rollback(
     }
   }
 }
-
-/**
- * Guardians started before the rollback lock existed replay without it
- * (their histories have no lock commands); new ones take their turn.
- */
-const ROLLBACK_LOCK_PATCH = 'rollback-lock-per-service';
 
 /**
  * Runs the plan while holding the service's rollback lock, so two rollbacks

@@ -164,7 +164,10 @@ describe('decoding history events', () => {
       {
         eventId: 6,
         eventTime: time(t(2)),
-        markerRecordedEventAttributes: { markerName: 'core_patch', details: { 'patch-data': payloads({}) } },
+        markerRecordedEventAttributes: {
+          markerName: 'core_patch',
+          details: { 'patch-data': payloads({ id: 'local-health-reads', deprecated: false }) },
+        },
       },
       {
         eventId: 7,
@@ -176,6 +179,8 @@ describe('decoding history events', () => {
       },
     ];
     const { run } = await decodeRun(plain, 'run-1', asEvents(events));
+    // The patches the run took: the report recomputes verdicts with the rule the guardian used.
+    expect(run.patches).toEqual(['local-health-reads']);
     expect(run.calls).toEqual([
       {
         type: 'evaluateHealth',
