@@ -483,8 +483,7 @@ test('encrypted payloads: history as stored shows neither secrets nor the deploy
   // Every payload outside the search attributes (which the server indexes, so they stay
   // readable on purpose) is ciphertext, and no stored byte of them names the deployment.
   // Markers are written by the SDK's core itself, past the data converter. A patch marker may
-  // hold the patch's id and nothing else (the rollback lock's patch in src/workflows/guardian.ts,
-  // the decision rule's and the local health reads' in guardian-state.ts). A local activity's
+  // hold the patch's id and nothing else (the ids in src/workflows/patches.ts). A local activity's
   // marker keeps its bookkeeping (sequence, attempt, type, times) in plain JSON; its result goes
   // through the codec like every other payload, so it is checked below.
   const isPatchMarker = (p: { path: string }) =>
