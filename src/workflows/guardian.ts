@@ -121,7 +121,12 @@ function manualDecision(g: GuardianState, actor: string, reason?: string): Decis
   };
 }
 
-/** What the core decided, filtered through the policy's mode and rollback window. */
+/**
+ * What the core decided, filtered through the policy's mode and rollback
+ * window. Every ending waits for the decision's audit record; a rollback that
+ * goes ahead writes it while the plan is built (OVERLAPPED_BOOKKEEPING_PATCH).
+ * Guardians from before the patch wait for it first, as they did.
+ */
 async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
   g.status.decision = { ...decision, source: 'automatic' };
   const recorded = g.audit('decision', 'ripcord', `${decision.decision}: ${decision.reason}`, {
@@ -129,12 +134,12 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     signal: decision.signal,
     evidence: g.status.signals,
   });
-  const willRollBack = decision.decision === 'rollback' && rollsBackAutomatically(g);
-  if (!willRollBack || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await recorded;
+  if (decision.decision !== 'rollback' || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await recorded;
   if (decision.decision === 'escalate') return escalate(g, decision.reason);
 
   const { mode, rollbackWindow } = g.input.policy;
   if (mode === 'observe' || mode === 'notify') {
+    await recorded;
     if (mode === 'notify')
       g.notify('regression-detected', `Regression detected (${mode} mode, no action): ${decision.reason}`);
     return finish(
@@ -143,8 +148,8 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
       `${mode} mode: would have rolled back (${decision.reason}); no action taken`,
     );
   }
-  const elapsed = g.elapsedSeconds();
-  if (elapsed > rollbackWindow.automaticSeconds) {
+  if (g.elapsedSeconds() > rollbackWindow.automaticSeconds) {
+    await recorded;
     return escalate(
       g,
       `regression after the automatic rollback window (${rollbackWindow.automaticSeconds} s): ${decision.reason}`,
@@ -155,12 +160,6 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     `Rolling back ${g.input.deployment.service} ${g.input.deployment.version}: ${decision.reason}`,
   );
   return rollback(g, decision, 'automatic', recorded);
-}
-
-/** Whether a rollback decision goes ahead by itself: an acting mode, inside the automatic window. */
-function rollsBackAutomatically(g: GuardianState): boolean {
-  const { mode, rollbackWindow } = g.input.policy;
-  return mode !== 'observe' && mode !== 'notify' && g.elapsedSeconds() <= rollbackWindow.automaticSeconds;
 }
 
 /** Evidence so strong (e.g. a crash) that traffic returns in one stage instead of progressively. */
