@@ -158,9 +158,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
     await waitUntilReady(`${url}${READY_PATH}`, exited, options.readyTimeoutMs ?? 15_000);
   } catch (error) {
     await server.stop();
-    throw new NginxStartError(
-      `${(error as Error).message}${tail.text() ? `\nnginx said:\n  ${tail.text().split('\n').join('\n  ')}` : ''}`,
-    );
+    throw new NginxStartError(`${(error as Error).message}${tail.describe('nginx')}`);
   }
   return server;
 }

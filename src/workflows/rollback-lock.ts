@@ -108,12 +108,8 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
   setHandler(releaseRollbackLockSignal, (request) => {
     const holder = validHolder(request);
     if (holder === undefined) return;
-    if (state.holder === holder) {
-      delete state.holder;
-      delete state.since;
-    } else {
-      state.queue = state.queue.filter((waiting) => waiting !== holder);
-    }
+    if (state.holder === holder) clearHolder(state);
+    else state.queue = state.queue.filter((waiting) => waiting !== holder);
   });
   setHandler(rollbackLockStateQuery, () => state);
 
@@ -127,18 +123,15 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
         state.granted += 1;
       } else if (state.holder === next) {
         // It closed while it waited (aborted, terminated): the next in line goes.
-        delete state.holder;
-        delete state.since;
+        clearHolder(state);
       }
       continue;
     }
     const released = await condition(() => state.holder === undefined, checkMs);
     const holder = state.holder;
     if (!released && holder !== undefined && !(await tell(holder, rollbackLockCheckSignal))) {
-      if (state.holder === holder) {
-        delete state.holder;
-        delete state.since;
-      }
+      // The holder closed without releasing (terminated): unless it was replaced meanwhile, it goes.
+      if (state.holder === holder) clearHolder(state);
     }
     if (workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
       return continueAsNew<typeof rollbackLock>({
@@ -151,6 +144,11 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
       });
     }
   }
+}
+
+function clearHolder(state: RollbackLockState): void {
+  delete state.holder;
+  delete state.since;
 }
 
 /**
