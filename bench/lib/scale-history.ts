@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { localActivityMarker } from '../../src/report/local-activity-marker';
+import { localActivityMarker } from '../../src/report/markers';
 import { HEALTH_ACTIVITY, type TimedEvent } from './scale-timing';
 
 /**

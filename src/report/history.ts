@@ -8,7 +8,7 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { IntervalReading } from '../activities/types';
 import type { GuardianInput, GuardianResult } from '../workflows/messages';
-import { localActivityMarker } from './local-activity-marker';
+import { localActivityMarker, patchIdOf } from './markers';
 
 /**
  * A guardian's workflow history, decoded into plain data for the report: the
@@ -123,20 +123,6 @@ async function failureMessage(
   return cause?.message && cause.message !== error.message
     ? `${error.message}: ${cause.message}`
     : error.message;
-}
-
-/** The id a patch marker names (the SDK writes it as plain JSON, past the data converter). */
-function patchIdOf(event: HistoryEvent): string | undefined {
-  const marker = event.markerRecordedEventAttributes;
-  if (marker?.markerName !== 'core_patch') return undefined;
-  const bytes = marker.details?.['patch-data']?.payloads?.[0]?.data;
-  if (!bytes) return undefined;
-  try {
-    const id = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** One run's events as plain data; exported for tests that build events by hand. */

@@ -1,6 +1,34 @@
 import type { temporal } from '@temporalio/proto';
 
 /**
+ * Markers the SDK's core writes into a guardian's history, past the data
+ * converter: patch markers (`core_patch`, the patch's id) and local activity
+ * markers. Their bookkeeping detail is plain JSON.
+ */
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The plain-JSON detail `key` of a marker named `name`, or undefined for any other event or unreadable JSON. */
+function markerJson(event: HistoryEvent, name: string, key: string): Record<string, unknown> | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== name) return undefined;
+  const bytes = marker.details?.[key]?.payloads?.[0]?.data;
+  if (!bytes) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The id a patch marker names, or undefined for any other event. */
+export function patchIdOf(event: HistoryEvent): string | undefined {
+  const id = markerJson(event, 'core_patch', 'patch-data')?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
  * A local activity leaves no activity events in history, only a marker that
  * the SDK's core writes (`core_local_activity`): its `data` detail is plain
  * JSON about the call (type, attempt, times), its `result` detail the
@@ -15,8 +43,6 @@ export interface LocalActivityMarker {
   failure?: temporal.api.failure.v1.IFailure;
 }
 
-const MARKER_NAME = 'core_local_activity';
-
 interface Timestamp {
   seconds?: number | string;
   nanos?: number;
@@ -30,20 +56,10 @@ interface MarkerData {
 }
 
 /** The local activity a marker event records, or undefined for any other event (or a marker it cannot read). */
-export function localActivityMarker(
-  event: temporal.api.history.v1.IHistoryEvent,
-): LocalActivityMarker | undefined {
-  const marker = event.markerRecordedEventAttributes;
-  if (!marker || marker.markerName !== MARKER_NAME) return undefined;
-  const bytes = marker.details?.data?.payloads?.[0]?.data;
-  if (!bytes) return undefined;
-  let data: MarkerData;
-  try {
-    data = JSON.parse(Buffer.from(bytes).toString('utf8')) as MarkerData;
-  } catch {
-    return undefined;
-  }
-  if (typeof data.activity_type !== 'string') return undefined;
+export function localActivityMarker(event: HistoryEvent): LocalActivityMarker | undefined {
+  const data = markerJson(event, 'core_local_activity', 'data') as MarkerData | undefined;
+  if (data === undefined || typeof data.activity_type !== 'string') return undefined;
+  const marker = event.markerRecordedEventAttributes!;
   const scheduledAt = isoOf(data.original_schedule_time);
   const completedAt = isoOf(data.complete_time);
   return {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { GuardianHandle } from '../../src/client/guardians';
 import { runCli } from './cli';
-import { localActivityMarker } from '../../src/report/local-activity-marker';
+import { localActivityMarker } from '../../src/report/markers';
 
 /**
  * What a person checks after an incident, read the way they would read it:
