@@ -7,7 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
 import type { PagerDutyEvent, SlackMessage, WebhookNotification } from '../../src/activities/notify';
 import { connectClient } from '../../src/client/connect';
-import { startGuardian, webUiLink } from '../../src/client/guardians';
+import { webUiLink } from '../../src/client/guardians';
 import { loadPolicyFile } from '../../src/policy';
 import { verifyWebhookSignature } from '../../src/targets/webhook/signature';
 import { createWorker, type RipcordMetrics } from '../../src/worker';
@@ -15,6 +15,7 @@ import type { NotificationEventName } from '../../src/activities/types';
 import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 import { Receiver } from '../unit/activities/notify/receiver';
+import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';
 
 /**
  * Notifications from real guardians on the dev server, to a local receiver
@@ -129,38 +130,16 @@ async function policyFor(service: string, approval: { timeoutSeconds: number }) 
   return loadPolicyFile(file);
 }
 
-/** error-step-00 from the shared examples, started 5 intervals before its onset to keep the test short. */
-function scenarioFile(): string {
-  const file = join(dir, 'error-step.json');
-  const source = JSON.parse(
-    readFileSync(join(REPO_ROOT, 'test/fixtures/scenarios/shared/error-step-00.json'), 'utf8'),
-  );
-  for (const series of Object.values(source.series) as { baseline: unknown[]; canary: unknown[] }[]) {
-    series.baseline = series.baseline.slice(8);
-    series.canary = series.canary.slice(8);
-  }
-  writeFileSync(file, JSON.stringify({ ...source, truth: undefined, params: undefined }));
-  return file;
-}
-
 async function startFor(service: string, approvalTimeoutSeconds: number) {
   const { policy, hash } = await policyFor(service, { timeoutSeconds: approvalTimeoutSeconds });
   const deploymentId = `d-${randomUUID().slice(0, 8)}`;
-  const handle = await startGuardian(client, taskQueue, {
-    deployment: {
-      deploymentId,
-      service,
-      environment: 'production',
-      version: '2.0.0',
-      previousVersion: '1.9.0',
-      deployer: 'alice',
-      deployedAt: new Date().toISOString(),
-    },
+  const scenarioFile = writeErrorStepScenario(join(dir, 'error-step.json'));
+  const handle = await startReplayGuardian(client, taskQueue, {
     policy,
-    policyHash: hash,
-    replay: { scenarioFile: scenarioFile() },
-    speed: 60,
-    watchSeconds: 32 * policy.evaluation.intervalSeconds,
+    hash,
+    scenarioFile,
+    deploymentId,
+    deployer: 'alice',
   });
   return { handle, deploymentId, policy };
 }

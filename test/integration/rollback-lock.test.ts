@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, defaultActivityDeps } from '../../src/activities';
 import { connectClient } from '../../src/client/connect';
-import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
+import { type GuardianHandle, guardianStatus } from '../../src/client/guardians';
 import { contentHash, loadPolicyFile, Policy } from '../../src/policy';
 import { abortUpdate, type GuardianStatus } from '../../src/workflows/messages';
 import {
@@ -15,6 +15,7 @@ import {
   type RollbackLockState,
 } from '../../src/workflows/rollback-lock';
 import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';
 
 /**
  * One rollback at a time per service and environment (DESIGN §5), on the real
@@ -49,16 +50,7 @@ interface JournalLine {
 beforeAll(async () => {
   quietRuntime();
   dir = mkdtempSync(join(tmpdir(), 'ripcord-lock-'));
-  // error-step-00 from the shared examples (errors ×3), started near its onset to keep the test short.
-  const source = JSON.parse(
-    readFileSync(join(root, 'test/fixtures/scenarios/shared/error-step-00.json'), 'utf8'),
-  );
-  for (const series of Object.values(source.series) as { baseline: unknown[]; canary: unknown[] }[]) {
-    series.baseline = series.baseline.slice(8);
-    series.canary = series.canary.slice(8);
-  }
-  scenarioFile = join(dir, 'error-step.json');
-  writeFileSync(scenarioFile, JSON.stringify({ ...source, truth: undefined, params: undefined }));
+  scenarioFile = writeErrorStepScenario(join(dir, 'error-step.json'));
 
   client = await connectClient(connection);
   const deps = defaultActivityDeps({ client, dryRun: true, stateDir: dir, insecureClaims: true });
@@ -101,21 +93,7 @@ async function servicePolicy(): Promise<{ policy: Policy; hash: string }> {
 }
 
 async function start(policy: Policy, hash: string, deploymentId: string): Promise<GuardianHandle> {
-  return startGuardian(client, connection.taskQueue, {
-    deployment: {
-      deploymentId,
-      service: policy.metadata.service,
-      environment: policy.metadata.environment,
-      version: '2.0.0',
-      previousVersion: '1.9.0',
-      deployedAt: new Date().toISOString(),
-    },
-    policy,
-    policyHash: hash,
-    replay: { scenarioFile },
-    speed: 60,
-    watchSeconds: 32 * policy.evaluation.intervalSeconds,
-  });
+  return startReplayGuardian(client, connection.taskQueue, { policy, hash, scenarioFile, deploymentId });
 }
 
 async function until(

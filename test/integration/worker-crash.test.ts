@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectClient } from '../../src/client/connect';
-import { guardianStatus, listGuardians, startGuardian } from '../../src/client/guardians';
+import { guardianStatus, listGuardians } from '../../src/client/guardians';
 import { loadPolicyFile } from '../../src/policy';
 import type { GuardianStatus } from '../../src/workflows/messages';
 import { CliProcess } from '../harness/cli';
 import { integrationConnection } from '../harness/temporal';
+import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';
 
 /**
  * The reason to build on Temporal: a rollback half-done when the worker dies
@@ -33,17 +34,9 @@ test('a worker killed in the middle of the rollback: a new worker finishes it, e
   };
   const workerArgs = ['worker', '--dry-run', '--state-dir', dir];
 
-  // error-step-00 from the shared examples (errors x3), started 5 intervals before its onset to keep the
-  // test short. Evidence this moderate drains traffic progressively, with a pause between stages: the kill lands there.
-  const source = JSON.parse(
-    readFileSync(join(root, 'test/fixtures/scenarios/shared/error-step-00.json'), 'utf8'),
-  );
-  for (const series of Object.values(source.series) as { baseline: unknown[]; canary: unknown[] }[]) {
-    series.baseline = series.baseline.slice(8);
-    series.canary = series.canary.slice(8);
-  }
-  const scenarioFile = join(dir, 'error-step.json');
-  writeFileSync(scenarioFile, JSON.stringify({ ...source, truth: undefined, params: undefined }));
+  // error-step-00 started 5 intervals before its onset: evidence this moderate drains traffic progressively,
+  // with a pause between stages; the kill lands there.
+  const scenarioFile = writeErrorStepScenario(join(dir, 'error-step.json'));
 
   const { policy, hash } = await loadPolicyFile(join(root, 'policies/examples/canary.yaml'));
   const client = await connectClient(connection);
@@ -52,20 +45,11 @@ test('a worker killed in the middle of the rollback: a new worker finishes it, e
   try {
     await first.waitFor(/worker running/);
     const service = policy.metadata.service;
-    const handle = await startGuardian(client, connection.taskQueue, {
-      deployment: {
-        deploymentId: `crash-${randomUUID().slice(0, 8)}`,
-        service,
-        environment: policy.metadata.environment,
-        version: '2.0.0',
-        previousVersion: '1.9.0',
-        deployedAt: new Date().toISOString(),
-      },
+    const handle = await startReplayGuardian(client, connection.taskQueue, {
       policy,
-      policyHash: hash,
-      replay: { scenarioFile },
-      speed: 60,
-      watchSeconds: 32 * policy.evaluation.intervalSeconds,
+      hash,
+      scenarioFile,
+      deploymentId: `crash-${randomUUID().slice(0, 8)}`,
     });
 
     // Wait until the traffic step is under way (it pauses between its stages), then kill the worker.

@@ -6,11 +6,12 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
 import { connectClient } from '../../src/client/connect';
-import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
+import { type GuardianHandle, guardianStatus } from '../../src/client/guardians';
 import { type PrometheusServer, startPrometheus } from '../../src/dev/prometheus';
 import { loadPolicyFile } from '../../src/policy';
 import { createWorker, type MetricsServer } from '../../src/worker';
 import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';
 
 /**
  * ripcord's own metrics as an operator sees them: a worker serving /metrics,
@@ -71,32 +72,9 @@ async function start(service: string, highRisk: boolean): Promise<GuardianHandle
   writeFileSync(file, stringify(doc));
   const { policy, hash } = await loadPolicyFile(file);
 
-  // error-step-00, started 5 intervals before its onset: a confirmed regression within seconds.
-  const source = JSON.parse(
-    readFileSync(join(REPO_ROOT, 'test/fixtures/scenarios/shared/error-step-00.json'), 'utf8'),
-  );
-  for (const series of Object.values(source.series) as { baseline: unknown[]; canary: unknown[] }[]) {
-    series.baseline = series.baseline.slice(8);
-    series.canary = series.canary.slice(8);
-  }
-  const scenarioFile = join(dir, `${service}.json`);
-  writeFileSync(scenarioFile, JSON.stringify({ ...source, truth: undefined, params: undefined }));
-
-  return startGuardian(client, taskQueue, {
-    deployment: {
-      deploymentId: `d-${randomUUID().slice(0, 8)}`,
-      service,
-      environment: 'production',
-      version: '2.0.0',
-      previousVersion: '1.9.0',
-      deployedAt: new Date().toISOString(),
-    },
-    policy,
-    policyHash: hash,
-    replay: { scenarioFile },
-    speed: 60,
-    watchSeconds: 32 * policy.evaluation.intervalSeconds,
-  });
+  // A confirmed regression within seconds.
+  const scenarioFile = writeErrorStepScenario(join(dir, `${service}.json`));
+  return startReplayGuardian(client, taskQueue, { policy, hash, scenarioFile });
 }
 
 interface Panel {
