@@ -86,3 +86,15 @@ export function scenarioLength(scenario: Scenario): number {
   const first = Object.values(scenario.series)[0];
   return first?.baseline.length ?? 0;
 }
+
+/** What the guardian would have read at interval `index`: every series, both groups (null where absent). */
+export function observationAt(
+  scenario: Scenario,
+  index: number,
+): Record<string, { baseline: number | null; canary: number | null }> {
+  const observation: Record<string, { baseline: number | null; canary: number | null }> = {};
+  for (const [name, series] of Object.entries(scenario.series)) {
+    observation[name] = { baseline: series.baseline[index] ?? null, canary: series.canary[index] ?? null };
+  }
+  return observation;
+}

@@ -10,7 +10,7 @@ import {
   type SignalEvidence,
   type VerdictKind,
 } from '../decision';
-import { scenarioLength, type Scenario } from './scenario';
+import { observationAt, scenarioLength, type Scenario } from './scenario';
 
 /** One line of `ripcord simulate --json` (DESIGN §4). */
 export interface SimulationResult {
@@ -49,19 +49,12 @@ export function missingSeries(config: DecisionConfig, scenario: Scenario): strin
  */
 export function simulateScenario(config: DecisionConfig, scenario: Scenario): SimulationRun {
   const effective: DecisionConfig = { ...config, intervalSeconds: scenario.intervalSeconds };
-  const names = Object.keys(scenario.series);
   let state = initialDecisionState(effective);
   const timeline: IntervalVerdict[] = [];
   const length = scenarioLength(scenario);
   let outcome = null;
   for (let i = 0; i < length && outcome === null; i++) {
-    const observation: Record<string, { baseline: number | null; canary: number | null }> = {};
-    for (const name of names) {
-      const s = scenario.series[name];
-      if (s !== undefined)
-        observation[name] = { baseline: s.baseline[i] ?? null, canary: s.canary[i] ?? null };
-    }
-    const step = evaluateInterval(effective, state, observation as Observation);
+    const step = evaluateInterval(effective, state, observationAt(scenario, i) as Observation);
     state = step.state;
     timeline.push(step.verdict);
     outcome = step.decision ?? null;

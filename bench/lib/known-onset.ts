@@ -1,0 +1,42 @@
+import type { DecisionConfig, Observation } from '../../src/decision';
+import { alternativesOf, readSignal } from '../../src/decision/readings';
+import { logSumExp } from '../../src/decision/stats/log-space';
+import { observationAt, scenarioLength, type Scenario } from '../../src/simulate/scenario';
+import type { MethodOutcome } from './emulations';
+
+/**
+ * A detectability ceiling, not a method: ripcord's own per-interval test
+ * (same readings, tolerance, alternatives and share of alpha per signal),
+ * told the one thing no real test knows, the interval the regression began.
+ * It multiplies the likelihood ratios from the onset on and stops when the
+ * uniform mixture over the alternatives reaches 1/(alpha / signals), with no
+ * confirmation, no minimum traffic and no absolute tolerance.
+ *
+ * A regression it cannot flag by the end of the watch carries too little
+ * evidence, at this policy's alpha and tolerance and with these alternatives,
+ * for a test that has to find the onset itself; ripcord pays for not knowing the onset (start
+ * weights, see stats/e-process.ts) and for its transient protection, so the
+ * gap between the two is what a better test could still win.
+ *
+ * Only meaningful on regressions: on a healthy scenario "onset" 0 and no
+ * confirmation make it roll back on any spike.
+ */
+export function knownOnsetTest(config: DecisionConfig, scenario: Scenario): MethodOutcome {
+  const onset = scenario.truth?.onsetIndex ?? 0;
+  const logLevel = -Math.log(config.alpha / config.signals.length);
+  const sums = config.signals.map((signal) => new Array<number>(alternativesOf(signal).length).fill(0));
+  const length = scenarioLength(scenario);
+  for (let index = onset; index < length; index++) {
+    const observation = observationAt(scenario, index) as Observation;
+    for (const [j, signal] of config.signals.entries()) {
+      const reading = readSignal(signal, observation);
+      const sum = sums[j];
+      if (reading.status !== 'aligned' || reading.logLR === null || sum === undefined) continue;
+      reading.logLR.forEach((value, k) => (sum[k] = (sum[k] ?? 0) + value));
+      if (logSumExp(sum) - Math.log(sum.length) >= logLevel) {
+        return { decision: 'rollback', decidedAtIndex: index };
+      }
+    }
+  }
+  return { decision: 'no-rollback', decidedAtIndex: null };
+}
