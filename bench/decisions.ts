@@ -18,6 +18,7 @@ import { argoRollouts, flagger, type MethodOutcome } from './lib/emulations';
 import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario } from './lib/scenario-set';
 import { quantile, scoreOutcome, type Score } from './lib/scoring';
 import { argValue } from './lib/cli-args';
+import { knownOnsetTest } from './lib/known-onset';
 
 /**
  * Seeds used while developing and tuning the engine (bench/diagnose.ts); the
@@ -44,6 +45,8 @@ const LABEL: Record<Method, string> = {
 interface Row {
   bench: BenchScenario;
   scores: Record<Method, Score>;
+  /** Regressions only: how the known-onset test (bench/lib/known-onset.ts) did, the ceiling. */
+  ceiling: Score | null;
 }
 
 function fmtSeconds(value: number | null): string {
@@ -185,6 +188,48 @@ function byTrafficTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/**
+ * How much of the gap to "every regression detected" any valid test could
+ * close: the regressions that ripcord's own test flags when told the onset.
+ * Canary blackouts are left out of the known-onset test (no canary data to
+ * test; the silence rule escalates them), and counted as ripcord scored them.
+ */
+function ceilingSection(rows: Row[]): string {
+  const regressions = rows.filter((r) => r.ceiling !== null);
+  const tested = regressions.filter((r) => r.bench.kind !== 'canary-blackout');
+  const flagged = (r: Row) => r.ceiling?.kind === 'detected';
+  const detected = (r: Row) => r.scores.ripcord.kind === 'detected';
+  const lines = [
+    '| requests/s per group | regressions (no blackouts) | known-onset test flags | ripcord detects | of those flagged, ripcord detects |',
+    '|---|---|---|---|---|',
+  ];
+  const levels: (number | null)[] = [null, ...TRAFFIC_LEVELS];
+  for (const rps of levels) {
+    const subset = tested.filter((r) => r.bench.rps === rps);
+    if (subset.length === 0) continue;
+    const hits = subset.filter(flagged);
+    lines.push(
+      `| ${rps === null ? 'shared examples' : rps} | ${subset.length} | ${hits.length} | ${subset.filter(detected).length} | ${hits.filter(detected).length}/${hits.length} |`,
+    );
+  }
+  const hits = tested.filter(flagged);
+  lines.push(
+    `| all | ${tested.length} | ${hits.length} | ${tested.filter(detected).length} | ${hits.filter(detected).length}/${hits.length} |`,
+  );
+  const blackoutsDetected = regressions.filter(
+    (r) => r.bench.kind === 'canary-blackout' && detected(r),
+  ).length;
+  const best = hits.length + blackoutsDetected + tested.filter((r) => detected(r) && !flagged(r)).length;
+  return [
+    lines.join('\n'),
+    '',
+    "Known-onset test: ripcord's per-interval test (same readings, tolerance, alternatives and alpha share per signal) told the",
+    'interval the regression began, multiplying likelihood ratios from there with no confirmation (bench/lib/known-onset.ts).',
+    'A regression it does not flag by the end of the watch has too little evidence, at this alpha and tolerance and with these',
+    `alternatives, for a test that must find the onset itself. Ceiling on the headline row: ${best}/${regressions.length} (${pct(best, regressions.length)}), if ripcord also caught every regression the known-onset test flags.`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const seed = Number(argValue('--seed') ?? DEFAULT_SEED);
   const perCell = Number(argValue('--per-cell') ?? DEFAULT_PER_CELL);
@@ -216,6 +261,10 @@ async function main(): Promise<void> {
         flagger: scoreOutcome(bench.scenario, outcomes.flagger),
         argo: scoreOutcome(bench.scenario, outcomes.argo),
       },
+      ceiling:
+        bench.scenario.truth?.regression === true
+          ? scoreOutcome(bench.scenario, knownOnsetTest(config, bench.scenario))
+          : null,
     });
   }
 
@@ -258,6 +307,10 @@ async function main(): Promise<void> {
     byTrafficTable(rows.filter((r) => r.bench.source === 'generated')),
     '',
     'FR = false rollbacks, esc = escalations, det = detected.',
+    '',
+    '## Detectability ceiling',
+    '',
+    ceilingSection(rows),
     '',
     '## How the other tools are emulated',
     '',
