@@ -76,6 +76,18 @@ const IMPLIED_OUTCOME: Partial<Record<NotificationEventName, GuardianOutcome>> =
 const APPROVE_COMMAND = /\s*Approve:\s*(ripcord approve \S+ .*)$/s;
 const PLAN_HASH = /\bplan (sha256:[0-9a-f]{64})\b|--plan (sha256:[0-9a-f]{64})\b/;
 
+/**
+ * The CLI finds guardians in the namespace of the person's connection profile.
+ * A guardian in any other namespace is only found if the command says so, and
+ * a pasted command that looks in the wrong namespace fails with "no guardian",
+ * mid-incident; so commands name a namespace other than "default".
+ */
+function namespacePrefix(namespace: string): string {
+  if (namespace === 'default' || namespace === '') return '';
+  const quoted = /^[A-Za-z0-9._-]+$/.test(namespace) ? namespace : `'${namespace.replace(/'/g, `'\\''`)}'`;
+  return `TEMPORAL_NAMESPACE=${quoted} `;
+}
+
 export function notificationContent(n: OutboundNotification, context: ContentContext): NotificationContent {
   const d = n.deployment;
   const approve = APPROVE_COMMAND.exec(n.message);
@@ -83,7 +95,8 @@ export function notificationContent(n: OutboundNotification, context: ContentCon
   const planMatch = PLAN_HASH.exec(n.message);
   const planHash = planMatch?.[1] ?? planMatch?.[2];
   const outcome = n.outcome ?? IMPLIED_OUTCOME[n.event];
-  const approveCommand = approve?.[1] ? `npx ${approve[1].trim()}` : undefined;
+  const cli = `${namespacePrefix(context.namespace)}npx ripcord`;
+  const approveArgs = approve?.[1]?.trim().replace(/^ripcord approve /, '');
   const locate = `${d.deploymentId} --service ${d.service} --env ${d.environment}`;
   return {
     event: n.event,
@@ -97,18 +110,18 @@ export function notificationContent(n: OutboundNotification, context: ContentCon
     at: context.now.toISOString(),
     ...(outcome ? { outcome } : {}),
     ...(planHash ? { planHash } : {}),
-    ...(approveCommand
+    ...(approveArgs
       ? {
-          approveCommand,
-          rejectCommand: approveCommand.replace(/^npx ripcord approve /, 'npx ripcord reject '),
+          approveCommand: `${cli} approve ${approveArgs}`,
+          rejectCommand: `${cli} reject ${approveArgs}`,
         }
       : {}),
     ...(n.event === 'escalated'
       ? {
           escalationCommands: [
-            `npx ripcord status ${locate}`,
-            `npx ripcord rollback ${locate} --reason "<why>"`,
-            `npx ripcord abort ${locate} --reason "<why>"`,
+            `${cli} status ${locate}`,
+            `${cli} rollback ${locate} --reason "<why>"`,
+            `${cli} abort ${locate} --reason "<why>"`,
           ],
         }
       : {}),
