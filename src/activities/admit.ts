@@ -88,6 +88,7 @@ function policyProblems(input: AdmitInput): string[] {
   }
   const { service, environment } = input.policy.metadata;
   if (typeof input.deployment === 'object' && input.deployment !== null) {
+    problems.push(...planInputProblems(input.policy, input.deployment));
     if (input.deployment.service !== service) {
       problems.push(
         `deployment.service: "${input.deployment.service}" is not the policy's service "${service}"`,
@@ -100,6 +101,24 @@ function policyProblems(input: AdmitInput): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * What the rollback plan will need from the deployment, checked now rather
+ * than when the plan is built: a revert-artifact step that pins no digest
+ * returns to the deployment's previous digest, and without one the plan would
+ * fail to build in the middle of an incident, after the regression was found.
+ */
+export function planInputProblems(policy: Policy, deployment: DeploymentInfo): string[] {
+  if (deployment.previousDigest !== undefined) return [];
+  return policy.plan.steps.flatMap((step, index) =>
+    step.type === 'revert-artifact' && step.previousDigest === undefined
+      ? [
+          `deployment.previousDigest: required, because plan.steps[${index}] ("${step.name}") reverts the artifact ` +
+            'and pins no previousDigest; give the digest to return to, or pin it in the policy',
+        ]
+      : [],
+  );
 }
 
 // Show the offending value when it is short and harmless; never echo something huge.

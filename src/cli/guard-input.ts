@@ -1,4 +1,4 @@
-import { deploymentProblems } from '../activities/admit';
+import { deploymentProblems, planInputProblems } from '../activities/admit';
 import type { LoadedPolicy } from '../policy';
 import type { DeploymentInfo, GuardianInput } from '../workflows/messages';
 import { EXIT } from './exit-codes';
@@ -68,6 +68,7 @@ export function buildGuardianInput(loaded: LoadedPolicy, flags: GuardFlags, now:
     ...(flags.deployer !== undefined ? { deployer: flags.deployer } : {}),
   };
   problems.push(...deploymentProblems(deployment).map(asFlagProblem));
+  problems.push(...planInputProblems(loaded.policy, deployment).map(asFlagProblem));
   if (problems.length === 1) throw new UserFacingError(problems[0]!, EXIT.usage);
   if (problems.length > 1) {
     throw new UserFacingError(`${problems.length} problems:\n  ${problems.join('\n  ')}`, EXIT.usage);

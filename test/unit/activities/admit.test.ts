@@ -42,6 +42,30 @@ describe('admitDeployment', () => {
     expect(failure.message).toContain(`${field}:`);
   });
 
+  test('refuses a plan that reverts the artifact when there is no digest to return to', async () => {
+    // with-migration.yaml's revert-artifact step pins no digest: it returns to the deployment's previous one.
+    const { policy, hash } = await examplePolicy('with-migration.yaml');
+    const deployment = { ...deploymentFor(policy), previousDigest: undefined };
+    const failure = await failureOf(() => admit({ workflowId: 'w', deployment, policy, policyHash: hash }));
+    expect(failure.type).toBe(INVALID_DEPLOYMENT_ERROR);
+    expect(failure.message).toContain(
+      'deployment.previousDigest: required, because plan.steps[1] ("previous-image")',
+    );
+
+    const pinned = {
+      ...policy,
+      plan: {
+        ...policy.plan,
+        steps: policy.plan.steps.map((step) =>
+          step.type === 'revert-artifact' ? { ...step, previousDigest: `sha256:${'d'.repeat(64)}` } : step,
+        ),
+      },
+    };
+    await expect(
+      admit({ workflowId: 'w', deployment, policy: pinned, policyHash: contentHash(pinned) }),
+    ).resolves.toEqual({ admittedAt: '2026-01-01T12:00:00.000Z' });
+  });
+
   test('reports every problem at once', async () => {
     const { policy, hash } = await examplePolicy('canary.yaml');
     const deployment = { ...deploymentFor(policy), version: 'v 2', artifactDigest: 'md5:x' };

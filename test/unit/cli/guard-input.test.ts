@@ -69,6 +69,35 @@ describe('ripcord guard: from flags to the guardian input', () => {
     expect(error.message).toContain(message);
   });
 
+  it('refuses a plan that reverts the artifact without --previous-digest, before starting anything', () => {
+    const revert = {
+      name: 'previous-image',
+      type: 'revert-artifact',
+      signedBy: 'release-key',
+      timeoutSeconds: 60,
+    };
+    const reverting = {
+      ...canary,
+      policy: {
+        ...canary.policy,
+        plan: { ...canary.policy.plan, steps: [...canary.policy.plan.steps, revert] },
+      },
+    } as LoadedPolicy;
+    let error: unknown;
+    try {
+      buildGuardianInput(reverting, FLAGS, NOW);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect((error as UserFacingError).message).toContain(
+      '--previous-digest: required, because plan.steps[2] ("previous-image") reverts the artifact',
+    );
+    expect(() =>
+      buildGuardianInput(reverting, { ...FLAGS, previousDigest: `sha256:${'b'.repeat(64)}` }, NOW),
+    ).not.toThrow();
+  });
+
   it('lists every problem at once', () => {
     const error = refusal({ ...FLAGS, service: 'shop', env: 'staging', deploymentId: 'X' });
     expect(error.message).toMatch(/^3 problems:\n {2}--service .*\n {2}--env .*\n {2}--deployment-id: /);
