@@ -182,19 +182,22 @@ test('approval needed, approved with the command from the notification, rolled b
   expect(asked.webUiUrl).toBe(link);
   expect(asked.title).toBe(`Approval needed: rollback of ${service} 2.0.0 in production`);
   expect(asked.planHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  const namespace = integrationCliEnv().TEMPORAL_NAMESPACE;
   expect(asked.approveCommand).toBe(
-    `npx ripcord approve ${deploymentId} --service ${service} --env production --plan ${asked.planHash} --role <one of sre>`,
+    `TEMPORAL_NAMESPACE=${namespace} npx ripcord approve ${deploymentId} --service ${service} --env production --plan ${asked.planHash} --role <one of sre>`,
   );
 
-  // A person pastes the command (choosing the role) and it works: the plan in the message is the plan waiting.
-  const args = asked
-    .approveCommand!.replace(/^npx ripcord /, '')
-    .replace('<one of sre>', 'sre')
-    .split(' ');
+  // A person pastes the command (choosing the role) and it works: the plan in the message is the plan
+  // waiting, and the guardian's namespace comes from the command, not from this test's environment.
+  const [assignment, ...words] = asked.approveCommand!.replace('<one of sre>', 'sre').split(' ');
+  const [variable, value] = assignment!.split('=');
+  expect(words.slice(0, 2)).toEqual(['npx', 'ripcord']);
   // Asynchronously: the worker answering the command's status query runs in this process.
-  const cli = new CliProcess([...args, '--as', 'bob'], {
+  const cli = new CliProcess([...words.slice(2), '--as', 'bob'], {
     RIPCORD_PROFILE: '',
-    ...integrationCliEnv(),
+    TEMPORAL_ADDRESS: integrationCliEnv().TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: undefined,
+    [variable!]: value,
     RIPCORD_TASK_QUEUE: taskQueue,
   });
   const approved = { code: await cli.exited, stderr: cli.stderr };
@@ -251,14 +254,15 @@ test('not approved in time: the escalation tells a person what they can do, and 
   const events = signedHooks(handle.workflowId);
   expect(events.map((e) => e.event)).toEqual(['rollback-decided', 'approval-requested', 'escalated']);
   const escalated = events[2]!;
+  const inNamespace = `TEMPORAL_NAMESPACE=${integrationCliEnv().TEMPORAL_NAMESPACE}`;
   expect(escalated).toMatchObject({
     title: `Escalated to a person: ${service} 2.0.0 in production`,
     message: 'Escalated: the rollback was not approved in time',
     webUiUrl: webUiLink(webUi, integrationCliEnv().TEMPORAL_NAMESPACE, handle.workflowId),
     escalationCommands: [
-      `npx ripcord status ${deploymentId} --service ${service} --env production`,
-      `npx ripcord rollback ${deploymentId} --service ${service} --env production --reason "<why>"`,
-      `npx ripcord abort ${deploymentId} --service ${service} --env production --reason "<why>"`,
+      `${inNamespace} npx ripcord status ${deploymentId} --service ${service} --env production`,
+      `${inNamespace} npx ripcord rollback ${deploymentId} --service ${service} --env production --reason "<why>"`,
+      `${inNamespace} npx ripcord abort ${deploymentId} --service ${service} --env production --reason "<why>"`,
     ],
   });
   const pages = receiver.json<PagerDutyEvent>('/pagerduty').filter((p) => p.dedup_key === handle.workflowId);
