@@ -28,7 +28,13 @@ import { knownOnsetTest } from './lib/known-onset';
  */
 export const TUNING_SEEDS: readonly number[] = [1, 2, 3, 7, 11, 12];
 const DEFAULT_SEED = 20260;
-const DEFAULT_PER_CELL = 5;
+/**
+ * 60 per kind and traffic level: 300 generated scenarios of every kind (the
+ * issue's floor), 1,920 regressions in all. With 160 regressions (5 per cell)
+ * a detection rate had a standard error of about 1.8 points, too coarse to
+ * tell 94% from 96%; with 1,920 it is about 0.5.
+ */
+const DEFAULT_PER_CELL = 60;
 
 const root = path.resolve(__dirname, '..');
 const POLICY = 'policies/examples/canary.yaml';
