@@ -8,8 +8,9 @@
  *
  * --oracle asks, for every missed regression, whether it was detectable at
  * all: ripcord's own test told the onset (bench/lib/known-onset.ts), at the
- * policy's alpha and tolerance. A miss it cannot flag is a miss no valid test
- * that has to find the onset itself should be expected to catch.
+ * policy's alpha and tolerance. A miss it cannot flag is one that a test with
+ * these alternatives, having to find the onset itself, cannot be expected to
+ * catch.
  */
 import path from 'node:path';
 import { loadPolicyFile } from '../src/policy';

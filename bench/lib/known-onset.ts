@@ -1,4 +1,4 @@
-import type { DecisionConfig, Observation } from '../../src/decision';
+import type { DecisionConfig } from '../../src/decision';
 import { alternativesOf, readSignal } from '../../src/decision/readings';
 import { logSumExp } from '../../src/decision/stats/log-space';
 import { observationAt, scenarioLength, type Scenario } from '../../src/simulate/scenario';
@@ -14,9 +14,9 @@ import type { MethodOutcome } from './emulations';
  *
  * A regression it cannot flag by the end of the watch carries too little
  * evidence, at this policy's alpha and tolerance and with these alternatives,
- * for a test that has to find the onset itself; ripcord pays for not knowing the onset (start
- * weights, see stats/e-process.ts) and for its transient protection, so the
- * gap between the two is what a better test could still win.
+ * for a test that has to find the onset itself. ripcord pays for not knowing
+ * the onset (start weights, see stats/e-process.ts) and for its transient
+ * protection; the gap between the two is what a better test could still win.
  *
  * Only meaningful on regressions: on a healthy scenario "onset" 0 and no
  * confirmation make it roll back on any spike.
@@ -27,7 +27,7 @@ export function knownOnsetTest(config: DecisionConfig, scenario: Scenario): Meth
   const sums = config.signals.map((signal) => new Array<number>(alternativesOf(signal).length).fill(0));
   const length = scenarioLength(scenario);
   for (let index = onset; index < length; index++) {
-    const observation = observationAt(scenario, index) as Observation;
+    const observation = observationAt(scenario, index);
     for (const [j, signal] of config.signals.entries()) {
       const reading = readSignal(signal, observation);
       const sum = sums[j];

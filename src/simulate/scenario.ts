@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Observation, SeriesReading } from '../decision';
 
 /**
  * Scenario files (DESIGN §4): recorded or generated series for a baseline and
@@ -88,11 +89,8 @@ export function scenarioLength(scenario: Scenario): number {
 }
 
 /** What the guardian would have read at interval `index`: every series, both groups (null where absent). */
-export function observationAt(
-  scenario: Scenario,
-  index: number,
-): Record<string, { baseline: number | null; canary: number | null }> {
-  const observation: Record<string, { baseline: number | null; canary: number | null }> = {};
+export function observationAt(scenario: Scenario, index: number): Observation {
+  const observation: Record<string, SeriesReading> = {};
   for (const [name, series] of Object.entries(scenario.series)) {
     observation[name] = { baseline: series.baseline[index] ?? null, canary: series.canary[index] ?? null };
   }

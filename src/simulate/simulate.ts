@@ -6,7 +6,6 @@ import {
   type DecisionConfig,
   type DecisionKind,
   type IntervalVerdict,
-  type Observation,
   type SignalEvidence,
   type VerdictKind,
 } from '../decision';
@@ -54,7 +53,7 @@ export function simulateScenario(config: DecisionConfig, scenario: Scenario): Si
   const length = scenarioLength(scenario);
   let outcome = null;
   for (let i = 0; i < length && outcome === null; i++) {
-    const step = evaluateInterval(effective, state, observationAt(scenario, i) as Observation);
+    const step = evaluateInterval(effective, state, observationAt(scenario, i));
     state = step.state;
     timeline.push(step.verdict);
     outcome = step.decision ?? null;
