@@ -8,6 +8,7 @@ import type {
   RollbackPlan,
 } from '../../../src/activities/types';
 import { PERMANENT_STEP_ERROR } from '../../../src/activities/types';
+import { readHealthInterval } from '../../../src/activities/health';
 import type { Observation } from '../../../src/decision';
 
 /** Per-interval health the fake source serves: a function of the interval index. */
@@ -143,14 +144,8 @@ export class FakeWorld {
         this.notifications.push(input);
       },
     };
-    return {
-      ...activities,
-      // The local-activity form of the same read (guardians since the local-health-reads patch).
-      readHealthInterval: async (input) => ({
-        index: input.index,
-        observation: await activities.evaluateHealth(input),
-      }),
-    };
+    // The local-activity form wraps the same read, as the worker's does (guardians since the local-health-reads patch).
+    return { ...activities, readHealthInterval: readHealthInterval(activities.evaluateHealth) };
   }
 }
 
