@@ -19,14 +19,8 @@ import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario
 import { quantile, scoreOutcome, type Score } from './lib/scoring';
 import { argValue } from './lib/cli-args';
 import { knownOnsetTest } from './lib/known-onset';
+import { TUNING_SEEDS } from './lib/seeds';
 
-/**
- * Seeds used while developing and tuning the engine (bench/diagnose.ts); the
- * benchmark must not report on them. Seeds 100–199 were also used, for
- * healthy, transient, shared-outage and diurnal scenarios only, to check that
- * transients do not roll back.
- */
-export const TUNING_SEEDS: readonly number[] = [1, 2, 3, 7, 11, 12];
 const DEFAULT_SEED = 20260;
 /**
  * 60 per kind and traffic level: 300 generated scenarios of every kind (the

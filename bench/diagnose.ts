@@ -21,13 +21,11 @@ import { generatedScenarios } from './lib/scenario-set';
 import { quantile, scoreOutcome } from './lib/scoring';
 import { argValue } from './lib/cli-args';
 import { knownOnsetTest } from './lib/known-onset';
-
-/** Seeds that report results (bench/results/decisions.md and the issue); diagnosing on them would be tuning on them. */
-const HELD_OUT = new Set([20260, 4242]);
+import { HELD_OUT_SEEDS } from './lib/seeds';
 
 async function main(): Promise<void> {
   const seeds = (argValue('--seeds') ?? '7').split(',').map(Number);
-  for (const s of seeds) if (HELD_OUT.has(s)) throw new Error(`seed ${s} is held out`);
+  for (const s of seeds) if (HELD_OUT_SEEDS.includes(s)) throw new Error(`seed ${s} is held out`);
   const perCell = Number(argValue('--per-cell') ?? 5);
   const verbose = process.argv.includes('--verbose');
   const oracle = process.argv.includes('--oracle');
