@@ -1,5 +1,5 @@
-import { configProblems, seriesUsedBy, type DecisionConfig } from './config';
-import { confirmationPlan } from './confirmation';
+import { configProblems, seriesUsedBy, type DecisionConfig, type SignalConfig } from './config';
+import { CONFIRM_ALPHA, confirmationPlan } from './confirmation';
 import type { Group, Observation } from './observation';
 import { alternativesOf, armingLevel, breachEValue, readSignal } from './readings';
 import {
@@ -110,6 +110,30 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
  * and then fresh evidence of 1/c, as before), evidence gathered during the
  * grace and the overshoot of the breach are no longer thrown away.
  */
+
+/**
+ * The range of alpha over which a wider alpha does not make this signal roll
+ * back sooner, or null when there is none (no confirmation window: alpha then
+ * always sets the rollback level). A rollback needs the persistence evidence
+ * to reach 1/CONFIRM_ALPHA and the carried evidence (at least the breach
+ * level) times the fresh evidence to reach 1/(alpha share). From the alpha at
+ * which the breach level divided by CONFIRM_ALPHA reaches 1/(alpha share), the
+ * second condition holds almost whenever the first does, so the confirmation,
+ * not alpha, sets the pace (`npm run bench:tradeoffs`: canary.yaml at alpha
+ * 0.01 and 0.02 decides identically). That lasts until 1/(alpha share) falls
+ * below the breach level itself, which then drops and breaches sooner (on
+ * noise too). `to` may lie above the largest alpha a policy allows.
+ */
+export function alphaWithoutEffect(
+  config: DecisionConfig,
+  signal: SignalConfig,
+): { from: number; to: number } | null {
+  if (confirmationPlan(config.confirmationWindowSeconds, config.intervalSeconds).windowIntervals === 0) {
+    return null;
+  }
+  const k = config.signals.length;
+  return { from: (k * CONFIRM_ALPHA) / breachEValue(signal), to: k / breachEValue(signal) };
+}
 
 export function evaluateInterval(
   config: DecisionConfig,

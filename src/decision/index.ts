@@ -27,6 +27,7 @@ export {
   finishWatch,
   initialDecisionState,
   InvalidDecisionConfig,
+  alphaWithoutEffect,
   type DecisionState,
   type StepResult,
 } from './engine';
