@@ -1,3 +1,4 @@
+import { alphaWithoutEffect, type DecisionConfig } from '../../decision';
 import { decisionConfigFromPolicy } from '../../simulate/decision-config';
 import { simulateScenario } from '../../simulate/simulate';
 import type { Policy } from '../schema/policy';
@@ -21,6 +22,12 @@ export interface CheckRow {
   escalations: number;
   /** Median seconds from onset to the rollback decision, over detected regressions; null when none. */
   medianDelaySeconds: number | null;
+  /**
+   * Regression rows: whether a wider alpha than the checked policy's could
+   * make this signal roll back sooner (see alphaWithoutEffect). Null for the
+   * healthy row.
+   */
+  widerAlphaHelps: boolean | null;
 }
 
 export interface CheckOptions {
@@ -34,6 +41,8 @@ export interface CheckOptions {
 }
 
 export interface CheckReport {
+  /** The checked policy's alpha. */
+  alpha: number;
   intervalSeconds: number;
   intervals: number;
   seed: number;
@@ -62,6 +71,16 @@ export function checkCases(policy: Policy, proposal: Proposal): CheckCase[] {
     }
   }
   return cases;
+}
+
+/** The policy schema's largest alpha. */
+const MAX_ALPHA = 0.2;
+
+function widerAlphaHelps(config: DecisionConfig, signalName: string): boolean {
+  if (config.alpha >= MAX_ALPHA) return false;
+  const signal = config.signals.find((s) => s.name === signalName);
+  const flat = signal === undefined ? null : alphaWithoutEffect(config, signal);
+  return flat === null || config.alpha < flat.from || config.alpha >= flat.to;
 }
 
 export function checkProposal(options: CheckOptions): CheckReport {
@@ -98,7 +117,8 @@ export function checkProposal(options: CheckOptions): CheckReport {
       rollbacks,
       escalations,
       medianDelaySeconds: delays.length > 0 ? median(delays) : null,
+      widerAlphaHelps: check.kind === 'healthy' ? null : widerAlphaHelps(config, check.signal),
     };
   });
-  return { intervalSeconds: dt, intervals, seed: options.seed, rows };
+  return { alpha: config.alpha, intervalSeconds: dt, intervals, seed: options.seed, rows };
 }

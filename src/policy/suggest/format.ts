@@ -72,11 +72,23 @@ export function formatSuggestion(result: SuggestResult): string {
         (row.escalations > 0
           ? ` (${pct(row.escalations, row.scenarios)} escalated to a person instead: see maxInconclusiveSeconds). `
           : ': the canary sees too little traffic to tell sooner. ') +
-        `A longer hold, a larger canary share or a wider alpha would help.`,
+        widerAlphaAdvice(row.widerAlphaHelps),
     );
   }
   lines.push('', `Policy (validates, ${result.policyHash}).`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Whether to suggest a wider alpha: where the confirmation, not alpha, sets
+ * the pace (alphaWithoutEffect), a wider alpha changes nothing, and saying
+ * otherwise would send a person to trade false-rollback risk for no gain.
+ */
+export function widerAlphaAdvice(helps: boolean | null): string {
+  return helps === false
+    ? 'A longer hold or a larger canary share would help; a wider alpha would not ' +
+        '(at this alpha the fresh evidence after the confirmation window sets the pace).'
+    : 'A longer hold, a larger canary share or a wider alpha would help.';
 }
 
 /** `--json`: everything but the per-point timelines, which are the input, not the result. */

@@ -4,6 +4,7 @@ import { applyProposal, defaultPolicyText } from '../../../src/policy/suggest/po
 import { propose, proposeAlpha, proposeTolerance } from '../../../src/policy/suggest/propose';
 import { historyQuery, widenGroupMatchers } from '../../../src/policy/suggest/queries';
 import { checkProposal } from '../../../src/policy/suggest/check';
+import { widerAlphaAdvice } from '../../../src/policy/suggest/format';
 import type { Point } from '../../../src/policy/suggest/stats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -194,5 +195,36 @@ describe('the written policy and its check', () => {
       seed: 3,
     });
     expect(again).toEqual(report); // seeded: the same table every time
+  });
+
+  test('it advises a wider alpha only where a wider alpha would make a signal roll back sooner', () => {
+    const text = defaultPolicyText(
+      {
+        service: 'checkout',
+        environment: 'production',
+        prometheusUrl: 'http://127.0.0.1:9090',
+        intervalSeconds: 30,
+      },
+      proposal,
+      'a test',
+    );
+    const { policy } = parsePolicyText(text, { filename: 'suggested.yaml' });
+    const helpsAt = (alpha: number) =>
+      checkProposal({
+        policy: { ...policy, evaluation: { ...policy.evaluation, alpha } },
+        profiles,
+        proposal,
+        canaryShare: 0.5,
+        watchSeconds: 600,
+        scenariosPerCase: 1,
+        seed: 3,
+      }).rows.map((r) => r.widerAlphaHelps);
+    // Rows: healthy, then error rate and latency at 1x and 2x their tolerance.
+    // Two signals: the error rate (breach at 10) stops gaining at 0.02, latency (breach at 2) at 0.1.
+    expect(helpsAt(0.005)).toEqual([null, true, true, true, true]);
+    expect(helpsAt(0.05)).toEqual([null, false, false, true, true]);
+    expect(helpsAt(0.1)).toEqual([null, false, false, false, false]);
+    expect(widerAlphaAdvice(false)).toContain('a wider alpha would not');
+    expect(widerAlphaAdvice(true)).toContain('or a wider alpha would help');
   });
 });
