@@ -76,13 +76,23 @@ export async function withWorld<T>(
 /**
  * Moves skipped time forward in steps until the guardian's status satisfies the
  * predicate (time only skips by itself while a client waits for a result).
+ *
+ * Steps are short next to the guardian's 30 s evaluation interval, so the
+ * predicate is seen within 5 s of the evaluation that made it true and the
+ * caller's next message lands with about 25 s before the next timer fires.
+ * That margin matters: a message that ends a wait with a timeout makes the
+ * workflow cancel its timer, and if the timer fires while that workflow task
+ * is in progress the time-skipping test server refuses the CancelTimer and
+ * never hands the run another task (temporalio/sdk-java#2606, #3088; the real
+ * server drops the buffered fire and records TimerCanceled). With 30 s steps
+ * the message landed about a second before the next fire, and the test hung.
  */
 export async function advanceUntil(
   env: TestWorkflowEnvironment,
   handle: WorkflowHandle<typeof guardian>,
   predicate: (status: GuardianStatus) => boolean,
-  stepMs = 30_000,
-  maxSteps = 400,
+  stepMs = 5_000,
+  maxSteps = 2_400,
 ): Promise<GuardianStatus> {
   for (let i = 0; i < maxSteps; i++) {
     const status = await handle.query(statusQuery);
