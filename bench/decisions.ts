@@ -8,7 +8,6 @@
  * Prints the summary table and writes it to bench/results/decisions.md. The
  * generated scenarios use a seed the engine was not tuned on (see TUNING_SEEDS).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPolicyFile } from '../src/policy';
@@ -18,6 +17,7 @@ import { argoRollouts, flagger, type MethodOutcome } from './lib/emulations';
 import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario } from './lib/scenario-set';
 import { quantile, scoreOutcome, type Score } from './lib/scoring';
 import { argValue } from './lib/cli-args';
+import { runBenchmark, writeResults } from './lib/report-file';
 import { knownOnsetTest } from './lib/known-onset';
 import { TUNING_SEEDS } from './lib/seeds';
 
@@ -326,13 +326,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${report}\n(not written: tuning run or non-default policy)\n`);
     return;
   }
-  const out = path.join(root, 'bench', 'results', 'decisions.md');
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, report);
-  process.stdout.write(`${report}\nwritten to ${path.relative(process.cwd(), out)}\n`);
+  await writeResults(root, 'decisions.md', report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark(main);

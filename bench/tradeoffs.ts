@@ -15,7 +15,6 @@
  * stdout and to bench/results/tradeoffs.md.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DecisionConfig } from '../src/decision';
@@ -23,6 +22,7 @@ import { loadPolicyFile } from '../src/policy';
 import { decisionConfigFromPolicy } from '../src/simulate/decision-config';
 import { simulateScenario } from '../src/simulate/simulate';
 import { argValue } from './lib/cli-args';
+import { runBenchmark, writeResults } from './lib/report-file';
 import { flagger } from './lib/emulations';
 import { generatedScenarios } from './lib/scenario-set';
 import { quantile, scoreOutcome } from './lib/scoring';
@@ -245,13 +245,7 @@ async function main(): Promise<void> {
     'Paired median: the median delay of ripcord and of the Flagger emulation on the regressions both detected.',
     '',
   ].join('\n');
-  const out = path.join(root, 'bench', 'results', 'tradeoffs.md');
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, report);
-  process.stdout.write(`${report}\nwritten to ${path.relative(process.cwd(), out)}\n`);
+  await writeResults(root, 'tradeoffs.md', report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark(main);

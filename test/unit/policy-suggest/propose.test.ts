@@ -128,9 +128,8 @@ describe('queries for history', () => {
 describe('the written policy and its check', () => {
   const profiles = [learnRatio(ratio, samples(0.1), opts), learnValue(latency, samples(0.3), opts)];
   const proposal = propose([ratio, latency], profiles, proposeOpts);
-
-  test('a default policy validates and holds the proposal', () => {
-    const text = defaultPolicyText(
+  const suggestedText = () =>
+    defaultPolicyText(
       {
         service: 'checkout',
         environment: 'production',
@@ -140,6 +139,9 @@ describe('the written policy and its check', () => {
       proposal,
       'a test',
     );
+
+  test('a default policy validates and holds the proposal', () => {
+    const text = suggestedText();
     const { policy } = parsePolicyText(text, { filename: 'suggested.yaml' });
     expect(policy.signals.map((s) => s.tolerance)).toEqual(proposal.signals.map((s) => s.tolerance));
     expect(policy.evaluation.alpha).toBe(proposal.alpha.value);
@@ -157,16 +159,7 @@ describe('the written policy and its check', () => {
   });
 
   test('the check runs the decision core on healthy and regressed scenarios', () => {
-    const text = defaultPolicyText(
-      {
-        service: 'checkout',
-        environment: 'production',
-        prometheusUrl: 'http://127.0.0.1:9090',
-        intervalSeconds: 30,
-      },
-      proposal,
-      'a test',
-    );
+    const text = suggestedText();
     const { policy } = parsePolicyText(text, { filename: 'suggested.yaml' });
     const report = checkProposal({
       policy,
@@ -198,16 +191,7 @@ describe('the written policy and its check', () => {
   });
 
   test('it advises a wider alpha only where a wider alpha would make a signal roll back sooner', () => {
-    const text = defaultPolicyText(
-      {
-        service: 'checkout',
-        environment: 'production',
-        prometheusUrl: 'http://127.0.0.1:9090',
-        intervalSeconds: 30,
-      },
-      proposal,
-      'a test',
-    );
+    const text = suggestedText();
     const { policy } = parsePolicyText(text, { filename: 'suggested.yaml' });
     const helpsAt = (alpha: number) =>
       checkProposal({
