@@ -1,0 +1,139 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../../src/client/connect';
+import { sendAction, startGuardian } from '../../src/client/guardians';
+import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
+import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
+import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
+import { type ChaosStack, startChaosStack } from '../harness/chaos-stack';
+import { ChaosTemporal } from '../harness/chaos-temporal';
+import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
+
+/**
+ * Terminate is the admin's hammer (the Web UI's button, `temporal workflow
+ * terminate`): the guardian stops at once, with no chance to run any more
+ * code. A step already running on a worker is not told directly; it learns at
+ * its next heartbeat, when the server answers that its workflow is gone, and
+ * is cancelled there. This checks that it really stops: a rollback that drains
+ * the canary in three stages (25% → 10% → 0%, 30 s apart) is terminated in
+ * the pause after the first stage, and nginx must stay at 25% well past the
+ * moment the next stage was due. Nothing is undone either: that is what
+ * `ripcord abort` is for (docs/operations.md).
+ */
+
+let dir: string;
+let temporal: ChaosTemporal | undefined;
+let stack: ChaosStack | undefined;
+let receiver: ChaosReceiver | undefined;
+let workers: ChaosWorkers | undefined;
+let client: Client | undefined;
+
+afterAll(async () => {
+  await workers?.stop();
+  await client?.connection.close().catch(() => undefined);
+  await temporal?.stop();
+  await stack?.stop();
+  await receiver?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const PAUSE_SECONDS = 30;
+
+test('a guardian terminated during a traffic step: the step stops at its next heartbeat, nginx keeps the stage it reached', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-terminate-'));
+  const secret = randomBytes(32).toString('hex');
+  temporal = await ChaosTemporal.start();
+  receiver = await startChaosReceiver({ secret });
+  stack = await startChaosStack({ dir, canaryBehaviour: 'healthy' });
+  const taskQueue = `chaos-terminate-${randomUUID()}`;
+  workers = new ChaosWorkers({
+    address: temporal.address,
+    taskQueue,
+    stateDir: join(dir, 'state'),
+    targetsFile: writeTargetsFile(dir, {
+      ...stack.targets,
+      webhooks: { type: 'webhook', timeoutSeconds: 10 },
+    }),
+    env: { [HOOK_SECRET_ENV]: secret },
+  });
+  await workers.start();
+  client = await connectClient({
+    profileName: 'chaos',
+    address: temporal.address,
+    namespace: 'default',
+    taskQueue,
+  });
+
+  const { policy, hash } = chaosPolicy(
+    { prometheusUrl: stack.fleet.prometheus.url, hookUrl: receiver.hookUrl, notifyUrl: receiver.notifyUrl },
+    (p) => {
+      p.plan.steps = [
+        {
+          name: 'drain-canary',
+          type: 'shift-traffic',
+          weights: [25, 10, 0],
+          pauseSeconds: PAUSE_SECONDS,
+          // Heartbeat timeout min(15 s, timeoutSeconds): the SDK sends a heartbeat at least every 12 s,
+          // so the step hears of the termination well before the next stage is due.
+          timeoutSeconds: 120,
+          retries: { maxAttempts: 3, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } },
+          verify: { targetState: true, settleSeconds: 0, timeoutSeconds: 30 },
+        },
+      ];
+    },
+  );
+  const deployment = await stack.deploy(`terminate-${randomUUID().slice(0, 8)}`, policy.metadata.environment);
+  const handle = await startGuardian(client, taskQueue, {
+    deployment,
+    policy,
+    policyHash: hash,
+    watchSeconds: 600,
+  });
+  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
+  const asked = await sendAction(handle, 'rollbackNow', {
+    actor: 'team-payments',
+    role: 'owner',
+    reason: 'chaos drill',
+  });
+  expect(asked).toMatchObject({ accepted: true });
+
+  const nginxState = stack.targets.traffic!.stateDir;
+  const stepRecords = () =>
+    existsSync(nginxState)
+      ? readdirSync(nginxState)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => JSON.parse(readFileSync(join(nginxState, f), 'utf8')) as Record<string, unknown>)
+      : [];
+  await waitUntil(
+    'nginx at 25%, pausing before the next stage',
+    () => stepRecords().some((r) => r.stagesDone === 1),
+    {
+      intervalMs: 100,
+      timeoutMs: 120_000,
+    },
+  );
+  const firstStageAt = Date.now();
+  expect(await stack.canaryWeight()).toBe(25);
+
+  await handle.terminate('an operator stopped the rollback from the Web UI');
+  trace('guardian terminated in the pause after the first stage');
+  expect((await handle.describe()).status.name).toBe('TERMINATED');
+
+  // Had the step gone on, the second stage (10%) would have been installed PAUSE_SECONDS after the
+  // first. Watch until well past that moment: the canary stays at 25% and the record at one stage.
+  const seen = new Set<number | undefined>();
+  await waitUntil(
+    'the moment the next stage was due, and then some',
+    async () => {
+      seen.add(await stack!.canaryWeight());
+      return Date.now() - firstStageAt > (PAUSE_SECONDS + 15) * 1000;
+    },
+    { intervalMs: 1_000, timeoutMs: (PAUSE_SECONDS + 60) * 1000 },
+  );
+  expect([...seen]).toEqual([25]);
+  expect(stepRecords()).toEqual([expect.objectContaining({ stagesDone: 1 })]);
+  expect(stepRecords()[0]!.appliedAt).toBeUndefined();
+}, 300_000);
