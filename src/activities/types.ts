@@ -196,6 +196,17 @@ export type NotificationEventName =
   | 'escalated'
   | 'promoted';
 
+/**
+ * What an approval-requested notification needs to write the approve command:
+ * receivers build the command (with the namespace only the worker knows), so
+ * it is never parsed back out of the guardian's prose.
+ */
+export interface ApprovalRequest {
+  planHash: string;
+  /** Roles that may approve; the command names them for the person to pick one. */
+  roles: string[];
+}
+
 export interface NotifyInput {
   event: NotificationEventName;
   workflowId: string;
@@ -203,6 +214,8 @@ export interface NotifyInput {
   notifications: Policy['notifications'];
   message: string;
   outcome?: GuardianOutcome;
+  /** approval-requested only. */
+  approval?: ApprovalRequest;
 }
 
 /** The activity surface the guardian calls; createActivities(deps) must satisfy it. */

@@ -7,7 +7,13 @@ import {
 } from '../decision';
 import type { Observation } from '../decision';
 import { decisionConfigFromPolicy } from '../simulate/decision-config';
-import type { AuditKind, AuditRecord, NotificationEventName, RollbackPlan } from '../activities/types';
+import type {
+  ApprovalRequest,
+  AuditKind,
+  AuditRecord,
+  NotificationEventName,
+  RollbackPlan,
+} from '../activities/types';
 import { bookkeeping, healthActivities, localHealthActivities, notifications } from './activity-proxies';
 import { DECISION_REFUND_PATCH, LOCAL_HEALTH_READS_PATCH } from './patches';
 import type {
@@ -208,7 +214,12 @@ export class GuardianState {
   private readonly pendingNotifications: Promise<unknown>[] = [];
 
   /** Fire and forget while the guardian works: a slow or dead receiver never holds it up. */
-  notify(event: NotificationEventName, message: string, outcome?: GuardianOutcome): void {
+  notify(
+    event: NotificationEventName,
+    message: string,
+    outcome?: GuardianOutcome,
+    approval?: ApprovalRequest,
+  ): void {
     const sent = notifications
       .notify({
         event,
@@ -217,6 +228,7 @@ export class GuardianState {
         notifications: this.input.policy.notifications,
         message,
         ...(outcome ? { outcome } : {}),
+        ...(approval ? { approval } : {}),
       })
       .catch(() => undefined);
     this.pendingNotifications.push(sent);

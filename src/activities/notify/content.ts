@@ -71,9 +71,9 @@ const IMPLIED_OUTCOME: Partial<Record<NotificationEventName, GuardianOutcome>> =
   promoted: 'promoted',
 };
 
-// The guardian writes the approve command into its message (workflow code stays as it is, and its
-// history with it); reading it back keeps one source of truth for the exact command.
-const APPROVE_COMMAND = /\s*Approve:\s*(ripcord approve \S+ .*)$/s;
+// Guardians before the structured approval request wrote the approve command into their
+// message; a notification they scheduled before an upgrade is still read that way.
+const LEGACY_APPROVE_COMMAND = /\s*Approve:\s*(ripcord approve \S+ .*)$/s;
 const PLAN_HASH = /\bplan (sha256:[0-9a-f]{64})\b|--plan (sha256:[0-9a-f]{64})\b/;
 
 /**
@@ -90,14 +90,16 @@ function namespacePrefix(namespace: string): string {
 
 export function notificationContent(n: OutboundNotification, context: ContentContext): NotificationContent {
   const d = n.deployment;
-  const approve = APPROVE_COMMAND.exec(n.message);
-  const message = approve ? n.message.slice(0, approve.index).trim() : n.message.trim();
+  const legacy = n.approval === undefined ? LEGACY_APPROVE_COMMAND.exec(n.message) : null;
+  const message = legacy ? n.message.slice(0, legacy.index).trim() : n.message.trim();
   const planMatch = PLAN_HASH.exec(n.message);
-  const planHash = planMatch?.[1] ?? planMatch?.[2];
+  const planHash = n.approval?.planHash ?? planMatch?.[1] ?? planMatch?.[2];
   const outcome = n.outcome ?? IMPLIED_OUTCOME[n.event];
   const cli = `${namespacePrefix(context.namespace)}npx ripcord`;
-  const approveArgs = approve?.[1]?.trim().replace(/^ripcord approve /, '');
   const locate = `${d.deploymentId} --service ${d.service} --env ${d.environment}`;
+  const approveArgs = n.approval
+    ? `${locate} --plan ${n.approval.planHash} --role <one of ${n.approval.roles.join(', ')}>`
+    : legacy?.[1]?.trim().replace(/^ripcord approve /, '');
   return {
     event: n.event,
     title: TITLES[n.event](d),

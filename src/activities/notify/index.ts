@@ -35,6 +35,7 @@ export function notify(notifier: Notifier) {
             deployment: input.deployment,
             message: input.message,
             ...(input.outcome !== undefined ? { outcome: input.outcome } : {}),
+            ...(input.approval !== undefined ? { approval: input.approval } : {}),
           });
         } catch (error) {
           activityLog().warn(`notification to ${receiver.name} failed; carrying on`, {

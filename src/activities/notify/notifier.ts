@@ -1,6 +1,6 @@
 import type { Notification } from '../../policy';
 import type { DeploymentInfo, GuardianOutcome } from '../../workflows/messages';
-import type { NotificationEventName } from '../types';
+import type { ApprovalRequest, NotificationEventName } from '../types';
 
 /** One message to one receiver of the policy. */
 export interface OutboundNotification {
@@ -11,6 +11,8 @@ export interface OutboundNotification {
   deployment: DeploymentInfo;
   message: string;
   outcome?: GuardianOutcome;
+  /** approval-requested only: what the approve command needs. */
+  approval?: ApprovalRequest;
 }
 
 /**

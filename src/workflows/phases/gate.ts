@@ -22,12 +22,14 @@ export async function gate(g: GuardianState, plan: RollbackPlan): Promise<GateRe
     g.status.approvals.length >= quorum || g.rejectedBy !== undefined || g.interrupt?.kind === 'abort';
   const until = new Date(Date.now() + g.ms(approval.timeoutSeconds)).toISOString();
   g.setPhase('gate', { for: `${quorum} approval(s) from ${approval.roles.join(', ')}`, until });
+  // The receivers write the approve command from the structured request: only the worker
+  // knows the namespace a pasted command must name.
   g.notify(
     'approval-requested',
     `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
-      `(${plan.riskReasons.join('; ')}). Approve: ripcord approve ${g.input.deployment.deploymentId} ` +
-      `--service ${g.input.deployment.service} --env ${g.input.deployment.environment} --plan ${plan.planHash} ` +
-      `--role <one of ${approval.roles.join(', ')}>`,
+      `from ${approval.roles.join(', ')} (${plan.riskReasons.join('; ')}), plan ${plan.planHash}.`,
+    undefined,
+    { planHash: plan.planHash, roles: [...approval.roles] },
   );
 
   const inTime = await condition(decided, g.ms(approval.timeoutSeconds));

@@ -5,7 +5,10 @@ import { deploymentFor, examplePolicy } from '../helpers';
 const PLAN = `sha256:${'c'.repeat(64)}`;
 const ARGS = `d-1234 --service checkout --env production --plan ${PLAN} --role <one of sre>`;
 
-async function notification(event: 'approval-requested' | 'escalated'): Promise<OutboundNotification> {
+async function notification(
+  event: 'approval-requested' | 'escalated',
+  legacy = false,
+): Promise<OutboundNotification> {
   const { policy } = await examplePolicy('canary.yaml');
   return {
     receiver: {
@@ -18,8 +21,12 @@ async function notification(event: 'approval-requested' | 'escalated'): Promise<
     event,
     workflowId: 'ripcord/production/checkout/d-1234',
     deployment: deploymentFor(policy),
-    message:
-      event === 'approval-requested' ? `Needs 1 approval(s). Approve: ripcord approve ${ARGS}` : 'Escalated',
+    ...(event !== 'approval-requested'
+      ? { message: 'Escalated' }
+      : legacy
+        ? // Written by a guardian from before the structured request, scheduled before an upgrade.
+          { message: `Needs 1 approval(s). Approve: ripcord approve ${ARGS}` }
+        : { message: `Needs 1 approval(s), plan ${PLAN}.`, approval: { planHash: PLAN, roles: ['sre'] } }),
   };
 }
 
@@ -49,5 +56,22 @@ describe('notification commands', () => {
   it('quote a namespace a shell would split', async () => {
     const approval = notificationContent(await notification('approval-requested'), at("odd name's"));
     expect(approval.approveCommand).toBe(`TEMPORAL_NAMESPACE='odd name'\\''s' npx ripcord approve ${ARGS}`);
+  });
+
+  it("are built from the guardian's structured request, never from its prose", async () => {
+    const request = await notification('approval-requested');
+    const content = notificationContent(
+      { ...request, message: 'Approve: ripcord approve someone-else --service x --env y' },
+      at('default'),
+    );
+    expect(content.approveCommand).toBe(`npx ripcord approve ${ARGS}`);
+    expect(content.message).toBe('Approve: ripcord approve someone-else --service x --env y');
+    expect(content.planHash).toBe(PLAN);
+  });
+
+  it('still read the command out of a message written before the structured request', async () => {
+    const content = notificationContent(await notification('approval-requested', true), at('payments-prod'));
+    expect(content.approveCommand).toBe(`TEMPORAL_NAMESPACE=payments-prod npx ripcord approve ${ARGS}`);
+    expect(content.message).toBe('Needs 1 approval(s).');
   });
 });

@@ -44,8 +44,8 @@ const MESSAGES: Record<NotificationEventName, string> = {
   'regression-detected': 'Regression detected (notify mode, no action): errors: canary 4.1% vs baseline 0.9%',
   'rollback-decided': 'Rolling back checkout v2.4.0: errors: canary 4.1% vs baseline 0.9%',
   'approval-requested':
-    'Rollback of checkout v2.4.0 needs 1 approval(s) (environment production is high-risk). ' +
-    `Approve: ${APPROVE}`,
+    'Rollback of checkout v2.4.0 needs 1 approval(s) from sre, payments-owner ' +
+    `(environment production is high-risk), plan ${PLAN}.`,
   'rollback-started': `Rolling back checkout v2.4.0: plan ${PLAN}`,
   'rollback-completed': 'Rolled back checkout to v2.3.9: errors back below 1%',
   'rollback-failed': 'step 0 (shift-traffic) failed for good: nginx -t refused the upstream file',
@@ -91,6 +91,9 @@ async function inputFor(event: NotificationEventName, notifications: Notificatio
     notifications,
     message: MESSAGES[event],
     ...(event === 'promoted' ? { outcome: 'promoted' as const } : {}),
+    ...(event === 'approval-requested'
+      ? { approval: { planHash: PLAN, roles: ['sre', 'payments-owner'] } }
+      : {}),
   };
 }
 
@@ -179,9 +182,7 @@ describe('HttpNotifier against a local receiver', () => {
           expect(payload.planHash).toBe(PLAN);
           expect(payload.approveCommand).toBe(`npx ${APPROVE}`);
           expect(payload.rejectCommand).toBe(`npx ${APPROVE.replace('approve', 'reject')}`);
-          expect(payload.message).toBe(
-            'Rollback of checkout v2.4.0 needs 1 approval(s) (environment production is high-risk).',
-          );
+          expect(payload.message).toBe(MESSAGES['approval-requested']);
           // Slack escapes < and > in text; the command is in a code block.
           expect(slack?.text).toContain(
             `\`\`\`npx ${APPROVE.replace('<', '&lt;').replace('>', '&gt;')}\`\`\``,
