@@ -1,18 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/client/connect';
 import { guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
 import type { GuardianStatus } from '../../src/workflows/messages';
 import { auditRecords, verifyAuditFile } from '../harness/chaos-evidence';
-import { chaosPolicy, HOOK_SECRET_ENV, type PolicyDocument } from '../harness/chaos-policy';
+import { chaosPolicy, type PolicyDocument } from '../harness/chaos-policy';
 import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
-import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
-import { type ChaosStack, NEW, startChaosStack } from '../harness/chaos-stack';
-import { ChaosTemporal } from '../harness/chaos-temporal';
-import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
+import { ChaosSetup } from '../harness/chaos-setup';
+import { NEW } from '../harness/chaos-stack';
 
 /**
  * Prometheus dies (SIGKILL) while three guardians watch the same healthy
@@ -28,50 +22,19 @@ import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
  * its traffic and its release, and the people the policy names are paged.
  */
 
-let dir: string;
-let temporal: ChaosTemporal | undefined;
-let stack: ChaosStack | undefined;
-let receiver: ChaosReceiver | undefined;
-let workers: ChaosWorkers | undefined;
-let client: Client | undefined;
-
-afterAll(async () => {
-  await workers?.stop();
-  await client?.connection.close().catch(() => undefined);
-  await temporal?.stop();
-  await stack?.stop();
-  await receiver?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = new ChaosSetup();
+afterAll(() => setup.stop());
 
 const INTERVAL = 3;
 const MAX_GAP = 6;
 
 test('Prometheus down longer than the policy allows: inconclusive, no rollback, escalation or a held watch that ends normally', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-prometheus-'));
-  const secret = randomBytes(32).toString('hex');
-  temporal = await ChaosTemporal.start();
-  receiver = await startChaosReceiver({ secret });
-  stack = await startChaosStack({ dir, canaryBehaviour: 'healthy' });
-  const taskQueue = `chaos-prometheus-${randomUUID()}`;
-  const stateDir = join(dir, 'state');
-  workers = new ChaosWorkers({
-    address: temporal.address,
-    taskQueue,
-    stateDir,
-    targetsFile: writeTargetsFile(dir, {
-      ...stack.targets,
-      webhooks: { type: 'webhook', timeoutSeconds: 10 },
-    }),
-    env: { [HOOK_SECRET_ENV]: secret },
-  });
-  await workers.start();
-  client = await connectClient({
-    profileName: 'chaos',
-    address: temporal.address,
-    namespace: 'default',
-    taskQueue,
-  });
+  await setup.start({ name: 'prometheus', stack: { canaryBehaviour: 'healthy' } });
+  const stack = setup.stack!;
+  const receiver = setup.receiver!;
+  const client = setup.client!;
+  const taskQueue = setup.taskQueue;
+  const stateDir = join(setup.dir, 'state');
   const runId = randomUUID().slice(0, 8);
   const deployed = await stack.deploy(`prometheus-${runId}`, 'chaos');
   trace('stack, worker and canary up');
@@ -84,21 +47,14 @@ test('Prometheus down longer than the policy allows: inconclusive, no rollback, 
   ) => {
     // One environment each: guardians of the same service and environment would supersede each other.
     const environment = `chaos-${name}`;
-    const { policy, hash } = chaosPolicy(
-      {
-        prometheusUrl: stack!.fleet.prometheus.url,
-        hookUrl: receiver!.hookUrl,
-        notifyUrl: receiver!.notifyUrl,
-      },
-      (p) => {
-        p.metadata.environment = environment;
-        p.evaluation.intervalSeconds = INTERVAL;
-        p.evaluation.maxInconclusiveSeconds = maxInconclusiveSeconds;
-        p.evaluation.missingData = missingData;
-      },
-    );
+    const { policy, hash } = chaosPolicy(setup.addresses(), (p) => {
+      p.metadata.environment = environment;
+      p.evaluation.intervalSeconds = INTERVAL;
+      p.evaluation.maxInconclusiveSeconds = maxInconclusiveSeconds;
+      p.evaluation.missingData = missingData;
+    });
     const deployment = { ...deployed, environment, deploymentId: `${name}-${runId}` };
-    const handle = await startGuardian(client!, taskQueue, {
+    const handle = await startGuardian(client, taskQueue, {
       deployment,
       policy,
       policyHash: hash,
@@ -192,7 +148,7 @@ test('Prometheus down longer than the policy allows: inconclusive, no rollback, 
 
   // The people the policy names were paged for the two that escalated, and only those.
   const paged = (d: { deploymentId: string }) =>
-    receiver!
+    receiver
       .notifications()
       .filter((n) => n.deploymentId === d.deploymentId)
       .map((n) => n.event);

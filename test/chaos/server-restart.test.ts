@@ -1,18 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
 import type { GuardianStatus } from '../../src/workflows/messages';
 import { auditRecords, healthReadIndices, verifyAuditFile } from '../harness/chaos-evidence';
 import { trace, waitForStatus } from '../harness/chaos-poll';
-import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
-import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
-import { type ChaosStack, OLD, startChaosStack } from '../harness/chaos-stack';
-import { ChaosTemporal } from '../harness/chaos-temporal';
-import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
+import { chaosPolicy } from '../harness/chaos-policy';
+import { ChaosSetup } from '../harness/chaos-setup';
+import { OLD } from '../harness/chaos-stack';
 
 /**
  * The Temporal server itself dies (SIGKILL) while a guardian watches a canary,
@@ -22,56 +16,25 @@ import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
  * the restart and roll it back through the real nginx and release targets.
  */
 
-let dir: string;
-let temporal: ChaosTemporal | undefined;
-let stack: ChaosStack | undefined;
-let receiver: ChaosReceiver | undefined;
-let workers: ChaosWorkers | undefined;
-let client: Client | undefined;
-
-afterAll(async () => {
-  await workers?.stop();
-  await client?.connection.close().catch(() => undefined);
-  await temporal?.stop();
-  await stack?.stop();
-  await receiver?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = new ChaosSetup();
+afterAll(() => setup.stop());
 
 test('the dev server killed during a watch and restarted on its database: the guardian resumes and rolls back', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-server-'));
-  const secret = randomBytes(32).toString('hex');
-  temporal = await ChaosTemporal.start({ dbFile: join(dir, 'temporal.db') });
-  receiver = await startChaosReceiver({ secret });
   // Degrades 20 s after its deploy: the server is usually killed and back before (if not, the regression
   // starts while it is down, and must be caught all the same).
-  stack = await startChaosStack({ dir, canaryBehaviour: 'degrading', warmupSeconds: 20 });
-  const taskQueue = `chaos-server-${randomUUID()}`;
-  const stateDir = join(dir, 'state');
-  workers = new ChaosWorkers({
-    address: temporal.address,
-    taskQueue,
-    stateDir,
-    targetsFile: writeTargetsFile(dir, {
-      ...stack.targets,
-      webhooks: { type: 'webhook', timeoutSeconds: 10 },
-    }),
-    env: { [HOOK_SECRET_ENV]: secret },
+  await setup.start({
+    name: 'server',
+    stack: { canaryBehaviour: 'degrading', warmupSeconds: 20 },
+    persistentServer: true,
   });
-  await workers.start();
   trace('worker running');
-
-  const { policy, hash } = chaosPolicy({
-    prometheusUrl: stack.fleet.prometheus.url,
-    hookUrl: receiver.hookUrl,
-    notifyUrl: receiver.notifyUrl,
-  });
-  client = await connectClient({
-    profileName: 'chaos',
-    address: temporal.address,
-    namespace: 'default',
-    taskQueue,
-  });
+  const temporal = setup.temporal!;
+  const stack = setup.stack!;
+  const receiver = setup.receiver!;
+  const client = setup.client!;
+  const taskQueue = setup.taskQueue;
+  const stateDir = join(setup.dir, 'state');
+  const { policy, hash } = chaosPolicy(setup.addresses());
   const deployment = await stack.deploy(`server-${randomUUID().slice(0, 8)}`, policy.metadata.environment);
   const handle: GuardianHandle = await startGuardian(client, taskQueue, {
     deployment,

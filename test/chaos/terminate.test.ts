@@ -1,16 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
-import { connectClient } from '../../src/client/connect';
-import { sendAction, startGuardian } from '../../src/client/guardians';
-import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
-import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
-import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
-import { type ChaosStack, startChaosStack } from '../harness/chaos-stack';
-import { ChaosTemporal } from '../harness/chaos-temporal';
-import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
+import { chaosPolicy } from '../harness/chaos-policy';
+import { trace, waitUntil } from '../harness/chaos-poll';
+import { ChaosSetup, deployAndRollBackByHand, nginxStepRecords } from '../harness/chaos-setup';
 
 /**
  * Terminate is the admin's hammer (the Web UI's button, `temporal workflow
@@ -24,89 +14,34 @@ import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
  * `ripcord abort` is for (docs/operations.md).
  */
 
-let dir: string;
-let temporal: ChaosTemporal | undefined;
-let stack: ChaosStack | undefined;
-let receiver: ChaosReceiver | undefined;
-let workers: ChaosWorkers | undefined;
-let client: Client | undefined;
-
-afterAll(async () => {
-  await workers?.stop();
-  await client?.connection.close().catch(() => undefined);
-  await temporal?.stop();
-  await stack?.stop();
-  await receiver?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = new ChaosSetup();
+afterAll(() => setup.stop());
 
 const PAUSE_SECONDS = 30;
 
 test('a guardian terminated during a traffic step: the step stops at its next heartbeat, nginx keeps the stage it reached', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ripcord-chaos-terminate-'));
-  const secret = randomBytes(32).toString('hex');
-  temporal = await ChaosTemporal.start();
-  receiver = await startChaosReceiver({ secret });
-  stack = await startChaosStack({ dir, canaryBehaviour: 'healthy' });
-  const taskQueue = `chaos-terminate-${randomUUID()}`;
-  workers = new ChaosWorkers({
-    address: temporal.address,
-    taskQueue,
-    stateDir: join(dir, 'state'),
-    targetsFile: writeTargetsFile(dir, {
-      ...stack.targets,
-      webhooks: { type: 'webhook', timeoutSeconds: 10 },
-    }),
-    env: { [HOOK_SECRET_ENV]: secret },
-  });
-  await workers.start();
-  client = await connectClient({
-    profileName: 'chaos',
-    address: temporal.address,
-    namespace: 'default',
-    taskQueue,
-  });
+  await setup.start({ name: 'terminate', stack: { canaryBehaviour: 'healthy' } });
+  const stack = setup.stack!;
+  const client = setup.client!;
 
-  const { policy, hash } = chaosPolicy(
-    { prometheusUrl: stack.fleet.prometheus.url, hookUrl: receiver.hookUrl, notifyUrl: receiver.notifyUrl },
-    (p) => {
-      p.plan.steps = [
-        {
-          name: 'drain-canary',
-          type: 'shift-traffic',
-          weights: [25, 10, 0],
-          pauseSeconds: PAUSE_SECONDS,
-          // Heartbeat timeout min(15 s, timeoutSeconds): the SDK sends a heartbeat at least every 12 s,
-          // so the step hears of the termination well before the next stage is due.
-          timeoutSeconds: 120,
-          retries: { maxAttempts: 3, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } },
-          verify: { targetState: true, settleSeconds: 0, timeoutSeconds: 30 },
-        },
-      ];
-    },
-  );
-  const deployment = await stack.deploy(`terminate-${randomUUID().slice(0, 8)}`, policy.metadata.environment);
-  const handle = await startGuardian(client, taskQueue, {
-    deployment,
-    policy,
-    policyHash: hash,
-    watchSeconds: 600,
+  const loaded = chaosPolicy(setup.addresses(), (p) => {
+    p.plan.steps = [
+      {
+        name: 'drain-canary',
+        type: 'shift-traffic',
+        weights: [25, 10, 0],
+        pauseSeconds: PAUSE_SECONDS,
+        // Heartbeat timeout min(15 s, timeoutSeconds): the SDK sends a heartbeat at least every 12 s,
+        // so the step hears of the termination well before the next stage is due.
+        timeoutSeconds: 120,
+        retries: { maxAttempts: 3, backoff: { initialSeconds: 1, multiplier: 2, maxSeconds: 4 } },
+        verify: { targetState: true, settleSeconds: 0, timeoutSeconds: 30 },
+      },
+    ];
   });
-  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
-  const asked = await sendAction(handle, 'rollbackNow', {
-    actor: 'team-payments',
-    role: 'owner',
-    reason: 'chaos drill',
-  });
-  expect(asked).toMatchObject({ accepted: true });
+  const { handle } = await deployAndRollBackByHand(stack, client, setup.taskQueue, loaded, 'terminate');
 
-  const nginxState = stack.targets.traffic!.stateDir;
-  const stepRecords = () =>
-    existsSync(nginxState)
-      ? readdirSync(nginxState)
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => JSON.parse(readFileSync(join(nginxState, f), 'utf8')) as Record<string, unknown>)
-      : [];
+  const stepRecords = () => nginxStepRecords(stack.targets.traffic!.stateDir);
   await waitUntil(
     'nginx at 25%, pausing before the next stage',
     () => stepRecords().some((r) => r.stagesDone === 1),
@@ -128,7 +63,7 @@ test('a guardian terminated during a traffic step: the step stops at its next he
   await waitUntil(
     'the moment the next stage was due, and then some',
     async () => {
-      seen.add(await stack!.canaryWeight());
+      seen.add(await stack.canaryWeight());
       return Date.now() - firstStageAt > (PAUSE_SECONDS + 15) * 1000;
     },
     { intervalMs: 1_000, timeoutMs: (PAUSE_SECONDS + 60) * 1000 },

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { connectClient } from '../../src/client/connect';
-import { type GuardianHandle, guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
+import { type GuardianHandle, guardianStatus, sendAction } from '../../src/client/guardians';
 import { type LocalUnleash, startUnleash } from '../../src/dev/unleash';
 import { runner } from '../../src/targets/migrations/node-pg-migrate';
 import {
@@ -18,6 +18,7 @@ import { chaosPolicy, HOOK_SECRET_ENV } from '../harness/chaos-policy';
 import { pendingWork, trace, waitForStatus, waitUntil } from '../harness/chaos-poll';
 import { type ChaosReceiver, startChaosReceiver } from '../harness/chaos-receiver';
 import { type ChaosStack, NEW, OLD, startChaosStack } from '../harness/chaos-stack';
+import { deployAndRollBackByHand, nginxStepRecords, startAndRollBackByHand } from '../harness/chaos-setup';
 import { ChaosTemporal } from '../harness/chaos-temporal';
 import { type SlowProxy, startSlowProxy } from '../harness/chaos-slow-proxy';
 import { ChaosWorkers, writeTargetsFile } from '../harness/chaos-worker';
@@ -246,21 +247,14 @@ test('the worker killed during each kind of rollback step: new workers finish th
       p.trustedKeys.approvals = ['chaos-approvals'];
     },
   );
-  const deployment = await stack.deploy(`kill-${randomUUID().slice(0, 8)}`, policy.metadata.environment);
-  const handle: GuardianHandle = await startGuardian(client, taskQueue, {
-    deployment,
-    policy,
-    policyHash: hash,
-    watchSeconds: 600,
-  });
-  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
   // An on-call owner pulls the cord by hand; the plan is the policy's.
-  const asked = await sendAction(handle, 'rollbackNow', {
-    actor: 'team-payments',
-    role: 'owner',
-    reason: 'chaos drill',
-  });
-  expect(asked).toMatchObject({ accepted: true });
+  const { handle, deployment } = await deployAndRollBackByHand(
+    stack,
+    client,
+    taskQueue,
+    { policy, hash },
+    'kill',
+  );
   const gated = await waitForStatus(
     handle,
     'the approval gate',
@@ -275,13 +269,7 @@ test('the worker killed during each kind of rollback step: new workers finish th
   trace('rollback asked for and approved');
 
   // 0: nginx, between the two traffic stages (the first is written and reloaded, the pause runs).
-  const nginxState = stack.targets.traffic!.stateDir;
-  const nginxRecords = () =>
-    existsSync(nginxState)
-      ? readdirSync(nginxState)
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => JSON.parse(readFileSync(join(nginxState, f), 'utf8')) as Record<string, unknown>)
-      : [];
+  const nginxRecords = () => nginxStepRecords(stack.targets.traffic!.stateDir);
   await killDuring(handle, 0, 'nginx at 25% in the pause before the last stage', () =>
     nginxRecords().some((r) => r.stagesDone === 1 && r.appliedAt === undefined),
   );
@@ -393,19 +381,7 @@ test('the worker killed while Unleash switches a flag off: a new worker finishes
     deployer: 'chaos-pipeline',
     deployedAt: new Date().toISOString(),
   };
-  const handle: GuardianHandle = await startGuardian(client, taskQueue, {
-    deployment: deployed,
-    policy,
-    policyHash: hash,
-    watchSeconds: 600,
-  });
-  await waitForStatus(handle, 'the first evaluation', (s) => s.evaluations >= 1);
-  const asked = await sendAction(handle, 'rollbackNow', {
-    actor: 'team-payments',
-    role: 'owner',
-    reason: 'chaos drill',
-  });
-  expect(asked).toMatchObject({ accepted: true });
+  const handle = await startAndRollBackByHand(client, taskQueue, deployed, { policy, hash });
 
   // The switch is on its way to Unleash (recorded first, then sent; the front holds it): kill.
   await killDuring(handle, 0, 'the switch of the flag held by a slow Unleash', () =>
