@@ -21,6 +21,7 @@ import { generatedScenarios } from './lib/scenario-set';
 import { quantile, scoreOutcome } from './lib/scoring';
 import { argValue } from './lib/cli-args';
 import { knownOnsetTest } from './lib/known-onset';
+import { runBenchmark } from './lib/report-file';
 import { HELD_OUT_SEEDS } from './lib/seeds';
 
 async function main(): Promise<void> {
@@ -143,7 +144,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBenchmark(main);

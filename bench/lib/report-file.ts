@@ -9,6 +9,11 @@ export async function writeResults(root: string, fileName: string, report: strin
   process.stdout.write(`${report}\nwritten to ${path.relative(process.cwd(), out)}\n`);
 }
 
+/** A share as a percentage with one decimal, or – when there is nothing to share. */
+export function percent(part: number, whole: number): string {
+  return whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
 /** Runs a benchmark's main, printing a failure's stack and exiting non-zero instead of an unhandled rejection. */
 export function runBenchmark(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
