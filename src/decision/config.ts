@@ -83,6 +83,9 @@ export function seriesUsedBy(signal: SignalConfig): string[] {
  * rejects these; the core checks again because it is also called directly
  * (tests, the benchmark) and must never guess.
  */
+/** The largest alpha a policy may set: past it a "bound" on false rollbacks stops meaning much. */
+export const MAX_ALPHA = 0.2;
+
 export function configProblems(config: DecisionConfig): string[] {
   const problems: string[] = [];
   const positive = (value: number, field: string) => {
@@ -93,7 +96,7 @@ export function configProblems(config: DecisionConfig): string[] {
   };
   positive(config.intervalSeconds, 'intervalSeconds');
   nonNegative(config.warmupSeconds, 'warmupSeconds');
-  if (!(config.alpha > 0 && config.alpha <= 0.2)) problems.push('alpha must be in (0, 0.2]');
+  if (!(config.alpha > 0 && config.alpha <= MAX_ALPHA)) problems.push(`alpha must be in (0, ${MAX_ALPHA}]`);
   nonNegative(config.confirmationWindowSeconds, 'confirmationWindowSeconds');
   positive(config.minRequestsPerGroup, 'minRequestsPerGroup');
   positive(config.maxInconclusiveSeconds, 'maxInconclusiveSeconds');

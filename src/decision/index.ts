@@ -12,7 +12,7 @@ export type {
   Tolerance,
   ValueSignalConfig,
 } from './config';
-export { configProblems, seriesUsedBy } from './config';
+export { configProblems, MAX_ALPHA, seriesUsedBy } from './config';
 export type { Observation, SeriesReading } from './observation';
 export type {
   DecisionKind,

@@ -217,8 +217,7 @@ export class GuardianState {
   notify(
     event: NotificationEventName,
     message: string,
-    outcome?: GuardianOutcome,
-    approval?: ApprovalRequest,
+    { outcome, approval }: { outcome?: GuardianOutcome; approval?: ApprovalRequest } = {},
   ): void {
     const sent = notifications
       .notify({

@@ -293,5 +293,5 @@ async function escalate(g: GuardianState, reason: string, mayStillRollBack = tru
 async function finish(g: GuardianState, outcome: GuardianOutcome, reason: string): Promise<void> {
   g.close(outcome, reason);
   await g.audit('outcome', 'ripcord', `${outcome}: ${reason}`);
-  if (outcome === 'promoted') g.notify('promoted', reason, outcome);
+  if (outcome === 'promoted') g.notify('promoted', reason, { outcome });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ALPHA } from '../../decision/config';
 import { Name, seconds } from './common';
 
 const signalCommon = {
@@ -44,7 +45,7 @@ export type Signal = z.infer<typeof Signal>;
 const EvaluationFields = z.strictObject({
   intervalSeconds: seconds(1, 3600).default(60),
   warmupSeconds: seconds(0, 86_400).default(0),
-  alpha: z.number().gt(0).lte(0.2).default(0.05),
+  alpha: z.number().gt(0).lte(MAX_ALPHA).default(0.05),
   confirmationWindowSeconds: seconds(0, 86_400).optional(),
   minRequestsPerGroup: z.number().int().min(1).max(1_000_000_000).default(100),
   maxInconclusiveSeconds: seconds(1, 86_400).default(900),

@@ -1,4 +1,4 @@
-import { alphaWithoutEffect, type DecisionConfig } from '../../decision';
+import { alphaWithoutEffect, MAX_ALPHA, type DecisionConfig } from '../../decision';
 import { decisionConfigFromPolicy } from '../../simulate/decision-config';
 import { simulateScenario } from '../../simulate/simulate';
 import type { Policy } from '../schema/policy';
@@ -72,9 +72,6 @@ export function checkCases(policy: Policy, proposal: Proposal): CheckCase[] {
   }
   return cases;
 }
-
-/** The policy schema's largest alpha. */
-const MAX_ALPHA = 0.2;
 
 function widerAlphaHelps(config: DecisionConfig, signalName: string): boolean {
   if (config.alpha >= MAX_ALPHA) return false;

@@ -28,8 +28,7 @@ export async function gate(g: GuardianState, plan: RollbackPlan): Promise<GateRe
     'approval-requested',
     `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
       `from ${approval.roles.join(', ')} (${plan.riskReasons.join('; ')}), plan ${plan.planHash}.`,
-    undefined,
-    { planHash: plan.planHash, roles: [...approval.roles] },
+    { approval: { planHash: plan.planHash, roles: [...approval.roles] } },
   );
 
   const inTime = await condition(decided, g.ms(approval.timeoutSeconds));
