@@ -1,4 +1,4 @@
-// Five tiers (DESIGN §7, plus chaos). `npm test` runs them all; each can run alone with
+// Six tiers (unit, workflows, integration, security, chaos, e2e). `npm test` runs them all; each can run alone with
 // --selectProjects. Sources are TypeScript compiled by SWC on the fly.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
@@ -30,6 +30,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/harness/integration-setup.ts',
       globalTeardown: '<rootDir>/test/harness/integration-teardown.ts',
     },
+    // Attacks as an outsider sends them (raw Temporal signals and updates, forged or replayed tokens,
+    // a forged audit trail): each file starts its own dev server and runs its guardians side by side.
+    { ...common, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.test.ts'] },
     // Faults on purpose (a killed server or worker, Prometheus down, failing targets, hostile input):
     // each test starts its own dev server and real parts, so the tier runs after integration.
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },

@@ -6,7 +6,8 @@ import { evaluateHealth, readHealthInterval } from './health';
 import { notify } from './notify';
 import { buildRollbackPlan } from './plan/build';
 import { compensateStep, executeStep } from './steps';
-import { supersedeOlderGuardians } from './supersede';
+import { confirmRollbackTurn } from './rollback-turn';
+import { supersedeOlderGuardians, verifySupersede } from './supersede';
 import type { GuardianActivityContract } from './types';
 
 export { type ActivityDeps, type DefaultActivityDepsOptions, defaultActivityDeps } from './deps';
@@ -27,6 +28,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     admitDeployment: admitDeployment(deps.now),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
+    verifySupersede: verifySupersede(deps.client),
+    confirmRollbackTurn: confirmRollbackTurn(deps.client),
     evaluateHealth: health,
     readHealthInterval: readHealthInterval(health),
     buildRollbackPlan: buildRollbackPlan(deps.now),

@@ -1,7 +1,8 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { GUARDIAN_WORKFLOW_TYPE, supersedeSignal } from '../workflows/messages';
 import { activityLog } from './activity-context';
-import type { SupersedeInput, SupersedeResult } from './types';
+import { RipcordEnvironment, RipcordService } from '../workflows/search-attributes';
+import type { SupersedeInput, SupersedeResult, VerifySupersedeInput, VerifySupersedeResult } from './types';
 
 /**
  * Tells older guardians of the same service and environment to stand down: a
@@ -47,4 +48,43 @@ export function runningGuardiansQuery(input: Pick<SupersedeInput, 'service' | 'e
 // Admission already restricts names to DNS labels; quoting still keeps a stray quote from changing the query.
 function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Checks the sender a `supersede` signal names before the guardian stands
+ * down: anyone with signal rights can send the signal, so it is only a hint.
+ * Genuine means Temporal itself says that `by` is a running guardian, on the
+ * same task queue, of the same service and environment, started after this
+ * one. Never throws for a refusal; the result says why.
+ */
+export function verifySupersede(client: Client | undefined) {
+  return async (input: VerifySupersedeInput): Promise<VerifySupersedeResult> => {
+    const refuse = (reason: string): VerifySupersedeResult => ({ genuine: false, reason });
+    if (client === undefined) return refuse('this worker has no Temporal client to check the sender with');
+    if (input.by === input.workflowId) return refuse('a guardian cannot supersede itself');
+    const own = await client.workflow.getHandle(input.workflowId).describe();
+    let sender: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+    try {
+      sender = await client.workflow.getHandle(input.by).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return refuse(`no workflow ${input.by} exists`);
+      throw error;
+    }
+    if (sender.type !== GUARDIAN_WORKFLOW_TYPE) return refuse(`${input.by} is not a guardian`);
+    if (sender.status.name !== 'RUNNING') return refuse(`${input.by} is not running`);
+    if (sender.taskQueue !== own.taskQueue) return refuse(`${input.by} runs on another task queue`);
+    const attributes = sender.typedSearchAttributes;
+    const service = attributes.get(RipcordService);
+    const environment = attributes.get(RipcordEnvironment);
+    if (service !== input.service || environment !== input.environment) {
+      return refuse(`${input.by} guards another service or environment`);
+    }
+    if (sender.startTime.getTime() <= own.startTime.getTime()) {
+      return refuse(`${input.by} started before this guardian, so it cannot be a newer deployment`);
+    }
+    return {
+      genuine: true,
+      reason: `${input.by} is a newer guardian of ${input.service} in ${input.environment}`,
+    };
+  };
 }

@@ -24,6 +24,12 @@ export interface AdmitInput {
 }
 export interface AdmitResult {
   admittedAt: string;
+  /**
+   * The worker verifies signed tokens (it has trusted keys, or refuses all):
+   * the guardian's update validators then refuse, before history, any request
+   * that carries no token of the right shape.
+   */
+  tokensRequired?: boolean;
 }
 
 export interface SupersedeInput {
@@ -34,6 +40,34 @@ export interface SupersedeInput {
 export interface SupersedeResult {
   /** Workflow ids of the older guardians that were told to stand down. */
   superseded: string[];
+}
+
+/**
+ * A `supersede` signal names its sender; no signal is trusted for that. The
+ * guardian asks Temporal whether the sender is a running guardian of the same
+ * service and environment that started after it, and is not a rehearsal.
+ */
+export interface VerifySupersedeInput {
+  workflowId: string;
+  /** The workflow id the signal claims to come from. */
+  by: string;
+  service: string;
+  environment: string;
+}
+export interface VerifySupersedeResult {
+  genuine: boolean;
+  /** Why (not), in words safe for the audit trail. */
+  reason: string;
+}
+
+/** A `rollbackLockGranted` signal is checked against the lock itself: is this guardian its holder now? */
+export interface ConfirmRollbackTurnInput {
+  lockId: string;
+  holder: string;
+}
+export interface ConfirmRollbackTurnResult {
+  granted: boolean;
+  reason: string;
 }
 
 // ---- health ----------------------------------------------------------------
@@ -143,6 +177,12 @@ export interface AuthorizeInput {
   /** The plan the guardian holds now, if any; approvals must name it. */
   planHash?: string;
   trustedKeyIds: string[];
+  /**
+   * Unique per request within the guardian (`<workflowId>#r<n>`): the token's
+   * id is claimed once per namespace in its name, so an activity retry of the
+   * same request finds its own claim, and any other request finds it taken.
+   */
+  requestNonce?: string;
 }
 export interface AuthorizeResult {
   authorized: boolean;
@@ -151,7 +191,11 @@ export interface AuthorizeResult {
   role: string;
   /** Why not, in words safe to show the requester (no token content). */
   reason: string;
-  /** Unique id of the token, remembered by the workflow for single use. */
+  /**
+   * Unique id of the token, remembered by the workflow for single use. Set
+   * whenever the signature verified, also when the request is refused: a
+   * token that was refused once is spent, never valid later.
+   */
   tokenId?: string;
 }
 
@@ -164,6 +208,7 @@ export type AuditKind =
   | 'plan'
   | 'action'
   | 'action-denied'
+  | 'message-refused'
   | 'approval'
   | 'step'
   | 'compensation'
@@ -218,10 +263,18 @@ export interface NotifyInput {
   approval?: ApprovalRequest;
 }
 
+/** Where a stored audit record landed in its chain: the guardian keeps its last one as its trail's head. */
+export interface AuditReceipt {
+  seq: number;
+  hash: string;
+}
+
 /** The activity surface the guardian calls; createActivities(deps) must satisfy it. */
 export interface GuardianActivityContract {
   admitDeployment(input: AdmitInput): Promise<AdmitResult>;
   supersedeOlderGuardians(input: SupersedeInput): Promise<SupersedeResult>;
+  verifySupersede(input: VerifySupersedeInput): Promise<VerifySupersedeResult>;
+  confirmRollbackTurn(input: ConfirmRollbackTurnInput): Promise<ConfirmRollbackTurnResult>;
   evaluateHealth(input: EvaluateHealthInput): Promise<EvaluateHealthResult>;
   /** The same read, run as a local activity by guardians started since the local-health-reads patch. */
   readHealthInterval(input: EvaluateHealthInput): Promise<IntervalReading>;
@@ -229,6 +282,7 @@ export interface GuardianActivityContract {
   executeStep(input: StepInput): Promise<StepOutcome>;
   compensateStep(input: StepInput): Promise<CompensationOutcome>;
   authorizeAction(input: AuthorizeInput): Promise<AuthorizeResult>;
-  recordAudit(record: AuditRecord): Promise<void>;
+  /** Stores the record once; returns where it is in the chain (undefined for sinks without a chain). */
+  recordAudit(record: AuditRecord): Promise<AuditReceipt | undefined>;
   notify(input: NotifyInput): Promise<void>;
 }

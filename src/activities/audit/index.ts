@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { activityLog } from '../activity-context';
-import type { AuditRecord } from '../types';
+import type { AuditReceipt, AuditRecord } from '../types';
 import type { AuditSink } from './sink';
 
 export { type AuditSink, redactRecord } from './sink';
@@ -10,12 +10,13 @@ export { MemoryAuditSink } from './memory-sink';
 
 /** The recordAudit activity: stores the record once, however often the activity is retried. */
 export function recordAudit(sink: AuditSink) {
-  return async (record: AuditRecord): Promise<void> => {
+  return async (record: AuditRecord): Promise<AuditReceipt | undefined> => {
     // Without an id a retry could not be recognised, and the record would be stored twice.
     if (typeof record?.id !== 'string' || record.id === '') {
       throw ApplicationFailure.nonRetryable('audit record: id is required', 'InvalidAuditRecord');
     }
     const result = await sink.append(record);
     if (result === 'duplicate') activityLog().debug('audit record already stored', { id: record.id });
+    return undefined;
   };
 }

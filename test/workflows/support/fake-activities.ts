@@ -24,6 +24,8 @@ export interface FakeOptions {
   roles?: string[];
   /** The previous version is broken too: once traffic is drained to it, its errors stay high. */
   baselineBadAfterDrain?: boolean;
+  /** Workflow ids the fake Temporal confirms as newer guardians of the same service (supersede). */
+  newerGuardians?: string[];
   /** Audit records of this kind take this long to store (real time): work overlapped with them shows. */
   slowAudit?: { kind: string; ms: number };
 }
@@ -51,6 +53,12 @@ export class FakeWorld {
     const activities: Omit<GuardianActivityContract, 'readHealthInterval'> = {
       admitDeployment: async () => ({ admittedAt: '2026-01-01T00:00:00.000Z' }),
       supersedeOlderGuardians: async () => ({ superseded: [] }),
+      // The fake world's Temporal: a newer guardian is one whose id the test lists in `newerGuardians`.
+      verifySupersede: async ({ by }) =>
+        (o.newerGuardians ?? []).includes(by)
+          ? { genuine: true, reason: `${by} is a newer guardian` }
+          : { genuine: false, reason: `no running guardian ${by}` },
+      confirmRollbackTurn: async () => ({ granted: true, reason: 'the fake lock always agrees' }),
       evaluateHealth: async ({ index }) => {
         this.healthReads.push(index);
         const observation = o.health(index);
@@ -139,6 +147,8 @@ export class FakeWorld {
       recordAudit: async (record) => {
         if (o.slowAudit?.kind === record.kind) await new Promise((r) => setTimeout(r, o.slowAudit!.ms));
         if (!this.audit.some((r) => r.id === record.id)) this.audit.push(record);
+        const seq = this.audit.findIndex((r) => r.id === record.id);
+        return { seq, hash: `sha256:fake-${seq}` };
       },
       notify: async (input) => {
         this.notifications.push(input);
