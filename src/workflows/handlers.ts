@@ -117,7 +117,12 @@ async function handle(
           `an approval from role ${auth.role} is already counted; the policy needs distinct roles`,
         );
       }
-      g.status.approvals.push({ subject: who, role: auth.role, at: new Date().toISOString() });
+      g.status.approvals.push({
+        subject: who,
+        role: auth.role,
+        at: new Date().toISOString(),
+        planHash: g.plan.planHash,
+      });
       await g.audit('approval', who, `approved plan ${g.plan.planHash}`, {
         role: auth.role,
         reason: request.reason,

@@ -77,6 +77,17 @@ export interface ApprovalRecord {
   subject: string;
   role: string;
   at: string;
+  /** The plan this approval approves: it never counts toward another plan. */
+  planHash: string;
+}
+
+/** Where a guardian's own audit records end in the trail: kept by Temporal, out of reach of the trail's writer. */
+export interface AuditHead {
+  /** The chain position and hash of the guardian's last stored record. */
+  seq: number;
+  hash: string;
+  /** How many records this guardian wrote (across continue-as-new). */
+  records: number;
 }
 
 export interface GuardianStatus {
@@ -101,6 +112,10 @@ export interface GuardianStatus {
   outcome?: GuardianOutcome;
   reason?: string;
   continuedAsNew: number;
+  /** The head of this guardian's audit records (absent while the sink keeps no chain). */
+  auditHead?: AuditHead;
+  /** Messages refused as unauthenticated (forged supersede, lock grants); the first few are audited one by one. */
+  refusedMessages?: number;
 }
 
 export interface GuardianResult {
@@ -109,6 +124,8 @@ export interface GuardianResult {
   evaluations: number;
   decision?: DecisionOutcome & { source: 'automatic' | 'manual' };
   planHash?: string;
+  /** The head of this guardian's audit records: `ripcord audit verify --temporal` checks the trail still holds it. */
+  auditHead?: AuditHead;
 }
 
 /** Everything the next run needs after continue-as-new; small by construction. */

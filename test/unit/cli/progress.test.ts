@@ -70,7 +70,7 @@ describe('progress lines: one line per change, never one per poll', () => {
     const gate = status({ phase: 'gate', plan: PLAN });
     const approved = status({
       ...gate,
-      approvals: [{ subject: 'alice', role: 'sre', at: NOW.toISOString() }],
+      approvals: [{ subject: 'alice', role: 'sre', at: NOW.toISOString(), planHash: PLAN.planHash }],
     });
     expect(progressLines(gate, approved, NOW)).toEqual(['approved by alice (sre)']);
 

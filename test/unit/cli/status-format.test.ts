@@ -83,7 +83,9 @@ describe('ripcord status', () => {
         paused: true,
         plan: PLAN,
         waiting: { for: '2 approval(s) from sre, lead', until: '2026-01-01T12:30:00.000Z' },
-        approvals: [{ subject: 'alice', role: 'sre', at: '2026-01-01T11:59:00.000Z' }],
+        approvals: [
+          { subject: 'alice', role: 'sre', at: '2026-01-01T11:59:00.000Z', planHash: PLAN.planHash },
+        ],
         decision: { decision: 'rollback', decidedAtIndex: 15, reason: 'confirmed', source: 'manual' },
       }),
       LINK,

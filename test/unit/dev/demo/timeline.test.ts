@@ -58,7 +58,7 @@ describe('Timeline', () => {
         phase: 'execute',
         decision,
         plan: plan(['running', 'pending']),
-        approvals: [{ subject: 'alice', role: 'sre', at: at(70).toISOString() }],
+        approvals: [{ subject: 'alice', role: 'sre', at: at(70).toISOString(), planHash: 'sha256:plan' }],
       }),
       at(71),
     );
