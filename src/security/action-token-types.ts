@@ -15,6 +15,19 @@ export interface VerifiedClaims {
   tokenId: string;
   /** The plan an approve or reject token is bound to. */
   planHash?: string;
+  /** When the token expires (ISO), from `exp`: its single-use claim must last at least that long. */
+  expiresAt?: string;
+}
+
+/**
+ * What a verifier's refusal may carry when the signature verified but a claim
+ * was refused (wrong plan, action, deployment, role, expired): the token's id,
+ * so that it is spent although refused. Absent whenever the verifier cannot
+ * tell that the signature verified.
+ */
+export interface SignedButRefused {
+  signedTokenId: string;
+  expiresAt?: string;
 }
 
 /** What the guardian expects the token to say. */

@@ -13,7 +13,12 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import type { ActionTokenVerifier, ExpectedAction, VerifiedClaims } from './action-token-types';
+import type {
+  ActionTokenVerifier,
+  ExpectedAction,
+  SignedButRefused,
+  VerifiedClaims,
+} from './action-token-types';
 import type { GuardianAction } from '../workflows/messages';
 
 /**
@@ -44,9 +49,38 @@ export const ACTIONS: readonly GuardianAction[] = [
 export const DEFAULT_MAX_TTL_SECONDS = 24 * 3600;
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Why a token was refused, in words safe to show (never token content). */
-export class ActionTokenError extends Error {
+/**
+ * Why a token was refused, in words safe to show (never token content). When
+ * the signature verified and a claim was refused, it carries the token's id
+ * (`signedTokenId`), so that the token is spent although refused.
+ */
+export class ActionTokenError extends Error implements Partial<SignedButRefused> {
   override readonly name = 'ActionTokenError';
+  readonly signedTokenId?: string;
+  readonly expiresAt?: string;
+
+  constructor(message: string, signed?: SignedButRefused) {
+    super(message);
+    if (signed !== undefined) {
+      this.signedTokenId = signed.signedTokenId;
+      if (signed.expiresAt !== undefined) this.expiresAt = signed.expiresAt;
+    }
+  }
+}
+
+/** The id and expiry of a token whose signature verified, if it names an id. */
+function signedBy(payload: Record<string, unknown> | undefined): SignedButRefused | undefined {
+  const jti = payload?.jti;
+  if (typeof jti !== 'string' || jti === '') return undefined;
+  const expiresAt = expiry(payload?.exp);
+  return { signedTokenId: jti, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
+
+/** `exp` as an ISO time, or undefined when it is missing or beyond the dates JavaScript can show. */
+function expiry(exp: unknown): string | undefined {
+  if (typeof exp !== 'number') return undefined;
+  const at = new Date(exp * 1000);
+  return Number.isFinite(at.getTime()) ? at.toISOString() : undefined;
 }
 
 /** A claim value from the token, shortened and stripped of control characters before it is echoed. */
@@ -181,9 +215,17 @@ export class JoseActionTokenVerifier implements ActionTokenVerifier {
     } catch (error) {
       throw explainJoseError(error, kid, token);
     }
-    return checkClaims(payload, expected, {
-      maxTtlSeconds: this.options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
-    });
+    // From here on the signature has verified: a refusal names the token's id, so the token is spent.
+    try {
+      return checkClaims(payload, expected, {
+        maxTtlSeconds: this.options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
+      });
+    } catch (error) {
+      if (error instanceof ActionTokenError && error.signedTokenId === undefined) {
+        throw new ActionTokenError(error.message, signedBy(payload));
+      }
+      throw error;
+    }
   }
 }
 
@@ -208,6 +250,17 @@ function safeHeader(token: string): { kid?: unknown; alg?: unknown } {
 
 function explainJoseError(error: unknown, kid: string, token: string): ActionTokenError {
   if (error instanceof ActionTokenError) return error;
+  const explained = explainJose(error, kid, token);
+  // jose checks claims (exp, iat, nbf, aud, iss, typ, required claims) only after the signature verified,
+  // and hands over the verified claims with the error: the token is genuine, so it is spent.
+  if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) {
+    const signed = signedBy(error.payload as Record<string, unknown> | undefined);
+    if (signed !== undefined) return new ActionTokenError(explained.message, signed);
+  }
+  return explained;
+}
+
+function explainJose(error: unknown, kid: string, token: string): ActionTokenError {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new ActionTokenError(
       `the signature does not verify with key "${shown(kid)}" (forged or altered token)`,
@@ -324,11 +377,13 @@ export function checkClaims(
       );
     }
   }
+  const expiresAt = expiry(exp);
   return {
     subject: sub,
     role: expected.role,
     tokenId: jti,
     ...(typeof plan === 'string' ? { planHash: plan } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
   };
 }
 

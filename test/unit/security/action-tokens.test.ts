@@ -83,7 +83,13 @@ async function refusal(tokenText: string, expectation: ExpectedAction, using = v
 describe('JoseActionTokenVerifier accepts', () => {
   test('a token signed by a trusted Ed25519 key, bound to this deployment, action, role and plan', async () => {
     const claims = await verifier.verify(await token({ tokenId: 'tok-1' }), expected());
-    expect(claims).toEqual({ subject: 'bob', role: 'sre-oncall', tokenId: 'tok-1', planHash: PLAN });
+    expect(claims).toEqual({
+      subject: 'bob',
+      role: 'sre-oncall',
+      tokenId: 'tok-1',
+      planHash: PLAN,
+      expiresAt: '2026-03-01T12:10:00.000Z',
+    });
   });
 
   test('an ES256 token, and the full workflow id as deployment', async () => {
