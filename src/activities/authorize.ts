@@ -1,11 +1,15 @@
-import type { ActionTokenVerifier } from '../security/action-token-types';
+import type { ActionTokenVerifier, SignedButRefused } from '../security/action-token-types';
+import { normalizeIdentity, sameIdentity } from '../security/identity';
 import { redactSecrets } from '../security/secrets';
+import type { TokenClaimStore } from './token-claim';
 import type { AuthorizeInput, AuthorizeResult } from './types';
 
 export type { ActionTokenVerifier, ExpectedAction, VerifiedClaims } from '../security/action-token-types';
+export type { TokenClaimStore } from './token-claim';
 
 const INTERIM =
   'interim check: identity as claimed by the requester, not verified (this worker runs with --insecure-claims or --dry-run and no trusted keys)';
+const VERIFIED = 'verified token';
 
 /**
  * Decides whether a person may do what they ask. Never throws for a denial: the
@@ -17,35 +21,65 @@ const INTERIM =
  * reject, the plan held now. Without one (a worker started with
  * --insecure-claims, or a dry run) the actor and role are trusted as claimed,
  * and every reason says so.
+ *
+ * Names are compared after normalizeIdentity (NFKC, lower case) everywhere:
+ * subject against deployer and owners, role against the policy's roles and
+ * owners. The result's subject and role are normalised, so the workflow's
+ * "already approved" and distinct-role checks count people, not spellings.
+ *
+ * Single use: whenever the signature verified, the result carries the token's
+ * id, also when the request is refused (the workflow spends it either way: a
+ * token refused once is never valid later). With a claim store (a worker with
+ * a Temporal client) the id is also claimed once for the whole namespace
+ * before anything else is judged, so no other guardian accepts it later.
+ * Without one (unit tests, fakes, a worker without a client) the namespace
+ * claim is skipped and only the guardian's own set of used ids holds.
  */
-export function authorizeAction(tokens: ActionTokenVerifier | undefined) {
+export function authorizeAction(tokens: ActionTokenVerifier | undefined, claims?: TokenClaimStore) {
   return async (input: AuthorizeInput): Promise<AuthorizeResult> => {
     const identity = await identify(input, tokens);
-    if ('denied' in identity) return identity.denied;
-    const decision = judge(input, identity.subject, identity.role, identity.tokenId !== undefined);
-    const basis = identity.tokenId === undefined ? INTERIM : 'verified token';
-    return {
-      authorized: decision.ok,
+    const signed = identity.signed;
+    const basis = signed === undefined ? INTERIM : VERIFIED;
+    const answer = (authorized: boolean, reason: string): AuthorizeResult => ({
+      authorized,
       subject: identity.subject,
       role: identity.role,
-      reason: `${decision.reason}; ${basis}`,
-      ...(identity.tokenId !== undefined ? { tokenId: identity.tokenId } : {}),
-    };
+      reason,
+      ...(signed !== undefined ? { tokenId: signed.signedTokenId } : {}),
+    });
+    if (signed !== undefined && claims !== undefined) {
+      // Claimed before anything is judged: a token refused here is spent in the whole namespace too.
+      const claim = await claims.claim({
+        tokenId: signed.signedTokenId,
+        ...(signed.expiresAt !== undefined ? { until: signed.expiresAt } : {}),
+        claimedBy: input.requestNonce ?? input.workflowId,
+      });
+      if (identity.refused === undefined && !claim.claimed) return answer(false, claim.reason);
+    }
+    if (identity.refused !== undefined) return answer(false, identity.refused);
+    if (identity.subject === '') return answer(false, 'the request names nobody (an empty subject)');
+    const decision = judge(input, identity.subject, identity.role, signed !== undefined);
+    return answer(decision.ok, `${decision.reason}; ${basis}`);
   };
 }
 
-async function identify(
-  input: AuthorizeInput,
-  tokens: ActionTokenVerifier | undefined,
-): Promise<{ subject: string; role: string; tokenId?: string } | { denied: AuthorizeResult }> {
+interface Identity {
+  /** Normalised: who acts (verified when `signed`), or who claimed to when refused. */
+  subject: string;
+  role: string;
+  /** Set whenever the token's signature verified, also when the request is refused after that. */
+  signed?: SignedButRefused;
+  /** Why the token was not accepted. */
+  refused?: string;
+}
+
+async function identify(input: AuthorizeInput, tokens: ActionTokenVerifier | undefined): Promise<Identity> {
   const { request } = input;
-  if (tokens === undefined) return { subject: request.actor, role: request.role };
-  const deny = (reason: string): { denied: AuthorizeResult } => ({
-    denied: { authorized: false, subject: request.actor, role: request.role, reason },
-  });
-  if (request.token === undefined) return deny(`${input.action} requires a signed token`);
+  const claimed = { subject: normalizeIdentity(request.actor), role: normalizeIdentity(request.role) };
+  if (tokens === undefined) return claimed;
+  if (request.token === undefined) return { ...claimed, refused: `${input.action} requires a signed token` };
   try {
-    const claims = await tokens.verify(request.token, {
+    const verified = await tokens.verify(request.token, {
       workflowId: input.workflowId,
       deploymentId: input.deployment.deploymentId,
       action: input.action,
@@ -53,12 +87,67 @@ async function identify(
       role: request.role,
       ...(input.planHash !== undefined ? { planHash: input.planHash } : {}),
     });
-    return { subject: claims.subject, role: claims.role, tokenId: claims.tokenId };
+    return {
+      subject: normalizeIdentity(verified.subject),
+      role: normalizeIdentity(verified.role),
+      signed: {
+        signedTokenId: verified.tokenId,
+        ...(verified.expiresAt !== undefined ? { expiresAt: verified.expiresAt } : {}),
+      },
+    };
   } catch (error) {
     // A verifier's own messages never quote the token; this is the last guard should another one do so.
     const why = redactSecrets(error instanceof Error ? error.message : 'invalid token', [request.token]);
-    return deny(`the token was not accepted: ${why}`);
+    const signed = signedButRefused(error);
+    return { ...claimed, refused: `the token was not accepted: ${why}`, ...(signed ? { signed } : {}) };
   }
+}
+
+/** The token id a verifier's refusal carries when the signature verified (see SignedButRefused). */
+function signedButRefused(error: unknown): SignedButRefused | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { signedTokenId, expiresAt } = error as Partial<Record<keyof SignedButRefused, unknown>>;
+  if (typeof signedTokenId !== 'string' || signedTokenId === '') return undefined;
+  return { signedTokenId, ...(typeof expiresAt === 'string' ? { expiresAt } : {}) };
+}
+
+/**
+ * The self-action rule. Unless the policy's `approval.allowSelfApproval` is
+ * true, the deployer may take no action that could stop, delay or judge the
+ * rollback of their own release:
+ *
+ *   approve      refused   judges the rollback
+ *   reject       refused   judges it (and stops it)
+ *   abort        refused   stops it (also before any rollback: the guardian would stop watching)
+ *   pause        refused   delays it
+ *   resume       allowed   moves toward safety
+ *   rollbackNow  allowed   moves toward safety
+ *
+ * Someone else in an approval role (or, for abort and pause, another owner of
+ * the service) acts instead; the refusal names who.
+ */
+const SELF_RESTRICTED = ['approve', 'reject', 'abort', 'pause'] as const;
+
+function selfActionRefusal(input: AuthorizeInput, subject: string): string | undefined {
+  const { action, deployment } = input;
+  if (!(SELF_RESTRICTED as readonly string[]).includes(action)) return undefined;
+  if (input.approval?.allowSelfApproval === true) return undefined;
+  if (!sameIdentity(subject, deployment.deployer)) return undefined;
+  const roles = input.approval?.roles ?? [];
+  const others = input.owners.filter((owner) => !sameIdentity(owner, deployment.deployer));
+  const who: string[] = [];
+  if (roles.length > 0) who.push(`someone else in a role in ${roles.join(', ')}`);
+  if ((action === 'abort' || action === 'pause') && others.length > 0)
+    who.push(`another owner of the service (${others.join(', ')})`);
+  const instead =
+    who.length > 0
+      ? `${who.join(' or ')} may ${action} instead`
+      : `nobody else may ${action} under this policy`;
+  return (
+    `${subject} deployed this version and may not ${action} its rollback ` +
+    `(self-action rule: unless the policy sets approval.allowSelfApproval, the deployer may not approve, reject, ` +
+    `abort or pause the rollback of their own release; resume and rollback stay open to them); ${instead}`
+  );
 }
 
 function judge(
@@ -68,27 +157,19 @@ function judge(
   verified: boolean,
 ): { ok: boolean; reason: string } {
   const roles = input.approval?.roles ?? [];
+  const inRoles = roles.some((r) => sameIdentity(r, role));
+  const self = selfActionRefusal(input, subject);
+  if (self !== undefined) return deny(self);
   switch (input.action) {
     case 'approve':
     case 'reject': {
       const verb = input.action === 'approve' ? 'approve' : 'reject';
       if (input.approval === undefined) return deny(`the policy names no approvers, so nobody may ${verb}`);
-      if (!roles.includes(role))
-        return deny(`role "${role}" may not ${verb}; allowed roles: ${roles.join(', ')}`);
+      if (!inRoles) return deny(`role "${role}" may not ${verb}; allowed roles: ${roles.join(', ')}`);
       if (input.planHash === undefined) return deny(`there is no rollback plan to ${verb} yet`);
       if (input.request.planHash !== input.planHash) {
         return deny(
           `the request names plan ${String(input.request.planHash)}, but the current plan is ${input.planHash}`,
-        );
-      }
-      // Rejecting the rollback of one's own deploy is the same conflict of interest as approving it.
-      if (
-        !input.approval.allowSelfApproval &&
-        input.deployment.deployer !== undefined &&
-        subject === input.deployment.deployer
-      ) {
-        return deny(
-          `${subject} deployed this version and may not ${verb} its rollback (allowSelfApproval is off)`,
         );
       }
       return allow(`${subject} may ${verb} as ${role}`);
@@ -97,12 +178,12 @@ function judge(
     case 'pause':
     case 'resume':
     case 'rollbackNow': {
-      if (roles.includes(role)) return allow(`${subject} may ${input.action} as ${role}`);
-      if (input.owners.includes(subject))
+      if (inRoles) return allow(`${subject} may ${input.action} as ${role}`);
+      if (input.owners.some((owner) => sameIdentity(owner, subject)))
         return allow(`${subject} may ${input.action} as an owner of the service`);
       // A verified role named like an owning team (granted by the token's issuer) counts as ownership;
       // a merely claimed one never does.
-      if (verified && input.owners.includes(role))
+      if (verified && input.owners.some((owner) => sameIdentity(owner, role)))
         return allow(`${subject} may ${input.action} as a member of ${role}, an owner of the service`);
       const who = roles.length > 0 ? `a role in ${roles.join(', ')} or ` : '';
       return deny(`${input.action} needs ${who}an owner of the service (${input.owners.join(', ')})`);

@@ -8,6 +8,7 @@ import { buildRollbackPlan } from './plan/build';
 import { compensateStep, executeStep } from './steps';
 import { confirmRollbackTurn } from './rollback-turn';
 import { supersedeOlderGuardians, verifySupersede } from './supersede';
+import { temporalTokenClaims } from './token-claim';
 import type { GuardianActivityContract } from './types';
 
 export { type ActivityDeps, type DefaultActivityDepsOptions, defaultActivityDeps } from './deps';
@@ -35,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     buildRollbackPlan: buildRollbackPlan(deps.now),
     executeStep: executeStep(deps.targets),
     compensateStep: compensateStep(deps.targets),
-    authorizeAction: authorizeAction(deps.tokens),
+    authorizeAction: authorizeAction(deps.tokens, deps.client ? temporalTokenClaims(deps.client) : undefined),
     recordAudit: recordAudit(deps.audit),
     notify: notify(deps.notifier),
   } satisfies GuardianActivityContract;

@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { guardian } from './guardian';
 export { rollbackLock } from './rollback-lock';
+export { tokenClaim } from './token-claim';
