@@ -21,9 +21,13 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,200}$/;
  * `contentHash` of the normalised policy). A problem is a permanent failure
  * that names the field; retrying cannot fix a bad request.
  */
-export function admitDeployment(now: () => Date) {
+export function admitDeployment(now: () => Date, options: { refuseReplay?: boolean } = {}) {
   return async (input: AdmitInput): Promise<AdmitResult> => {
-    const problems = [...deploymentProblems(input.deployment), ...policyProblems(input)];
+    const problems = [
+      ...deploymentProblems(input.deployment),
+      ...policyProblems(input),
+      ...(options.refuseReplay ? replayProblems(input) : []),
+    ];
     if (problems.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `deployment refused: ${problems.join('; ')}`,
@@ -101,6 +105,38 @@ function policyProblems(input: AdmitInput): string[] {
     }
   }
   return problems;
+}
+
+export const REPLAY_REFUSED =
+  'this worker serves production and never reads replay data (only --dry-run or --accept-replay workers do)';
+
+/**
+ * On a worker that touches production, replay data is refused whichever way it
+ * is named: a policy source of type replay (it reads any file the worker can
+ * read, and judges a real deployment on made-up health) or a rehearsal's
+ * replayed scenario. Checked on the raw input, before the policy is trusted.
+ */
+export function replayProblems(input: Pick<AdmitInput, 'policy' | 'replay'>): string[] {
+  const problems: string[] = [];
+  const sources: unknown = (input.policy as { sources?: unknown } | undefined)?.sources;
+  if (typeof sources === 'object' && sources !== null) {
+    for (const [name, source] of Object.entries(sources)) {
+      if ((source as { type?: unknown } | null)?.type === 'replay') {
+        problems.push(
+          `policy.sources.${safeName(name)}: a replay source reads scenario files; ${REPLAY_REFUSED}`,
+        );
+      }
+    }
+  }
+  if (input.replay !== undefined) {
+    problems.push(`replay: a rehearsal replays a scenario file; ${REPLAY_REFUSED}`);
+  }
+  return problems;
+}
+
+// A source name from an input nobody checked yet: printable and short, or described.
+function safeName(name: string): string {
+  return /^[A-Za-z0-9_.-]{1,63}$/.test(name) ? name : `(a name of ${name.length} characters)`;
 }
 
 /**

@@ -34,7 +34,13 @@ export function evaluateHealth(sources: SourceRegistry, options: { refuseReplay?
       ) as EvaluateHealthResult;
     }
     const calls = planCalls(input);
-    const parts = await Promise.all(calls.map((call) => readSource(sources, input, call)));
+    const parts = await Promise.all(
+      calls.map((call) =>
+        options.refuseReplay && call.source?.type === 'replay'
+          ? refusedReplay(call)
+          : readSource(sources, input, call),
+      ),
+    );
     return Object.assign({}, ...parts) as EvaluateHealthResult;
   };
 }
@@ -73,6 +79,18 @@ function planCalls(input: EvaluateHealthInput): SourceCall[] {
     calls.set(s.source, call);
   }
   return [...calls.values()];
+}
+
+/**
+ * Defence in depth behind admission: a policy source of type replay reads any
+ * file the worker can read. A worker that serves production never opens it.
+ */
+function refusedReplay(call: SourceCall): SeriesReadings {
+  return errorReadings(
+    call.series.map((s) => s.name),
+    `source "${call.sourceName}" is a replay source: this worker serves production and never reads replay data ` +
+      '(only --dry-run or --accept-replay workers do)',
+  );
 }
 
 async function readSource(

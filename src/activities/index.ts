@@ -27,7 +27,7 @@ export * from './types';
 export function createActivities(deps: ActivityDeps) {
   const health = evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true });
   return {
-    admitDeployment: admitDeployment(deps.now),
+    admitDeployment: admitDeployment(deps.now, { refuseReplay: deps.refuseReplay === true }),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
     verifySupersede: verifySupersede(deps.client),
     confirmRollbackTurn: confirmRollbackTurn(deps.client),

@@ -21,6 +21,8 @@ export interface AdmitInput {
   deployment: DeploymentInfo;
   policy: Policy;
   policyHash: string;
+  /** The rehearsal's replayed scenario, if any: a worker that refuses replay refuses the guardian at admission. */
+  replay?: ReplaySource;
 }
 export interface AdmitResult {
   admittedAt: string;

@@ -1,16 +1,41 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Scenario } from './scenario';
+import { SCENARIO_FORMAT, Scenario } from './scenario';
 
 /** A scenario file that could not be used, with every problem and where it is. */
 export class ScenarioFileError extends Error {
+  /**
+   * What is wrong in words that never repeat the file's content (no values,
+   * no keys): what a worker may write into workflow history. `problems` may
+   * name the file's own keys and values; they are for the person at the CLI.
+   */
+  readonly summary: string;
+
   constructor(
     readonly file: string,
     readonly problems: string[],
+    summary?: string,
   ) {
     super(`${file}: ${problems.join('; ')}`);
     this.name = 'ScenarioFileError';
+    this.summary = summary ?? problems.join('; ');
   }
+}
+
+/** Scenario files are small (a few series, one number per interval); anything larger is not one. */
+export const MAX_SCENARIO_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Why text is not JSON, without the text: V8's message quotes the start of the
+ * input ("Unexpected token 'h', "hostname..." is not valid JSON"), which would
+ * carry the first bytes of whatever file was named into errors and history.
+ */
+export function jsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `not valid JSON (at character ${position})`;
+  if (/end of JSON input/i.test(message)) return 'not valid JSON (the text ends too early)';
+  return 'not valid JSON (an unexpected character)';
 }
 
 export interface LoadedScenario {
@@ -30,17 +55,23 @@ export function parseScenarioText(text: string, file: string): Scenario {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ScenarioFileError(file, [`not valid JSON (${(err as Error).message})`]);
+    const problem = jsonProblem(err);
+    throw new ScenarioFileError(file, [problem], problem);
   }
   const result = Scenario.safeParse(json);
   if (result.success) return result.data;
-  throw new ScenarioFileError(
-    file,
-    result.error.issues.map((issue) => {
-      const where = formatPath(issue.path);
-      return where === '' ? issue.message : `${where}: ${issue.message}`;
-    }),
+  const problems = result.error.issues.map((issue) => {
+    const where = formatPath(issue.path);
+    return where === '' ? issue.message : `${where}: ${issue.message}`;
+  });
+  // Only the schema's own top-level field names: keys deeper down (series names) come from the file.
+  const fields = [...new Set(result.error.issues.map((issue) => issue.path[0]))].filter(
+    (field): field is string => typeof field === 'string' && field in Scenario.shape,
   );
+  const summary =
+    `not a ${SCENARIO_FORMAT} scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}` +
+    `${fields.length > 0 ? ` in ${fields.join(', ')}` : ''}; \`ripcord scenario validate\` lists them)`;
+  throw new ScenarioFileError(file, problems, summary);
 }
 
 /** Expands files and directories (their *.json files, sorted) into a list of scenario files. */
@@ -64,6 +95,12 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
 }
 
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+  const info = await stat(file);
+  // A device (/dev/zero), a FIFO or a huge file would be read forever, or into memory whole.
+  if (!info.isFile()) throw new ScenarioFileError(file, ['not a regular file']);
+  if (info.size > MAX_SCENARIO_BYTES) {
+    throw new ScenarioFileError(file, [`larger than ${MAX_SCENARIO_BYTES} bytes: not a scenario file`]);
+  }
   const text = await readFile(file, 'utf8');
   return { file, scenario: parseScenarioText(text, file) };
 }

@@ -1,5 +1,6 @@
 import type { Source } from '../../policy';
 import type { Scenario } from '../../simulate/scenario';
+import { ScenarioFileError } from '../../simulate/scenario-files';
 import type { HealthReadRequest, HealthSource, SeriesReading, SeriesReadings } from '../types';
 import { ScenarioCache } from './scenario-cache';
 
@@ -31,8 +32,16 @@ export class ReplayHealthSource implements HealthSource<ReplayConfig> {
     try {
       return { scenario: await this.cache.load(file) };
     } catch (error) {
+      // The reason goes into workflow history: never the file's content, only what is wrong with it.
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const reason =
+        error instanceof ScenarioFileError
+          ? error.summary
+          : code === 'ENOENT'
+            ? 'no such file'
+            : typeof code === 'string'
+              ? `cannot read it (${code})`
+              : 'cannot read it';
       return { error: `cannot replay scenario ${file}: ${reason}` };
     }
   }

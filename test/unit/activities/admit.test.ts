@@ -1,7 +1,9 @@
+import { createActivities, defaultActivityDeps } from '../../../src/activities';
 import { admitDeployment, INVALID_DEPLOYMENT_ERROR } from '../../../src/activities/admit';
+import type { AdmitInput } from '../../../src/activities/types';
 import { contentHash } from '../../../src/policy';
 import type { DeploymentInfo } from '../../../src/workflows/messages';
-import { deploymentFor, examplePolicy, failureOf, fixedNow, viaJson } from './helpers';
+import { deploymentFor, examplePolicy, failureOf, fixedNow, tempDir, viaJson } from './helpers';
 
 const admit = admitDeployment(fixedNow);
 
@@ -115,5 +117,75 @@ describe('admitDeployment', () => {
     expect(failure.message).toContain(
       'deployment.service: "billing" is not the policy\'s service "checkout"',
     );
+  });
+});
+
+describe('admitDeployment on a worker that refuses replay (production)', () => {
+  const production = admitDeployment(fixedNow, { refuseReplay: true });
+  const REFUSAL =
+    'a replay source reads scenario files; this worker serves production and never reads replay data ' +
+    '(only --dry-run or --accept-replay workers do)';
+
+  async function withReplaySource(): Promise<AdmitInput> {
+    const { policy } = await examplePolicy('canary.yaml');
+    const sources = { ...policy.sources, leak: { type: 'replay' as const, path: '/etc/hostname' } };
+    const series = { ...policy.series, errors: { source: 'leak', query: 'errors' } };
+    const attack = { ...policy, sources, series };
+    return viaJson({
+      workflowId: 'w',
+      deployment: deploymentFor(policy),
+      policy: attack,
+      policyHash: contentHash(attack),
+    });
+  }
+
+  test('refuses a policy with a source of type replay, naming the source, without retries', async () => {
+    const failure = await failureOf(async () => production(await withReplaySource()));
+    expect(failure.type).toBe(INVALID_DEPLOYMENT_ERROR);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`policy.sources.leak: ${REFUSAL}`);
+    expect(failure.message).not.toContain('/etc/hostname');
+  });
+
+  test('refuses a rehearsal input (replay) as well', async () => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    const failure = await failureOf(() =>
+      production({
+        workflowId: 'w',
+        deployment: deploymentFor(policy),
+        policy,
+        policyHash: hash,
+        replay: { scenarioFile: '/etc/hostname' },
+      }),
+    );
+    expect(failure.type).toBe(INVALID_DEPLOYMENT_ERROR);
+    expect(failure.message).toContain(
+      'replay: a rehearsal replays a scenario file; this worker serves production',
+    );
+  });
+
+  test('refuses a replay source even when the policy is otherwise invalid', async () => {
+    const input = await withReplaySource();
+    const broken = { ...input, policy: { ...input.policy, mode: 'yolo' } } as unknown as AdmitInput;
+    const failure = await failureOf(() => production(broken));
+    expect(failure.message).toContain('policy.sources.leak: a replay source');
+  });
+
+  test('admits a production policy, and a dry-run or --accept-replay worker admits a replay source', async () => {
+    const { policy, hash } = await examplePolicy('canary.yaml');
+    await expect(
+      production({ workflowId: 'w', deployment: deploymentFor(policy), policy, policyHash: hash }),
+    ).resolves.toMatchObject({ admittedAt: '2026-01-01T12:00:00.000Z' });
+    await expect(admit(await withReplaySource())).resolves.toMatchObject({
+      admittedAt: '2026-01-01T12:00:00.000Z',
+    });
+  });
+
+  test('the worker built by createActivities refuses replay unless it is a dry run', async () => {
+    const input = await withReplaySource();
+    const prod = createActivities(defaultActivityDeps({ stateDir: tempDir(), insecureClaims: true }));
+    expect((await failureOf(() => prod.admitDeployment(input))).message).toContain('policy.sources.leak:');
+    const dryRun = createActivities(defaultActivityDeps({ stateDir: tempDir(), dryRun: true }));
+    await expect(dryRun.admitDeployment(input)).resolves.toMatchObject({ admittedAt: expect.any(String) });
   });
 });

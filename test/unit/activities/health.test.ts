@@ -1,10 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultActivityDeps } from '../../../src/activities/deps';
 import { evaluateHealth } from '../../../src/activities/health';
 import type { EvaluateHealthInput } from '../../../src/activities/types';
 import type { Policy } from '../../../src/policy';
 import { type HealthSource, ReplayHealthSource, SourceRegistry } from '../../../src/sources';
-import { deploymentFor, examplePolicy } from './helpers';
+import { deploymentFor, examplePolicy, tempDir } from './helpers';
 
 const SCENARIO = path.join(__dirname, '..', 'sources', 'fixtures', 'three-intervals.json');
 const replayOnly = new SourceRegistry({ replay: new ReplayHealthSource() });
@@ -86,6 +87,44 @@ describe('evaluateHealth', () => {
     const observation = await evaluateHealth(replayOnly)(await inputFor({ sources, series, index: 0 }));
     expect(observation.errors).toEqual({ baseline: 2, canary: 0 });
     expect(observation.saturation?.error).toContain('has no series "saturation"');
+  });
+
+  test("a production worker never opens a policy's replay source: an error reading, never the file", async () => {
+    const secret = path.join(tempDir(), 'secret.txt');
+    writeFileSync(secret, 'AKIA-SECRET-FIRST-LINE\n');
+    const sources: Policy['sources'] = { leak: { type: 'replay', path: secret } };
+    const series: Policy['series'] = { errors: { source: 'leak', query: 'errors' } };
+    let reads = 0;
+    const registry = new SourceRegistry({
+      replay: {
+        type: 'replay',
+        read: async () => {
+          reads += 1;
+          return {};
+        },
+      },
+    });
+    const observation = await evaluateHealth(registry, { refuseReplay: true })(
+      await inputFor({ sources, series, index: 0 }),
+    );
+    expect(reads).toBe(0);
+    expect(observation.errors).toEqual({
+      baseline: null,
+      canary: null,
+      error:
+        'source "leak" is a replay source: this worker serves production and never reads replay data ' +
+        '(only --dry-run or --accept-replay workers do)',
+    });
+  });
+
+  test('a replay source of a file that is not a scenario says why without its content', async () => {
+    const secret = path.join(tempDir(), 'secret.txt');
+    writeFileSync(secret, 'AKIA-SECRET-FIRST-LINE\n');
+    const sources: Policy['sources'] = { leak: { type: 'replay', path: secret } };
+    const series: Policy['series'] = { errors: { source: 'leak', query: 'errors' } };
+    const observation = await evaluateHealth(replayOnly)(await inputFor({ sources, series, index: 0 }));
+    expect(observation.errors?.error).toContain('not valid JSON');
+    expect(JSON.stringify(observation)).not.toContain('AKIA');
   });
 
   test('a series whose source the policy does not define is an error reading', async () => {

@@ -75,6 +75,29 @@ describe('replay source', () => {
     }
   });
 
+  test.each([
+    ['plain text', 'hunter2-SECRET-FIRST-LINE\nmore\n'],
+    ['JSON with a bad value', '{"format": "ripcord.scenario/v1", "hunter2-SECRET": nope}'],
+    ['JSON cut short', '{"hunter2-SECRET": '],
+    ['valid JSON that is no scenario', '{"series": {"hunter2-SECRET": {"baseline": ["hunter2-SECRET"]}}}'],
+  ])('an error about %s never repeats the content of the file', async (_label, content) => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ripcord-replay-'));
+    writeFileSync(path.join(dir, 'secret.txt'), content);
+    const replay = new ReplayHealthSource(new ScenarioCache(dir));
+    const readings = await replay.read(request('secret.txt', 0, ['requests']));
+    expect(readings.requests?.error).toMatch(/not valid JSON|not a ripcord\.scenario\/v1 scenario/);
+    expect(JSON.stringify(readings)).not.toContain('hunter2');
+  });
+
+  test('a device or a directory is not read', async () => {
+    for (const file of ['/dev/zero', FIXTURES]) {
+      const readings = await new ReplayHealthSource().read(request(file, 0, ['requests']));
+      expect(readings.requests?.error).toContain('not a regular file');
+    }
+  });
+
   test('a file changed on disk is read again', async () => {
     const { mkdtempSync, writeFileSync, readFileSync, utimesSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
