@@ -64,7 +64,10 @@ export function authorizeAction(tokens: ActionTokenVerifier | undefined, claims?
 }
 
 interface Identity {
-  /** Normalised: who acts (verified when `signed`), or who claimed to when refused. */
+  /**
+   * Normalised: who acts. Verified when `signed` (also on a refusal after the
+   * signature verified: the token's own subject); otherwise as claimed.
+   */
   subject: string;
   role: string;
   /** Set whenever the token's signature verified, also when the request is refused after that. */
@@ -99,16 +102,27 @@ async function identify(input: AuthorizeInput, tokens: ActionTokenVerifier | und
     // A verifier's own messages never quote the token; this is the last guard should another one do so.
     const why = redactSecrets(error instanceof Error ? error.message : 'invalid token', [request.token]);
     const signed = signedButRefused(error);
-    return { ...claimed, refused: `the token was not accepted: ${why}`, ...(signed ? { signed } : {}) };
+    if (signed === undefined) return { ...claimed, refused: `the token was not accepted: ${why}` };
+    // The token is genuine, though refused: who it names is known, and counts instead of the claimed actor.
+    return {
+      ...claimed,
+      ...(signed.subject !== undefined ? { subject: normalizeIdentity(signed.subject) } : {}),
+      refused: `the token was not accepted: ${why}`,
+      signed,
+    };
   }
 }
 
 /** The token id a verifier's refusal carries when the signature verified (see SignedButRefused). */
 function signedButRefused(error: unknown): SignedButRefused | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { signedTokenId, expiresAt } = error as Partial<Record<keyof SignedButRefused, unknown>>;
+  const { signedTokenId, expiresAt, subject } = error as Partial<Record<keyof SignedButRefused, unknown>>;
   if (typeof signedTokenId !== 'string' || signedTokenId === '') return undefined;
-  return { signedTokenId, ...(typeof expiresAt === 'string' ? { expiresAt } : {}) };
+  return {
+    signedTokenId,
+    ...(typeof expiresAt === 'string' ? { expiresAt } : {}),
+    ...(typeof subject === 'string' && subject !== '' ? { subject } : {}),
+  };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface VerifiedClaims {
 export interface SignedButRefused {
   signedTokenId: string;
   expiresAt?: string;
+  /** The token's (signed) subject: a refusal that spends a token is counted against who it names, never a claimed name. */
+  subject?: string;
 }
 
 /** What the guardian expects the token to say. */

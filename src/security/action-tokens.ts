@@ -58,12 +58,14 @@ export class ActionTokenError extends Error implements Partial<SignedButRefused>
   override readonly name = 'ActionTokenError';
   readonly signedTokenId?: string;
   readonly expiresAt?: string;
+  readonly subject?: string;
 
   constructor(message: string, signed?: SignedButRefused) {
     super(message);
     if (signed !== undefined) {
       this.signedTokenId = signed.signedTokenId;
       if (signed.expiresAt !== undefined) this.expiresAt = signed.expiresAt;
+      if (signed.subject !== undefined) this.subject = signed.subject;
     }
   }
 }
@@ -73,7 +75,12 @@ function signedBy(payload: Record<string, unknown> | undefined): SignedButRefuse
   const jti = payload?.jti;
   if (typeof jti !== 'string' || jti === '') return undefined;
   const expiresAt = expiry(payload?.exp);
-  return { signedTokenId: jti, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  const sub = payload?.sub;
+  return {
+    signedTokenId: jti,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    ...(typeof sub === 'string' && sub !== '' ? { subject: sub } : {}),
+  };
 }
 
 /** `exp` as an ISO time, or undefined when it is missing or beyond the dates JavaScript can show. */

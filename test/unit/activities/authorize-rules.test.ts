@@ -199,6 +199,15 @@ describe('a token whose signature verified is spent, also when the request is re
     expectNoTokenContent(result, text);
   });
 
+  test('a refused but genuine token names its own subject, never the actor the request claims', async () => {
+    // Else an old token of one's own could spend another person's rate limit under their name.
+    const text = await token({ subject: 'Bob', plan: OTHER_PLAN });
+    const result = await authorizeAction(verifier)(
+      input('approve', { actor: 'carol', planHash: PLAN, token: text }),
+    );
+    expect(result).toMatchObject({ authorized: false, subject: 'bob', tokenId: 'jti-1' });
+  });
+
   test.each<[string, () => Promise<string>, Partial<AuthorizeInput>]>([
     ['a forged signature', () => token({ privateJwk: impostor }), {}],
     ['an untrusted key id', () => token(), { trustedKeyIds: ['other-key'] }],
