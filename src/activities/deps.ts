@@ -7,6 +7,7 @@ import { RecordingTarget, type StepFault, TargetRegistry, dryRunTargetRegistry }
 import type { ActionTokenVerifier } from './authorize';
 import { JoseActionTokenVerifier, RefuseAllActionTokens } from '../security/action-tokens';
 import { type AuditSink, JsonlAuditSink, PostgresAuditSink } from './audit';
+import { type AuditSigner, loadAuditSigner } from '../security/audit-signing';
 import {
   type DeliveryPolicy,
   HttpNotifier,
@@ -61,6 +62,11 @@ export interface DefaultActivityDepsOptions {
   targets?: TargetRegistry;
   /** PostgreSQL connection string for the audit trail (table ripcord_audit); default `<stateDir>/audit.jsonl`. */
   auditDatabase?: string;
+  /**
+   * The audit key that signs every record: a private Ed25519 JWK file, or
+   * `${secret:NAME}` holding the JWK's JSON. Read at once: a missing or bad key throws.
+   */
+  auditKey?: string;
   notifications?: NotificationOptions;
 }
 
@@ -144,9 +150,11 @@ export function defaultActivityDeps(options: DefaultActivityDepsOptions = {}): D
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
       })
     : undefined;
+  const signer: AuditSigner | undefined = options.auditKey ? loadAuditSigner(options.auditKey) : undefined;
+  const sinkOptions = signer ? { signer } : {};
   const audit: AuditSink & { close?: () => Promise<void> } = options.auditDatabase
-    ? new PostgresAuditSink(options.auditDatabase)
-    : new JsonlAuditSink(path.join(stateDir, 'audit.jsonl'));
+    ? new PostgresAuditSink(options.auditDatabase, sinkOptions)
+    : new JsonlAuditSink(path.join(stateDir, 'audit.jsonl'), sinkOptions);
   const tokens = actionTokenVerifier(options);
   return {
     now: options.now ?? (() => new Date()),

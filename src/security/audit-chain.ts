@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../policy/canonical';
+import type { AuditSignature, AuditSigner, AuditVerifier } from './audit-signing';
 
 /**
  * The audit trail as a hash chain (DESIGN §5, "what happened"). Every stored
@@ -9,8 +10,15 @@ import { canonicalJson } from '../policy/canonical';
  * removing, inserting or reordering records breaks the chain at the first
  * record touched, and `verifyChain` names it.
  *
- * A chain alone cannot notice that its newest records were cut off: compare
- * the head (seq and hash) that verification prints with one kept elsewhere.
+ * The chain has no key: whoever can write the store can append a correctly
+ * chained record, or rewrite one and recompute every hash after it. So the
+ * worker signs each record's hash with its audit key (audit-signing.ts), in
+ * `sig`, which the hash does not cover; `verifyChain` with a verifier then
+ * requires a good signature by a trusted key on every record.
+ *
+ * Neither notices that the newest records were cut off: compare the head
+ * (seq and hash) with one kept elsewhere (each guardian keeps its own in
+ * Temporal: `ripcord audit verify --temporal`).
  */
 
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
@@ -19,6 +27,8 @@ export interface ChainLink {
   seq: number;
   prevHash: string;
   hash: string;
+  /** The audit key's signature over `hash`; not covered by `hash`. */
+  sig?: AuditSignature;
 }
 
 export type Chained<T extends object> = T & ChainLink;
@@ -27,19 +37,21 @@ export function chainHash(withoutHash: object): string {
   return `sha256:${createHash('sha256').update(canonicalJson(withoutHash), 'utf8').digest('hex')}`;
 }
 
-/** The record as it is stored after `previous` (undefined: the first record). */
+/** The record as it is stored after `previous` (undefined: the first record), signed when given a signer. */
 export function chainRecord<T extends object>(
   record: T,
   previous: Pick<ChainLink, 'seq' | 'hash'> | undefined,
+  signer?: AuditSigner,
 ): Chained<T> {
   // The record's own fields can never overwrite the chain's.
-  const { seq: _s, prevHash: _p, hash: _h, ...fields } = record as T & Partial<ChainLink>;
+  const { seq: _s, prevHash: _p, hash: _h, sig: _g, ...fields } = record as T & Partial<ChainLink>;
   const link = {
     ...fields,
     seq: previous === undefined ? 0 : previous.seq + 1,
     prevHash: previous?.hash ?? GENESIS_HASH,
   };
-  return { ...link, hash: chainHash(link) } as unknown as Chained<T>;
+  const hash = chainHash(link);
+  return { ...link, hash, ...(signer ? { sig: signer.sign(hash) } : {}) } as unknown as Chained<T>;
 }
 
 /** The text of one stored record: canonical JSON, so that what is hashed is what is written. */
@@ -69,8 +81,16 @@ export type ChainVerdict =
       problem: string;
     };
 
+export interface VerifyChainOptions {
+  /**
+   * Trusted audit keys: every record must then carry a good signature by one
+   * of them ("not signed", "signature does not verify", "signed by unknown key").
+   */
+  verifier?: AuditVerifier;
+}
+
 /** Checks a whole chain from its first record; stops at, and names, the first bad one. */
-export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
+export function verifyChain(entries: Iterable<StoredEntry>, options: VerifyChainOptions = {}): ChainVerdict {
   let previous: { seq: number; hash: string } | undefined;
   let count = 0;
   const ids = new Set<string>();
@@ -93,7 +113,7 @@ export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
       return bad('not valid JSON (edited, or torn by a crash mid-write)');
     }
     const expectedSeq = previous === undefined ? 0 : previous.seq + 1;
-    const { hash, ...withoutHash } = record;
+    const { hash, sig, ...withoutHash } = record;
     if (typeof record.seq !== 'number' || typeof record.prevHash !== 'string' || typeof hash !== 'string') {
       return bad('not a chained audit record (seq, prevHash or hash missing)', record);
     }
@@ -105,6 +125,10 @@ export function verifyChain(entries: Iterable<StoredEntry>): ChainVerdict {
     }
     if (chainHash(withoutHash) !== hash) {
       return bad('its content does not match its hash (the record was edited)', record);
+    }
+    if (options.verifier) {
+      const problem = options.verifier.check(hash, sig);
+      if (problem !== undefined) return bad(problem, record);
     }
     if (record.seq !== expectedSeq) {
       return bad(

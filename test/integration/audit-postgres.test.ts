@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { PostgresAuditSink, recordAudit } from '../../src/activities/audit';
+import { initAuditSchema, PostgresAuditSink, recordAudit } from '../../src/activities/audit';
 import type { AuditRecord } from '../../src/activities/types';
 import { runCli } from '../harness/cli';
 
@@ -58,6 +58,8 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
+  // The worker never creates the table: `ripcord audit init-db` does, as its owner.
+  await initAuditSchema(url);
 });
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { chainRecord, type Chained, type StoredEntry } from '../../security/audit-chain';
+import type { AuditSigner } from '../../security/audit-signing';
 import { AppendOnlyJsonl } from '../../targets/append-only-file';
-import type { AuditRecord } from '../types';
-import { type AuditSink, redactRecord } from './sink';
+import type { AuditReceipt, AuditRecord } from '../types';
+import { type AuditAppendResult, type AuditSink, redactRecord } from './sink';
 
 export const DEFAULT_AUDIT_FILE = path.join('.ripcord', 'audit.jsonl');
 
@@ -12,19 +13,24 @@ export const DEFAULT_AUDIT_FILE = path.join('.ripcord', 'audit.jsonl');
  * its owner can read (mode 0600), its directory created on first use. Several
  * workers may share the file: the duplicate check, the chain's next link and
  * the append happen under the file's lock, and the ids already stored are
- * indexed incrementally (only new lines are read).
+ * indexed incrementally (only new lines are read). With a signer, each record
+ * is signed with the worker's audit key.
  */
 export class JsonlAuditSink implements AuditSink {
   private readonly log: AppendOnlyJsonl<Chained<AuditRecord>>;
-  private readonly ids = new Set<string>();
+  /** Where each stored record id landed, so that a retry gets the stored record's receipt. */
+  private readonly ids = new Map<string, AuditReceipt>();
   private last: { seq: number; hash: string } | undefined;
   private offset = 0;
 
-  constructor(readonly file: string = DEFAULT_AUDIT_FILE) {
+  constructor(
+    readonly file: string = DEFAULT_AUDIT_FILE,
+    private readonly options: { signer?: AuditSigner } = {},
+  ) {
     this.log = new AppendOnlyJsonl<Chained<AuditRecord>>(file);
   }
 
-  async append(record: AuditRecord): Promise<'stored' | 'duplicate'> {
+  async append(record: AuditRecord): Promise<AuditAppendResult> {
     return this.log.withLock(async () => {
       const { entries, nextOffset } = await this.log.readFrom(this.offset);
       if (nextOffset < this.offset) {
@@ -32,18 +38,19 @@ export class JsonlAuditSink implements AuditSink {
         this.last = undefined;
       }
       for (const entry of entries) {
-        this.ids.add(entry.id);
         if (typeof entry.seq === 'number' && typeof entry.hash === 'string') {
           this.last = { seq: entry.seq, hash: entry.hash };
+          this.ids.set(entry.id, this.last);
         }
       }
       this.offset = nextOffset;
-      if (this.ids.has(record.id)) return 'duplicate';
-      const chained = chainRecord(redactRecord(record), this.last);
+      const stored = this.ids.get(record.id);
+      if (stored) return { outcome: 'duplicate', ...stored };
+      const chained = chainRecord(redactRecord(record), this.last, this.options.signer);
       await this.log.append(chained);
-      this.ids.add(record.id);
       this.last = { seq: chained.seq, hash: chained.hash };
-      return 'stored';
+      this.ids.set(record.id, this.last);
+      return { outcome: 'stored', ...this.last };
     });
   }
 

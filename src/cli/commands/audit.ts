@@ -1,26 +1,65 @@
 import type { Command } from 'commander';
 import {
+  AUDIT_TABLE,
+  auditGrants,
   DEFAULT_AUDIT_FILE,
   describeDatabase,
+  initAuditSchema,
   PostgresAuditSink,
   readAuditFileLines,
 } from '../../activities/audit';
 import { SECRET_REF_PATTERN } from '../../policy/schema/common';
-import { describeChainFailure, type StoredEntry, verifyChain } from '../../security/audit-chain';
+import {
+  type ChainVerdict,
+  describeChainFailure,
+  type StoredEntry,
+  verifyChain,
+} from '../../security/audit-chain';
+import { type AuditVerifier, loadAuditVerifier, writeAuditKey } from '../../security/audit-signing';
 import { resolveSecret } from '../../security/secrets';
+import { GUARDIAN_WORKFLOW_TYPE, type AuditHead, statusQuery } from '../../workflows/messages';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { formatTable } from '../table';
+import { explainTemporalError, openSession } from '../temporal-session';
 
 /**
  * Reading the audit trail: `audit verify` checks the whole hash chain (exit 0
- * with the count, 1 naming the first bad record); `audit show` prints one
- * deployment's records for people, after checking the chain they belong to.
+ * with the count, 1 naming the first bad record), with `--key` every record's
+ * signature, with `--temporal` that every guardian's own head is still in the
+ * trail; `audit show` prints one deployment's records for people, after
+ * checking the chain they belong to. `audit keygen` makes the worker's audit
+ * key; `audit init-db` creates the PostgreSQL table as its owner.
  */
 
 interface SourceFlags {
   file?: string;
   db?: string;
+  key?: string;
+}
+
+interface VerifyFlags extends SourceFlags {
+  temporal?: boolean;
+  profile?: string;
+}
+
+function verifierFor(flags: SourceFlags): AuditVerifier | undefined {
+  const key = flags.key || process.env.RIPCORD_AUDIT_PUBLIC_KEY || undefined;
+  if (!key) return undefined;
+  try {
+    return loadAuditVerifier(key);
+  } catch (err) {
+    throw new UserFacingError(`--key: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
+/** `dbUrl` for init-db: a URL or a secret reference, never printed. */
+function databaseUrl(db: string): string {
+  try {
+    return SECRET_REF_PATTERN.test(db) ? resolveSecret(db) : db;
+  } catch (err) {
+    throw new UserFacingError((err as Error).message, EXIT.usage);
+  }
 }
 
 export interface AuditSource {
@@ -34,12 +73,7 @@ export function auditSource(file: string | undefined, flags: SourceFlags): Audit
   if (chosenFile && flags.db) throw new UserFacingError('read either a file or --db, not both', EXIT.usage);
   const db = chosenFile ? undefined : flags.db || process.env.RIPCORD_AUDIT_DB || undefined;
   if (db) {
-    let url: string;
-    try {
-      url = SECRET_REF_PATTERN.test(db) ? resolveSecret(db) : db;
-    } catch (err) {
-      throw new UserFacingError((err as Error).message, EXIT.usage);
-    }
+    const url = databaseUrl(db);
     const where = describeDatabase(url);
     return {
       where: `${where} (table ripcord_audit)`,
@@ -71,17 +105,93 @@ export function auditSource(file: string | undefined, flags: SourceFlags): Audit
   };
 }
 
-async function verify(file: string | undefined, flags: SourceFlags): Promise<void> {
+async function verify(file: string | undefined, flags: VerifyFlags): Promise<void> {
+  const verifier = verifierFor(flags);
   const from = auditSource(file, flags);
-  const verdict = verifyChain(await from.read());
+  const entries = await from.read();
+  const verdict = verifyChain(entries, verifier ? { verifier } : {});
   if (!verdict.ok) {
     throw new UserFacingError(
-      `audit trail ${from.where} does not verify: ${describeChainFailure(verdict)} ` +
+      `audit trail ${from.where} does not verify: ${printable(describeChainFailure(verdict))} ` +
         `(${verdict.count} records before it verified)`,
     );
   }
   const head = verdict.head ? `; head seq ${verdict.head.seq} ${verdict.head.hash}` : '';
-  process.stdout.write(`audit trail ${from.where}: ${verdict.count} records verified${head}\n`);
+  const signed = verifier ? `, every one signed by a trusted audit key (${verifier.kids.join(', ')})` : '';
+  process.stdout.write(`audit trail ${from.where}: ${verdict.count} records verified${signed}${head}\n`);
+  if (flags.temporal) await checkGuardianHeads(entries, verdict, flags.profile);
+}
+
+/** One guardian's head, as Temporal keeps it. */
+interface KeptHead {
+  workflowId: string;
+  head: AuditHead;
+}
+
+/**
+ * Every guardian in the namespace keeps the head of its own records (the
+ * seq and hash of its last one) in its status, and in its result once it
+ * completed: Temporal holds them, out of reach of whoever writes the trail.
+ * Each must still be in the trail, with the same hash; otherwise the trail
+ * was cut (truncated) or rewritten after it.
+ */
+async function checkGuardianHeads(
+  entries: StoredEntry[],
+  verdict: Extract<ChainVerdict, { ok: true }>,
+  profile: string | undefined,
+): Promise<void> {
+  const bySeq = new Map<number, string>();
+  for (const entry of entries) {
+    const record = JSON.parse(entry.text) as { seq: number; hash: string };
+    bySeq.set(record.seq, record.hash);
+  }
+  const session = await openSession(profile);
+  const heads: KeptHead[] = [];
+  let skipped = 0;
+  try {
+    for await (const wf of session.client.workflow.list({
+      query: `WorkflowType = "${GUARDIAN_WORKFLOW_TYPE}"`,
+    })) {
+      const handle = session.client.workflow.getHandle(wf.workflowId, wf.runId);
+      let head: AuditHead | undefined;
+      if (wf.status.name === 'RUNNING') {
+        head = (await handle.query(statusQuery)).auditHead;
+      } else if (wf.status.name === 'COMPLETED') {
+        head = ((await handle.result()) as { auditHead?: AuditHead } | undefined)?.auditHead;
+      } else if (wf.status.name === 'CONTINUED_AS_NEW') {
+        continue; // the next run carries the head on
+      }
+      if (head && typeof head.seq === 'number' && typeof head.hash === 'string') {
+        heads.push({ workflowId: wf.workflowId, head });
+      } else {
+        skipped += 1;
+      }
+    }
+  } catch (err) {
+    throw explainTemporalError(err);
+  } finally {
+    await session.close();
+  }
+  const trailHead = verdict.head?.seq ?? -1;
+  for (const { workflowId, head } of heads.sort((a, b) => b.head.seq - a.head.seq)) {
+    const stored = bySeq.get(head.seq);
+    if (stored === undefined) {
+      throw new UserFacingError(
+        `guardian ${workflowId}: its last audit record (seq ${head.seq}, ${head.hash}) is missing from the trail, ` +
+          `whose head is seq ${trailHead}: the trail was cut or rewritten after seq ${trailHead}`,
+      );
+    }
+    if (stored !== head.hash) {
+      throw new UserFacingError(
+        `guardian ${workflowId}: its last audit record seq ${head.seq} has hash ${head.hash}, the trail holds ` +
+          `${stored} there: the trail was cut and rewritten at or before seq ${head.seq}`,
+      );
+    }
+  }
+  process.stdout.write(
+    `guardian heads: ${heads.length} found in the trail, unchanged` +
+      `${skipped ? ` (${skipped} guardians without a kept head skipped)` : ''}\n`,
+  );
 }
 
 interface ShownRecord {
@@ -96,18 +206,40 @@ interface ShownRecord {
   details?: Record<string, unknown>;
 }
 
+// Control characters (C0, DEL, C1), line and paragraph separators, and bidirectional overrides.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from the trail as it may reach a terminal: every control character
+ * shown as a visible escape (`\n`, `\x1b`, `\u202e`), so that a record can
+ * neither draw rows of its own nor move the cursor or recolour the screen.
+ */
+export function printable(text: unknown): string {
+  const value = typeof text === 'string' ? text : text === undefined ? '' : String(text);
+  return value.replace(UNSAFE_TEXT, (c) => {
+    const code = c.charCodeAt(0);
+    return (
+      NAMED_ESCAPES[c] ??
+      (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    );
+  });
+}
+
 function detailLine(details: Record<string, unknown> | undefined): string | undefined {
-  if (!details) return undefined;
+  if (!details || typeof details !== 'object') return undefined;
   const parts = Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    .map(([k, v]) => `${printable(k)}=${printable(typeof v === 'string' ? v : JSON.stringify(v))}`);
   return parts.length ? parts.join('  ') : undefined;
 }
 
 async function show(deployment: string, flags: SourceFlags & { json?: boolean }): Promise<void> {
+  const verifier = verifierFor(flags);
   const from = auditSource(undefined, flags);
   const entries = await from.read();
-  const verdict = verifyChain(entries);
+  const verdict = verifyChain(entries, verifier ? { verifier } : {});
   const records: ShownRecord[] = [];
   for (const entry of entries) {
     try {
@@ -121,24 +253,24 @@ async function show(deployment: string, flags: SourceFlags & { json?: boolean })
     process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   } else {
     const say = (line: string) => process.stdout.write(`${line}\n`);
-    const workflows = [...new Set(records.map((r) => r.workflowId))].join(', ');
-    say(`audit trail for ${deployment}${workflows ? ` (${workflows})` : ''} from ${from.where}`);
+    const workflows = [...new Set(records.map((r) => printable(r.workflowId)))].join(', ');
+    say(`audit trail for ${printable(deployment)}${workflows ? ` (${workflows})` : ''} from ${from.where}`);
     say(
       verdict.ok
-        ? `chain: all ${verdict.count} records verified`
-        : `chain: DOES NOT VERIFY: ${describeChainFailure(verdict)}`,
+        ? `chain: all ${verdict.count} records verified${verifier ? ' and signed by a trusted audit key' : ''}`
+        : `chain: DOES NOT VERIFY: ${printable(describeChainFailure(verdict))}`,
     );
     if (records.length === 0) {
       say('no records for this deployment');
     } else {
       const rows: string[][] = [];
       for (const r of records) {
-        rows.push([String(r.seq ?? '?'), r.at ?? '', r.kind ?? '', r.actor ?? '', r.summary ?? '']);
+        rows.push([r.seq ?? '?', r.at, r.kind, r.actor, r.summary].map(printable));
         const detail = detailLine(r.details);
         if (detail) rows.push(['', '', '', '', `  ${detail}`]);
       }
       for (const line of formatTable(['SEQ', 'AT', 'KIND', 'ACTOR', 'SUMMARY'], rows)) say(line);
-      const plans = [...new Set(records.map((r) => r.planHash).filter(Boolean))];
+      const plans = [...new Set(records.map((r) => r.planHash).filter(Boolean))].map(printable);
       if (plans.length) say(`plan${plans.length > 1 ? 's' : ''}: ${plans.join(', ')}`);
     }
   }
@@ -146,23 +278,122 @@ async function show(deployment: string, flags: SourceFlags & { json?: boolean })
   else if (records.length === 0) process.exitCode = EXIT.refusedOrFailed;
 }
 
+async function keygen(flags: { out: string; kid: string }): Promise<void> {
+  let written;
+  try {
+    written = await writeAuditKey(flags.out, flags.kid);
+  } catch (err) {
+    throw new UserFacingError((err as Error).message, EXIT.usage);
+  }
+  process.stdout.write(
+    `audit key ${written.kid}:\n` +
+      `  private: ${written.privateKeyFile} (mode 0600; the worker's --audit-key)\n` +
+      `  public:  ${written.publicKeyFile} (for audit verify --key)\n`,
+  );
+}
+
+const ROLE_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
+
+async function initDb(flags: { db?: string; workerRole: string; readerRole?: string }): Promise<void> {
+  const db = flags.db || process.env.RIPCORD_AUDIT_DB || undefined;
+  if (!db) throw new UserFacingError('--db <url> is required (or $RIPCORD_AUDIT_DB)', EXIT.usage);
+  for (const [flag, role] of [
+    ['--worker-role', flags.workerRole],
+    ['--reader-role', flags.readerRole],
+  ] as const) {
+    if (role !== undefined && !ROLE_NAME.test(role)) {
+      throw new UserFacingError(
+        `${flag} must be a PostgreSQL role name, got ${JSON.stringify(role)}`,
+        EXIT.usage,
+      );
+    }
+  }
+  const url = databaseUrl(db);
+  const where = describeDatabase(url);
+  try {
+    await initAuditSchema(url);
+  } catch (err) {
+    throw new UserFacingError(`cannot create ${AUDIT_TABLE} in ${where}: ${(err as Error).message}`);
+  }
+  process.stdout.write(
+    `${where}: table ${AUDIT_TABLE}, its index and append-only triggers are in place.\n` +
+      "Grant the worker (and readers) no more than this, as the table's owner:\n" +
+      auditGrants(flags.workerRole, flags.readerRole)
+        .map((line) => `  ${line}\n`)
+        .join(''),
+  );
+}
+
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('verify and read the hash-chained audit trail');
+  const audit = program
+    .command('audit')
+    .description('verify and read the hash-chained, signed audit trail; make its key; create its table');
 
   audit
     .command('verify')
-    .description('check the whole hash chain: any edit, removal, insertion or reordering is found')
+    .description(
+      'check the whole hash chain (any edit, removal, insertion or reordering), with --key every signature, ' +
+        "with --temporal every guardian's kept head",
+    )
     .argument('[file]', `JSONL audit file (default ${DEFAULT_AUDIT_FILE})`)
     .option(
       '--db <url|${secret:NAME}>',
       'read table ripcord_audit in PostgreSQL instead (default: $RIPCORD_AUDIT_DB)',
     )
+    .option(
+      '--key <file>',
+      'public audit key (JWK) or a JWKS of them: every record must be signed by one (default: $RIPCORD_AUDIT_PUBLIC_KEY)',
+    )
+    .option(
+      '--temporal',
+      "also check that every guardian's audit head (kept in Temporal: its status, or its result) is still in the trail",
+    )
+    .option(
+      '--profile <name|file>',
+      'with --temporal: connection profile (default: local or $RIPCORD_PROFILE)',
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 verified (prints the count and the head hash; keep the head elsewhere to detect a\n' +
-        'truncated tail), 1 a record does not verify (named) or the trail cannot be read, 2 usage error.',
+      '\nWithout --key anyone who can write the trail can append or rewrite records and recompute the chain:\n' +
+        'always pass --key. A cut-off tail is found only with --temporal (or by comparing the printed head with\n' +
+        'one kept elsewhere). --temporal assumes every guardian of the namespace writes to this trail.\n' +
+        'Exit codes: 0 verified (prints the count and the head), 1 a record does not verify (named), a guardian\n' +
+        'head is missing or differs, or the trail cannot be read, 2 usage error.',
     )
     .action(verify);
+
+  audit
+    .command('keygen')
+    .description(
+      "make an audit key pair (Ed25519): the worker signs every record with it (not the token keygen's format)",
+    )
+    .requiredOption('--out <dir>', 'directory for <kid>.private.jwk.json (0600) and <kid>.public.jwk.json')
+    .option('--kid <id>', 'key id', 'ripcord-audit')
+    .addHelpText(
+      'after',
+      '\nGive the private key to the worker only (--audit-key or $RIPCORD_AUDIT_KEY, or as ${secret:NAME}) and the\n' +
+        'public key to auditors (audit verify --key). To rotate: a new --kid, and verify with a JWKS of both.',
+    )
+    .action(keygen);
+
+  audit
+    .command('init-db')
+    .description(
+      `create table ${AUDIT_TABLE}, its index and append-only triggers; run once, as the table's owner`,
+    )
+    .option('--db <url|${secret:NAME}>', "the owner's connection (default: $RIPCORD_AUDIT_DB)")
+    .option(
+      '--worker-role <role>',
+      'the role the worker connects as, for the printed GRANT',
+      'ripcord_worker',
+    )
+    .option('--reader-role <role>', 'a role that may only read the trail, for the printed GRANT')
+    .addHelpText(
+      'after',
+      '\nThe worker never creates or alters the table: it needs SELECT and INSERT only (printed as GRANTs).\n' +
+        'An owner or superuser can still disable the triggers: the signatures (worker --audit-key) catch that.',
+    )
+    .action(initDb);
 
   audit
     .command('show')
@@ -173,6 +404,7 @@ export function registerAuditCommands(program: Command): void {
       '--db <url|${secret:NAME}>',
       'read table ripcord_audit in PostgreSQL instead (default: $RIPCORD_AUDIT_DB)',
     )
+    .option('--key <file>', 'public audit key (JWK) or JWKS: every record must be signed by one')
     .option('--json', 'print the records as JSON')
     .addHelpText(
       'after',

@@ -3,6 +3,7 @@ import { describeConnection, loadConnectionProfile } from '../../client/connecti
 import { describeDatabase } from '../../activities/audit';
 import { keyringFromConfig, encryptingDataConverter } from '../../security/codec/data-converter';
 import { resolveSecret } from '../../security/secrets';
+import { loadAuditSigner } from '../../security/audit-signing';
 import { SECRET_REF_PATTERN } from '../../policy/schema/common';
 import { createWorker } from '../../worker';
 import { installRuntimeLogger } from '../../worker/runtime';
@@ -20,6 +21,7 @@ interface WorkerFlags {
   tokenIssuer: string[];
   insecureClaims?: boolean;
   auditDb?: string;
+  auditKey?: string;
   codecKeys?: string;
   targets?: string;
   acceptReplay?: boolean;
@@ -79,6 +81,10 @@ export function registerWorkerCommand(program: Command): void {
       'PostgreSQL for the audit trail, table ripcord_audit (default: $RIPCORD_AUDIT_DB, else <state-dir>/audit.jsonl)',
     )
     .option(
+      '--audit-key <file|${secret:NAME}>',
+      'private Ed25519 JWK that signs every audit record (default: $RIPCORD_AUDIT_KEY; make one with `ripcord audit keygen`)',
+    )
+    .option(
       '--codec-keys <file>',
       'encrypt payloads with this keyring (default: $RIPCORD_CODEC_KEYS or $RIPCORD_CODEC_KEYRING; none: off)',
     )
@@ -124,11 +130,18 @@ export function registerWorkerCommand(program: Command): void {
       const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
       const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
       const webUi = opts.webUi ?? conn.webUi;
+      const auditKey = opts.auditKey || process.env.RIPCORD_AUDIT_KEY || undefined;
+      let auditKid: string | undefined;
       let auditDatabase: string | undefined;
       let keyring;
       let targets: TargetRegistry | undefined;
       try {
         auditDatabase = auditDbSetting ? databaseUrl(auditDbSetting) : undefined;
+        try {
+          auditKid = auditKey ? loadAuditSigner(auditKey).kid : undefined;
+        } catch (err) {
+          throw new Error(`--audit-key: ${(err as Error).message}`);
+        }
         keyring = keyringFromConfig(opts.codecKeys);
         if (targetsFile && !opts.dryRun) {
           targets = targetRegistryFromFile(
@@ -152,6 +165,7 @@ export function registerWorkerCommand(program: Command): void {
             ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
             ...(opts.insecureClaims ? { insecureClaims: true } : {}),
             ...(auditDatabase ? { auditDatabase } : {}),
+            ...(auditKey ? { auditKey } : {}),
             ...(targets ? { targets } : {}),
             ...(opts.acceptReplay ? { acceptReplay: true } : {}),
             notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
@@ -175,7 +189,7 @@ export function registerWorkerCommand(program: Command): void {
         `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
           `  actions:  ${actions}\n` +
           `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
-          `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained)\n` +
+          `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained, ${auditKid ? `signed with audit key ${auditKid}` : 'NOT signed: no --audit-key'})\n` +
           `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
           `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +
           `  metrics:  ${metricsServer ? `${metricsServer.url}${opts.metricsHost === '0.0.0.0' ? ' (all interfaces)' : ''}` : 'off (--metrics-port)'}\n`,

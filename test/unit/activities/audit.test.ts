@@ -35,13 +35,13 @@ describe('recordAudit with the JSONL sink', () => {
     const file = path.join(tempDir(), 'audit.jsonl');
     const first = new JsonlAuditSink(file);
     const second = new JsonlAuditSink(file);
-    expect(await first.append(record(1))).toBe('stored');
-    expect(await first.append(record(1))).toBe('duplicate');
-    expect(await second.append(record(1))).toBe('duplicate');
-    expect(await second.append(record(2))).toBe('stored');
-    expect(await first.append(record(2))).toBe('duplicate');
+    expect((await first.append(record(1))).outcome).toBe('stored');
+    expect((await first.append(record(1))).outcome).toBe('duplicate');
+    expect((await second.append(record(1))).outcome).toBe('duplicate');
+    expect((await second.append(record(2))).outcome).toBe('stored');
+    expect((await first.append(record(2))).outcome).toBe('duplicate');
     const results = await Promise.all([first, second].flatMap((s) => [3, 4].map((n) => s.append(record(n)))));
-    expect(results.filter((r) => r === 'stored')).toHaveLength(2);
+    expect(results.filter((r) => r.outcome === 'stored')).toHaveLength(2);
     expect((await first.readAll()).map((r) => r.id).sort(bySequence)).toEqual(
       [1, 2, 3, 4].map((n) => record(n).id),
     );

@@ -58,7 +58,7 @@ describe('the chain', () => {
     const results = await Promise.all(
       [0, 1, 2, 3, 4, 5].flatMap((n) => [a.append(record(n)), b.append(record(n))]),
     );
-    expect(results.filter((r) => r === 'stored')).toHaveLength(6);
+    expect(results.filter((r) => r.outcome === 'stored')).toHaveLength(6);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6);
     expect(verifyChain(lines.map((text, i) => ({ where: `line ${i + 1}`, text })))).toMatchObject({
