@@ -81,6 +81,8 @@ export interface StackOptions {
   name: string;
   /** Multiplies the recording target's pauses between traffic stages (default 1/30, as the rehearsal speed). */
   pauseScale?: number;
+  /** The worker's audit key (a private JWK file): every audit record is signed with it. */
+  auditKey?: string;
 }
 
 /** An update's fate as the sender sees it: rejected by the validator (never in history), or answered. */
@@ -159,6 +161,7 @@ export class SecurityStack {
         stateDir: join(this.dir, 'state'),
         approvalKeys: join(this.dir, 'keys', 'jwks.json'),
         pauseScale: options.pauseScale ?? 1 / 30,
+        ...(options.auditKey ? { auditKey: options.auditKey } : {}),
       },
     });
     this.worker = created.worker;
