@@ -24,7 +24,11 @@ import type {
   GuardianStatus,
   StepState,
 } from './messages';
+import { printable } from './request-validation';
 import { RipcordOutcome, RipcordPhase, RipcordRisk } from './search-attributes';
+
+/** Refused unauthenticated messages audited one by one; past this they are only counted. */
+export const MAX_REFUSED_MESSAGE_RECORDS = 10;
 
 /** Something a person (or a newer guardian) asked for, waiting to be acted on by the running phase. */
 export type Interrupt =
@@ -47,6 +51,8 @@ export class GuardianState {
   interrupt?: Interrupt;
   rejectedBy?: string;
   auditSeq: number;
+  /** Records this guardian stored, across continue-as-new (its audit head's count). */
+  auditRecords: number;
   readonly usedTokenIds: Set<string>;
   /** Evaluations in this run (continue-as-new resets it). */
   evaluationsThisRun = 0;
@@ -59,8 +65,17 @@ export class GuardianState {
   rollbackTurn?: 'waiting' | 'granted';
   /** Health reads run as local activities (see LOCAL_HEALTH_READS_PATCH). */
   private readonly localHealthReads: boolean;
-  /** When manual rollback requests reached the handler (workflow time, ms): the rate limit's memory. */
-  rollbackNowRequests: number[];
+  /** When each verified identity's manual rollback requests reached the guardian (workflow time, ms). */
+  rollbackNowBySubject: Record<string, number[]>;
+  /** The worker verifies signed tokens (learnt at admission): validators refuse requests without one. */
+  tokensRequired: boolean;
+  /** Numbers each operator request: `<workflowId>#r<n>` names its namespace-wide token claim. */
+  requestSeq: number;
+  /** A `supersede` sender is being checked with Temporal; the next one waits here (one check at a time). */
+  supersedeChecking = false;
+  pendingSupersede?: string;
+  /** A `rollbackLockGranted` signal arrived: the turn is checked with the lock itself before it counts. */
+  turnHint = false;
 
   constructor(input: GuardianInput) {
     this.input = input;
@@ -73,8 +88,11 @@ export class GuardianState {
     this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
     this.admittedAt = carried?.admittedAt ?? '';
     this.auditSeq = carried?.auditSeq ?? 0;
+    this.auditRecords = carried?.status.auditHead?.records ?? carried?.auditSeq ?? 0;
     this.usedTokenIds = new Set(carried?.usedTokenIds ?? []);
-    this.rollbackNowRequests = [...(carried?.rollbackNowRequests ?? [])];
+    this.rollbackNowBySubject = { ...(carried?.rollbackNowBySubject ?? {}) };
+    this.tokensRequired = carried?.tokensRequired ?? true;
+    this.requestSeq = carried?.requestSeq ?? 0;
     const { deployment, policy } = input;
     this.status = carried?.status ?? {
       workflowId: workflowInfo().workflowId,
@@ -157,8 +175,11 @@ export class GuardianState {
     }
   }
 
+  /** A new plan starts a new judgement: approvals and rejections of an earlier plan never count for it. */
   setPlan(plan: RollbackPlan): void {
     this.plan = plan;
+    this.status.approvals = [];
+    this.rejectedBy = undefined;
     this.status.plan = {
       planHash: plan.planHash,
       risk: plan.risk,
@@ -207,7 +228,32 @@ export class GuardianState {
       ...(this.plan ? { planHash: this.plan.planHash } : {}),
       ...(details ? { details } : {}),
     };
-    await bookkeeping.recordAudit(record);
+    const receipt = await bookkeeping.recordAudit(record);
+    this.auditRecords += 1;
+    // Records overlap (bookkeeping runs beside work): the head is the furthest one stored.
+    if (receipt && (this.status.auditHead === undefined || receipt.seq > this.status.auditHead.seq)) {
+      this.status.auditHead = { seq: receipt.seq, hash: receipt.hash, records: this.auditRecords };
+    } else if (this.status.auditHead) {
+      this.status.auditHead.records = this.auditRecords;
+    }
+  }
+
+  /**
+   * A message that could not be authenticated (a forged supersede or lock
+   * grant): counted in the status, and audited one by one only up to a bound,
+   * so that a flood of them cannot flood the trail.
+   */
+  async refuseMessage(message: string, reason: string): Promise<void> {
+    const count = (this.status.refusedMessages ?? 0) + 1;
+    this.status.refusedMessages = count;
+    if (count > MAX_REFUSED_MESSAGE_RECORDS) return;
+    const last = count === MAX_REFUSED_MESSAGE_RECORDS;
+    await this.audit(
+      'message-refused',
+      'unauthenticated',
+      `${message} refused: ${printable(reason, 300)}${last ? `; further refused messages are only counted (status.refusedMessages)` : ''}`,
+      { message, count },
+    );
   }
 
   /** Notifications still in flight; awaited (never for long) before the guardian closes. */

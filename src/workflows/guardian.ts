@@ -1,18 +1,14 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  patched,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DecisionOutcome } from '../decision';
+import type { RollbackPlan } from '../activities/types';
 import { bookkeeping } from './activity-proxies';
+import { continueGuardian, waitOrCarry } from './carry';
 import { GuardianState } from './guardian-state';
 import { OVERLAPPED_BOOKKEEPING_PATCH, ROLLBACK_LOCK_PATCH } from './patches';
 import { registerHandlers } from './handlers';
-import type { GuardianInput, GuardianOutcome, GuardianResult } from './messages';
+import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from './messages';
 import { execute } from './phases/execute';
-import { gate } from './phases/gate';
+import { gate, type GateResult } from './phases/gate';
 import { verify } from './phases/verify';
 import { releaseRollbackTurn, waitForRollbackTurn } from './rollback-turn';
 import { watch, type WatchEnd } from './phases/watch';
@@ -34,25 +30,15 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
   registerHandlers(g);
   if (!input.carried) await admit(g);
 
-  const end = await watch(g);
-  if (end.kind === 'continue-as-new') {
+  const resume = input.carried?.resume;
+  if (resume) {
+    await resumeWaiting(g, resume);
+  } else {
+    const end = await watch(g);
     // Keep history small on long watches; finish any update and notification in flight first.
-    await g.flushNotifications();
-    await condition(allHandlersFinished);
-    g.status.continuedAsNew += 1;
-    return continueAsNew<typeof guardian>({
-      ...input,
-      carried: {
-        decisionState: g.decisionState,
-        status: g.status,
-        admittedAt: g.admittedAt,
-        auditSeq: g.auditSeq,
-        usedTokenIds: [...g.usedTokenIds],
-        rollbackNowRequests: g.rollbackNowRequests,
-      },
-    });
+    if (end.kind === 'continue-as-new') return continueGuardian(g);
+    await respond(g, end);
   }
-  await respond(g, end);
   await g.flushNotifications();
   await condition(allHandlersFinished);
   return {
@@ -61,7 +47,16 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
     evaluations: g.status.evaluations,
     ...(g.status.decision ? { decision: g.status.decision } : {}),
     ...(g.plan ? { planHash: g.plan.planHash } : {}),
+    ...(g.status.auditHead ? { auditHead: g.status.auditHead } : {}),
   };
+}
+
+/** A waiting phase that continued as new goes on where it was, with its deadline. */
+async function resumeWaiting(g: GuardianState, resume: ResumePoint): Promise<void> {
+  if (resume.phase === 'escalated') return escalate(g, resume.reason, true, resume.untilMs);
+  g.plan = resume.plan;
+  const approval = await gate(g, resume.plan, { untilMs: resume.untilMs, holding: resume.holding });
+  return carryOut(g, resume.plan, approval, Promise.resolve());
 }
 
 async function admit(g: GuardianState): Promise<void> {
@@ -78,8 +73,11 @@ async function admit(g: GuardianState): Promise<void> {
     deployment,
     policy,
     policyHash,
+    ...(g.input.replay ? { replay: g.input.replay } : {}),
   });
   g.admittedAt = admitted.admittedAt;
+  // A worker that trusts claims (local development, dry runs) says so; any other needs signed requests.
+  g.tokensRequired = admitted.tokensRequired !== false;
   const { superseded } = await bookkeeping.supersedeOlderGuardians({
     workflowId: g.workflowId,
     service: deployment.service,
@@ -200,7 +198,17 @@ async function rollback(
   // A high-risk plan waits for people: its record must be in before their approvals are.
   if (plan.risk === 'high' || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await planRecorded;
 
-  const approval = await gate(g, plan);
+  return carryOut(g, plan, await gate(g, plan), planRecorded);
+}
+
+/** What follows the approval gate: the rollback in its turn, then recovery, or the ending the gate chose. */
+async function carryOut(
+  g: GuardianState,
+  plan: RollbackPlan,
+  approval: GateResult,
+  planRecorded: Promise<void>,
+): Promise<void> {
+  const { deployment } = g.input;
   if (approval === 'aborted' && g.interrupt?.kind === 'abort')
     return finish(g, 'aborted', `aborted by ${g.interrupt.request.actor} before the rollback`);
   if (approval === 'rejected') return finish(g, 'aborted', `rollback rejected by ${g.rejectedBy}`);
@@ -271,15 +279,26 @@ function actorOfAbort(g: GuardianState): string {
  * not started yet, a person may still order one (rollbackNow) or abort; when
  * nobody acts in time, the guardian closes as escalated.
  */
-async function escalate(g: GuardianState, reason: string, mayStillRollBack = true): Promise<void> {
-  g.notify('escalated', `Escalated: ${reason}`);
+async function escalate(
+  g: GuardianState,
+  reason: string,
+  mayStillRollBack = true,
+  resumedUntilMs?: number,
+): Promise<void> {
+  if (resumedUntilMs === undefined) g.notify('escalated', `Escalated: ${reason}`);
   if (!mayStillRollBack) return finish(g, 'escalated', reason);
   const waitSeconds = g.input.policy.approval?.timeoutSeconds ?? 3600;
+  const untilMs = resumedUntilMs ?? Date.now() + g.ms(waitSeconds);
   g.setPhase('escalated', {
     for: 'a person: ripcord rollback or ripcord abort',
-    until: new Date(Date.now() + g.ms(waitSeconds)).toISOString(),
+    until: new Date(untilMs).toISOString(),
   });
-  await condition(() => g.interrupt !== undefined, g.ms(waitSeconds));
+  await waitOrCarry(
+    g,
+    () => g.interrupt !== undefined,
+    untilMs,
+    () => ({ phase: 'escalated', reason, untilMs }),
+  );
   const interrupt = g.interrupt;
   if (interrupt?.kind === 'rollbackNow') {
     g.interrupt = undefined;

@@ -1,7 +1,9 @@
 import { setHandler } from '@temporalio/workflow';
+import { normalizeIdentity } from '../model/identity';
 import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
 import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
+import { RequestRefused, printable, validateActionRequest } from './request-validation';
 import { rollbackLockCheckSignal, rollbackLockGrantedSignal, rollbackLockId } from './rollback-lock';
 import {
   ACTION_UPDATES,
@@ -10,61 +12,82 @@ import {
   type GuardianAction,
   statusQuery,
   supersedeSignal,
-  validateActionRequest,
 } from './messages';
 
 /**
- * Operators' messages. Validators reject malformed requests before anything
- * reaches history; every accepted request is authorised by an activity and
- * audited, and only then changes what the guardian will do — through the
- * state, never by acting here directly.
+ * Everything that reaches a guardian from outside. Nothing is trusted for who
+ * sent it:
+ * - operators' updates are shape-checked by validators (unknown keys, sizes,
+ *   charsets, a plausible token where the worker requires one) so a refused
+ *   one never reaches history; an accepted one is authorised by an activity
+ *   that verifies its token, audited, and only then changes what the guardian
+ *   will do, through the state;
+ * - internal signals (supersede, lock grant) are hints: the guardian asks
+ *   Temporal whether they are true before acting on them, and refuses (and,
+ *   up to a bound, audits) those that are not.
  */
 export function registerHandlers(g: GuardianState): void {
   setHandler(statusQuery, () => g.status);
-  setHandler(supersedeSignal, ({ by }) => {
-    if (g.interrupt === undefined) g.interrupt = { kind: 'superseded', by };
-  });
-
-  setHandler(rollbackLockGrantedSignal, ({ lockId }) => {
-    // Only the lock of our own service hands out our turn, and only while we wait for it.
-    if (g.rollbackTurn === 'waiting' && lockId === rollbackLockId(g.input.deployment))
-      g.rollbackTurn = 'granted';
-  });
-  // The lock only checks that we are still running; delivery is the answer.
+  setHandler(supersedeSignal, (payload) => onSupersede(g, payload));
+  setHandler(rollbackLockGrantedSignal, (payload) => onRollbackLockGranted(g, payload));
+  // The lock only checks that we are still running; delivery is the answer, and the signal does nothing.
   setHandler(rollbackLockCheckSignal, () => undefined);
 
   for (const action of Object.keys(ACTION_UPDATES) as GuardianAction[]) {
     setHandler(ACTION_UPDATES[action], (request: ActionRequest) => handle(g, action, request), {
-      validator: (request: ActionRequest) => {
-        validateActionRequest(action, request);
-        if (action === 'rollbackNow') refuseOverRateLimit(g);
-      },
+      validator: (request: ActionRequest) => validate(g, action, request),
     });
   }
 }
 
-/** Past the limit a manual rollback request is refused by the validator, before it reaches history. */
-function refuseOverRateLimit(g: GuardianState): void {
-  const waitMs = retryAfterMs(g.rollbackNowRequests, Date.now(), ROLLBACK_NOW_LIMIT);
-  if (waitMs === 0) return;
-  const { requests, windowMs } = ROLLBACK_NOW_LIMIT;
-  throw new Error(
-    `rollbackNow: rate limited: at most ${requests} manual rollback requests per ${windowMs / 60_000} minutes per guardian; try again in ${Math.ceil(waitMs / 1000)} s`,
-  );
+// ---- operator requests -------------------------------------------------------------
+
+function validate(g: GuardianState, action: GuardianAction, request: ActionRequest): void {
+  // Until admission says whether the worker verifies tokens, nothing can be judged.
+  if (g.status.phase === 'admit')
+    throw new RequestRefused('the guardian is still being admitted; try again in a few seconds');
+  const claimed = validateActionRequest(action, request, {
+    deploymentId: g.input.deployment.deploymentId,
+    workflowId: g.workflowId,
+    tokensRequired: g.tokensRequired,
+    trustedKeyIds: g.input.policy.trustedKeys.approvals,
+    usedTokenIds: g.usedTokenIds,
+    nowMs: Date.now(),
+  });
+  // Only verified requests are counted; refusing here those of an identity already over
+  // its limit keeps its flood out of history without letting anyone else exhaust it.
+  if (action === 'rollbackNow') refuseOverRateLimit(g, claimed);
 }
 
-/** Counts a manual rollback request that reached the guardian; the one that reaches the limit is audited. */
-async function countRollbackNow(g: GuardianState, request: ActionRequest): Promise<void> {
+function refuseOverRateLimit(g: GuardianState, subject: string): void {
+  const waitMs = retryAfterMs(g.rollbackNowBySubject[subject] ?? [], Date.now(), ROLLBACK_NOW_LIMIT);
+  if (waitMs === 0) return;
+  throw new RequestRefused(rateLimitMessage(waitMs));
+}
+
+function rateLimitMessage(waitMs: number): string {
+  const { requests, windowMs } = ROLLBACK_NOW_LIMIT;
+  return `rollbackNow: rate limited: at most ${requests} manual rollback requests per ${windowMs / 60_000} minutes per person; try again in ${Math.ceil(waitMs / 1000)} s`;
+}
+
+/**
+ * Counts a manual rollback request of a verified identity (or, on a worker
+ * that trusts claims, of the claimed one); false when it is over the limit.
+ * The request that reaches the limit is audited.
+ */
+async function countRollbackNow(g: GuardianState, subject: string): Promise<boolean> {
   const now = Date.now();
-  g.rollbackNowRequests = [...recentRequests(g.rollbackNowRequests, now, ROLLBACK_NOW_LIMIT), now];
-  if (g.rollbackNowRequests.length === ROLLBACK_NOW_LIMIT.requests) {
+  const recent = recentRequests(g.rollbackNowBySubject[subject] ?? [], now, ROLLBACK_NOW_LIMIT);
+  if (recent.length >= ROLLBACK_NOW_LIMIT.requests) return false;
+  g.rollbackNowBySubject = { ...g.rollbackNowBySubject, [subject]: [...recent, now] };
+  if (recent.length + 1 === ROLLBACK_NOW_LIMIT.requests) {
     await g.audit(
       'action-denied',
-      request.actor,
-      `manual rollback rate limit reached (${ROLLBACK_NOW_LIMIT.requests} requests in ${ROLLBACK_NOW_LIMIT.windowMs / 60_000} minutes): further requests are refused before history until the window passes`,
-      { role: request.role },
+      subject,
+      `manual rollback rate limit reached for ${subject} (${ROLLBACK_NOW_LIMIT.requests} requests in ${ROLLBACK_NOW_LIMIT.windowMs / 60_000} minutes): their further requests are refused before history until the window passes`,
     );
   }
+  return true;
 }
 
 /** An approval binds to one plan: approving another plan's hash approves nothing. */
@@ -83,7 +106,6 @@ async function handle(
 ): Promise<ActionResult> {
   if (g.status.phase === 'close') return result(g, false, 'the guardian has already closed');
   const { policy, deployment } = g.input;
-  if (action === 'rollbackNow') await countRollbackNow(g, request);
   const auth = await bookkeeping.authorizeAction({
     workflowId: g.workflowId,
     deployment,
@@ -93,26 +115,45 @@ async function handle(
     owners: policy.metadata.owners,
     ...(g.plan ? { planHash: g.plan.planHash } : {}),
     trustedKeyIds: policy.trustedKeys.approvals,
+    requestNonce: `${g.workflowId}#r${g.requestSeq++}`,
   });
   const denied = async (reason: string) => {
-    await g.audit('action-denied', request.actor, `${action} refused: ${reason}`, { role: request.role });
+    await g.audit(
+      'action-denied',
+      printable(request.actor, 128),
+      `${action} refused: ${printable(reason, 500)}`,
+      {
+        role: request.role,
+      },
+    );
     return result(g, false, reason);
   };
-  if (!auth.authorized) return denied(auth.reason);
+  // A token whose signature verified is spent here, whether it is then accepted or not:
+  // a refused token read back from history must never count later.
   if (auth.tokenId !== undefined) {
     if (g.usedTokenIds.has(auth.tokenId)) return denied('this token was already used');
     g.usedTokenIds.add(auth.tokenId);
   }
+  const who = normalizeIdentity(auth.subject);
+  const verified = auth.tokenId !== undefined || !g.tokensRequired;
+  if (action === 'rollbackNow' && verified && !(await countRollbackNow(g, who))) {
+    return denied(
+      rateLimitMessage(retryAfterMs(g.rollbackNowBySubject[who] ?? [], Date.now(), ROLLBACK_NOW_LIMIT)),
+    );
+  }
+  if (!auth.authorized) return denied(auth.reason);
 
-  const who = auth.subject;
   switch (action) {
     case 'approve': {
       if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
       if (request.planHash !== g.plan.planHash)
         return denied(planMismatch(request.planHash, g.plan.planHash));
       const approval = policy.approval;
-      if (g.status.approvals.some((a) => a.subject === who)) return denied(`${who} has already approved`);
-      if (approval?.distinctRoles && g.status.approvals.some((a) => a.role === auth.role)) {
+      const forThisPlan = g.status.approvals.filter((a) => a.planHash === g.plan!.planHash);
+      if (forThisPlan.some((a) => normalizeIdentity(a.subject) === who))
+        return denied(`${who} has already approved`);
+      const role = normalizeIdentity(auth.role);
+      if (approval?.distinctRoles && forThisPlan.some((a) => normalizeIdentity(a.role) === role)) {
         return denied(
           `an approval from role ${auth.role} is already counted; the policy needs distinct roles`,
         );
@@ -127,7 +168,7 @@ async function handle(
         role: auth.role,
         reason: request.reason,
       });
-      return result(g, true, `approval ${g.status.approvals.length} of ${approval?.quorum ?? 1} recorded`);
+      return result(g, true, `approval ${forThisPlan.length + 1} of ${approval?.quorum ?? 1} recorded`);
     }
     case 'reject': {
       if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
@@ -167,4 +208,82 @@ async function handle(
       return result(g, true, paused ? 'paused: no evaluation until resumed' : 'resumed');
     }
   }
+}
+
+// ---- internal signals: hints, checked with Temporal before they count -------------
+
+/** Workflow ids of guardians (`ripcord/<env>/<service>/<deployment>`) and of locks are short and plain. */
+const WORKFLOW_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,299}$/;
+
+/** The one string field an internal signal carries, or a reason it is malformed. */
+function signalField(payload: unknown, field: string): { value: string } | { malformed: string } {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return { malformed: `expected an object with ${field}` };
+  const keys = Object.keys(payload);
+  if (keys.length !== 1 || keys[0] !== field)
+    return {
+      malformed: `expected exactly the field ${field}, got ${printable(keys.slice(0, 3).join(', '), 80)}`,
+    };
+  const value = (payload as Record<string, unknown>)[field];
+  if (typeof value !== 'string' || !WORKFLOW_ID.test(value))
+    return { malformed: `${field}: not a workflow id (at most 300 plain characters)` };
+  return { value };
+}
+
+/**
+ * A newer guardian of the same service says this one is superseded. Checked
+ * with Temporal (verifySupersede) before the guardian stands down; one check
+ * at a time, and a sender that arrives meanwhile is checked next.
+ */
+async function onSupersede(g: GuardianState, payload: unknown): Promise<void> {
+  const field = signalField(payload, 'by');
+  if ('malformed' in field) return g.refuseMessage('supersede', field.malformed);
+  if (g.status.phase === 'close' || g.interrupt !== undefined) return;
+  if (g.supersedeChecking) {
+    g.pendingSupersede = field.value;
+    return;
+  }
+  g.supersedeChecking = true;
+  try {
+    let by: string | undefined = field.value;
+    while (by !== undefined && stillWatching(g)) {
+      const check = await bookkeeping.verifySupersede({
+        workflowId: g.workflowId,
+        by,
+        service: g.input.deployment.service,
+        environment: g.input.deployment.environment,
+      });
+      if (check.genuine) {
+        if (g.interrupt === undefined) g.interrupt = { kind: 'superseded', by };
+        return;
+      }
+      await g.refuseMessage('supersede', `${printable(by, 120)}: ${check.reason}`);
+      by = g.pendingSupersede;
+      g.pendingSupersede = undefined;
+    }
+  } finally {
+    g.supersedeChecking = false;
+    g.pendingSupersede = undefined;
+  }
+}
+
+/** Read through a function: handlers and phases change the state while a check awaits. */
+function stillWatching(g: GuardianState): boolean {
+  return g.interrupt === undefined && g.status.phase !== 'close';
+}
+
+/**
+ * The lock says it is our turn. Only a hint: the waiting guardian asks the
+ * lock itself before it runs a step (rollback-turn.ts). A grant for another
+ * lock, or a malformed one, is refused at once.
+ */
+async function onRollbackLockGranted(g: GuardianState, payload: unknown): Promise<void> {
+  const field = signalField(payload, 'lockId');
+  if ('malformed' in field) return g.refuseMessage('rollbackLockGranted', field.malformed);
+  if (field.value !== rollbackLockId(g.input.deployment))
+    return g.refuseMessage(
+      'rollbackLockGranted',
+      `${printable(field.value, 120)} is not this service's lock`,
+    );
+  if (g.rollbackTurn === 'waiting') g.turnHint = true;
 }

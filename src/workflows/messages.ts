@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionOutcome, DecisionState, VerdictKind } from '../decision';
 import type { Policy } from '../policy';
+import type { RollbackPlan } from '../activities/types';
 
 /**
  * The guardian's contract with the outside world, defined once and imported by
@@ -45,6 +46,12 @@ export interface GuardianInput {
   speed?: number;
   /** Continue-as-new after this many evaluations (default 500); tests lower it. */
   continueAsNewEvery?: number;
+  /**
+   * Waiting phases (gate, escalated) continue-as-new when Temporal suggests it
+   * or history passes this many events (default 10,000): messages cannot grow
+   * a waiting guardian's history without bound. Tests lower it.
+   */
+  continueAsNewAtEvents?: number;
   /** State carried across continue-as-new; absent on the first run. */
   carried?: CarriedState;
 }
@@ -138,9 +145,27 @@ export interface CarriedState {
   auditSeq: number;
   /** Token ids already used: a signed token acts once. */
   usedTokenIds: string[];
-  /** Recent manual rollback requests (ms): the rate limit holds across continue-as-new. Absent before it existed. */
-  rollbackNowRequests?: number[];
+  /** Recent manual rollback requests (ms) per verified identity: the rate limit holds across continue-as-new. */
+  rollbackNowBySubject?: Record<string, number[]>;
+  /** Learnt at admission: the worker verifies signed tokens. */
+  tokensRequired?: boolean;
+  /** Operator requests numbered so far (namespace-wide token claims name them). */
+  requestSeq?: number;
+  /** Where to pick up when continue-as-new happened in a waiting phase rather than in the watch. */
+  resume?: ResumePoint;
 }
+
+/** A waiting phase that continued as new to keep its history bounded, and what it needs to go on. */
+export type ResumePoint =
+  | {
+      phase: 'gate';
+      plan: RollbackPlan;
+      /** Epoch ms (workflow time) when the approval wait ends: the policy's timeout counted from the first run. */
+      untilMs: number;
+      /** The timeout already passed and the policy said hold. */
+      holding: boolean;
+    }
+  | { phase: 'escalated'; reason: string; untilMs: number };
 
 /**
  * An operator's request. Validators only reject malformed requests; who may do
@@ -182,30 +207,7 @@ export const ACTION_UPDATES = {
   rollbackNow: rollbackNowUpdate,
 } as const;
 
-const MAX_FIELD = 256;
-const MAX_REASON = 2_000;
-const MAX_TOKEN = 16_384;
-
-/**
- * Synchronous shape check used by every update validator: bounded sizes, the
- * fields each action needs. Throws an Error naming the field (rejected before
- * anything reaches history).
- */
-export function validateActionRequest(action: GuardianAction, request: ActionRequest): void {
-  if (typeof request !== 'object' || request === null) throw new Error('request: expected an object');
-  const text = (field: keyof ActionRequest, max: number, required: boolean) => {
-    const value = request[field];
-    if (value === undefined && !required) return;
-    if (typeof value !== 'string' || value.length === 0)
-      throw new Error(`${field}: required, a non-empty string`);
-    if (value.length > max) throw new Error(`${field}: at most ${max} characters`);
-  };
-  text('actor', MAX_FIELD, true);
-  text('role', MAX_FIELD, true);
-  text('reason', MAX_REASON, false);
-  text('token', MAX_TOKEN, false);
-  text('planHash', MAX_FIELD, action === 'approve' || action === 'reject');
-}
+export { validateActionRequest } from './request-validation';
 
 /** One guardian per deployment: the id makes a retried start return the existing run. */
 export function guardianWorkflowId(

@@ -7,6 +7,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
 import {
   acquireRollbackLockSignal,
@@ -38,10 +39,19 @@ export async function waitForRollbackTurn(g: GuardianState): Promise<TurnResult>
       for: `its turn: another rollback of ${service} in ${environment} is changing production (${lockId})`,
     });
   }
-  await condition(() => turnOf(g) === 'granted' || g.interrupt?.kind === 'abort');
-  if (turnOf(g) === 'granted') return 'granted';
-  await releaseRollbackTurn(g);
-  return 'aborted';
+  while (turnOf(g) !== 'granted') {
+    await condition(() => g.turnHint || g.interrupt?.kind === 'abort');
+    if (g.interrupt?.kind === 'abort') {
+      await releaseRollbackTurn(g);
+      return 'aborted';
+    }
+    g.turnHint = false;
+    // Anyone with signal rights can send a grant: only the lock's own word counts.
+    const check = await bookkeeping.confirmRollbackTurn({ lockId, holder: g.workflowId });
+    if (check.granted) g.rollbackTurn = 'granted';
+    else await g.refuseMessage('rollbackLockGranted', check.reason);
+  }
+  return 'granted';
 }
 
 /** Leaves the lock (or the queue). Runs even when the guardian is being cancelled. */

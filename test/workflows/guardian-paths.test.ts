@@ -117,7 +117,7 @@ test('high risk: a signed-off approval lets the rollback proceed; the deployer c
     });
     expect(self).toMatchObject({ accepted: false, message: 'the deployer may not approve' });
     const wrongPlan = await handle.executeUpdate(approveUpdate, {
-      args: [{ actor: 'sam', role: 'sre', planHash: 'sha256:other' }],
+      args: [{ actor: 'sam', role: 'sre', planHash: `sha256:${'f'.repeat(64)}` }],
     });
     expect(wrongPlan.accepted).toBe(false);
     const ok = await handle.executeUpdate(approveUpdate, { args: [{ actor: 'sam', role: 'sre', planHash }] });
@@ -154,6 +154,73 @@ test.each([
   );
   expect(result.outcome).toBe(outcome);
   expect(world.applied).toHaveLength(steps);
+});
+
+test('an approval counts only for the plan it approved: a new plan starts with none', async () => {
+  const world = new FakeWorld({ health: regression(5), risk: 'high' });
+  const policy = canaryPolicy((raw) => {
+    raw.risk = { highRiskWhen: [{ when: 'always' }] };
+    raw.approval = { roles: ['sre'], quorum: 2, timeoutSeconds: 600, onTimeout: 'escalate' };
+    raw.trustedKeys = { ...(raw.trustedKeys as object), approvals: ['oncall-2026'] };
+  });
+  await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(policy));
+    const planA = (await advanceUntil(env, handle, (s) => s.phase === 'gate')).plan!.planHash;
+    const alice = await handle.executeUpdate(approveUpdate, {
+      args: [{ actor: 'alice', role: 'sre', planHash: planA }],
+    });
+    expect(alice.accepted).toBe(true);
+    // Nobody else approves in time: the gate escalates, and a person orders the rollback by hand.
+    await advanceUntil(env, handle, (s) => s.phase === 'escalated');
+    await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    const atGate = await advanceUntil(env, handle, (s) => s.phase === 'gate' && s.plan?.planHash !== planA);
+    const planB = atGate.plan!.planHash;
+    expect(atGate.approvals).toEqual([]);
+    const carol = await handle.executeUpdate(approveUpdate, {
+      args: [{ actor: 'carol', role: 'sre', planHash: planB }],
+    });
+    expect(carol).toMatchObject({ accepted: true, message: 'approval 1 of 2 recorded' });
+    const status = await handle.query(statusQuery);
+    expect(status.phase).toBe('gate');
+    expect(status.approvals).toEqual([expect.objectContaining({ subject: 'carol', planHash: planB })]);
+    expect(world.applied).toEqual([]);
+    await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    expect((await resultAndRecord(handle)).outcome).toBe('aborted');
+  });
+});
+
+test('a flood of refused requests at the gate continues as new; approvals, deadline and plan carry over', async () => {
+  const world = new FakeWorld({ health: regression(5), risk: 'high' });
+  const policy = canaryPolicy((raw) => {
+    raw.risk = { highRiskWhen: [{ when: 'always' }] };
+    raw.approval = { roles: ['sre'], quorum: 2, timeoutSeconds: 1800, onTimeout: 'escalate' };
+    raw.trustedKeys = { ...(raw.trustedKeys as object), approvals: ['oncall-2026'] };
+  });
+  const input = guardianInput(policy, { continueAsNewAtEvents: 150 });
+  await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    const first = await advanceUntil(env, handle, (s) => s.phase === 'gate');
+    const planHash = first.plan!.planHash;
+    await handle.executeUpdate(approveUpdate, { args: [{ actor: 'alice', role: 'sre', planHash }] });
+    // Well-formed requests from someone without the role: each one costs history until the gate hands over.
+    for (let i = 0; i < 40; i++) {
+      const refused = await handle.executeUpdate(abortUpdate, {
+        args: [{ actor: `intruder${i}`, role: 'intern' }],
+      });
+      expect(refused.accepted).toBe(false);
+    }
+    const status = await advanceUntil(env, handle, (s) => s.continuedAsNew >= 1 && s.phase === 'gate');
+    expect(status.approvals).toEqual([expect.objectContaining({ subject: 'alice', planHash })]);
+    expect(status.waiting?.until).toBe(first.waiting?.until);
+    const described = await handle.describe();
+    expect(described.historyLength).toBeLessThan(150);
+    const bob = await env.client.workflow
+      .getHandle(handle.workflowId)
+      .executeUpdate(approveUpdate, { args: [{ actor: 'bob', role: 'sre', planHash }] });
+    expect(bob).toMatchObject({ accepted: true, message: 'approval 2 of 2 recorded' });
+    expect((await resultAndRecord(handle)).outcome).toBe('rolled-back');
+  });
+  expect(world.plans).toBe(1);
 });
 
 test('a step that fails for good: completed steps are undone in reverse, then escalation', async () => {
@@ -209,7 +276,7 @@ test('abort during the rollback undoes the steps already done', async () => {
 });
 
 test('a newer guardian supersedes an older one during its watch', async () => {
-  const world = new FakeWorld({ health: healthy });
+  const world = new FakeWorld({ health: healthy, newerGuardians: ['ripcord/production/checkout/next'] });
   const result = await withWorld(env, bundle, world, async () => {
     const handle = await startGuardian(env, guardianInput(canaryPolicy()));
     await advanceUntil(env, handle, (s) => s.evaluations >= 2);
@@ -220,6 +287,27 @@ test('a newer guardian supersedes an older one during its watch', async () => {
     outcome: 'aborted',
     reason: 'superseded by ripcord/production/checkout/next',
   });
+});
+
+test('a supersede signal that Temporal does not confirm is refused and audited; the watch goes on', async () => {
+  // Temporal knows no newer guardian: whoever sent these has only signal rights.
+  const world = new FakeWorld({ health: healthy, newerGuardians: [] });
+  const result = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(canaryPolicy()));
+    await advanceUntil(env, handle, (s) => s.evaluations >= 2);
+    await handle.signal(supersedeSignal, { by: 'nobody' });
+    await handle.signal('supersede', { by: 'ripcord/production/checkout/next', extra: 'x'.repeat(1000) });
+    const status = await advanceUntil(env, handle, (s) => (s.refusedMessages ?? 0) >= 2);
+    expect(status.phase).toMatch(/watch|confirm/);
+    return resultAndRecord(handle);
+  });
+  expect(result.outcome).toBe('promoted');
+  const refused = world.audit.filter((r) => r.kind === 'message-refused');
+  // The malformed one is refused at once; the other only after Temporal was asked.
+  expect(refused.map((r) => r.summary).sort()).toEqual([
+    'supersede refused: expected exactly the field by, got by, extra',
+    'supersede refused: nobody: no running guardian nobody',
+  ]);
 });
 
 test('outside the automatic rollback window a regression escalates; a person can still roll back', async () => {
@@ -271,7 +359,29 @@ test('malformed operator requests are rejected by the validator, before history'
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(
       handle.executeUpdate(abortUpdate, { args: [{ actor: 'x'.repeat(10_000), role: 'sre' }] }),
-    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor: at most 256 characters/) } });
+    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor: at most 128 characters/) } });
+    const refusals: Array<[Record<string, unknown>, RegExp]> = [
+      [{ actor: 'sam', role: 'sre', padding: 'x'.repeat(100_000) }, /request: unknown field padding/],
+      [{ actor: 'sam\n2026-01-01 approval eve', role: 'sre' }, /actor: only letters, digits/],
+      [{ actor: 'sam', role: 'sre\u001b[2J' }, /role: only letters, digits/],
+      [{ actor: 'sam', role: 'sre', reason: 'line one\nline two' }, /reason: control characters/],
+      [
+        {
+          actor: 'sam',
+          role: 'sre',
+          reason: 'token eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlLXZhbHVl',
+        },
+        /reason: looks like it contains a signed token/,
+      ],
+    ];
+    for (const [request, message] of refusals) {
+      await expect(handle.executeUpdate('abort', { args: [request] })).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(message) },
+      });
+    }
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).not.toContain('eyJzdWIiOiJib2IifQ');
+    expect(history).not.toContain('xxxxxxxxxx');
     await handle.executeUpdate(abortUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
     await resultAndRecord(handle);
   });

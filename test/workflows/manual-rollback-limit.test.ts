@@ -29,39 +29,60 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-test('manual rollback requests are rate-limited per guardian; past the limit they never reach history', async () => {
+test('manual rollback requests are rate-limited per person; past the limit they never reach history, and others are still heard', async () => {
   const world = new FakeWorld({ health: healthy });
   const input = guardianInput(canaryPolicy(), { watchSeconds: 3600 });
   await withWorld(env, bundle, world, async () => {
     const handle = await startGuardian(env, input);
     await advanceUntil(env, handle, (s) => s.phase === 'watch' && s.evaluations > 0);
     // A caller without the role: each request is refused, but each costs an authorisation and an audit record.
-    const forged = { actor: 'mallory', role: 'intern' };
+    const refusedCaller = { actor: 'mallory', role: 'intern' };
     for (let i = 0; i < ROLLBACK_NOW_LIMIT.requests; i++) {
-      const refused = await handle.executeUpdate(rollbackNowUpdate, { args: [forged] });
+      const refused = await handle.executeUpdate(rollbackNowUpdate, { args: [refusedCaller] });
       expect(refused.accepted).toBe(false);
     }
     const acceptedUpdates = async () =>
       (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
         .length;
     expect(await acceptedUpdates()).toBe(ROLLBACK_NOW_LIMIT.requests);
-    const limited = handle.executeUpdate(rollbackNowUpdate, { args: [forged] });
+    // Case and Unicode width do not make another person.
+    const limited = handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'MALLORY', role: 'intern' }] });
     await expect(limited).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(limited).rejects.toMatchObject({
       cause: {
-        message: expect.stringMatching(/^rollbackNow: rate limited: at most 3 .* try again in \d+ s$/),
+        message: expect.stringMatching(
+          /^rollbackNow: rate limited: at most 3 .* per person; try again in \d+ s$/,
+        ),
       },
     });
     // Refused by the validator: the request never reached history.
     expect(await acceptedUpdates()).toBe(ROLLBACK_NOW_LIMIT.requests);
-    expect(world.audit.filter((r) => r.summary.includes('rate limit reached'))).toHaveLength(1);
+    expect(world.audit.filter((r) => r.summary.includes('rate limit reached for mallory'))).toHaveLength(1);
 
-    // Once the window has passed a person may ask again (and, with the right role, is heard).
-    await env.sleep(ROLLBACK_NOW_LIMIT.windowMs + 1000);
+    // Someone else is not limited by mallory's requests, and with the right role is heard at once.
     const allowed = await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
     expect(allowed).toMatchObject({ accepted: true, message: 'manual rollback requested' });
     const result = await resultAndRecord(handle);
     expect(result).toMatchObject({ outcome: 'rolled-back', decision: { source: 'manual' } });
     expect((await handle.query(statusQuery)).phase).toBe('close');
+  });
+});
+
+test('the limit window passes: the same person may ask again', async () => {
+  const world = new FakeWorld({ health: healthy });
+  const input = guardianInput(canaryPolicy(), { watchSeconds: 3600 });
+  await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, input);
+    await advanceUntil(env, handle, (s) => s.phase === 'watch' && s.evaluations > 0);
+    for (let i = 0; i < ROLLBACK_NOW_LIMIT.requests; i++) {
+      await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'intern' }] });
+    }
+    await expect(
+      handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await env.sleep(ROLLBACK_NOW_LIMIT.windowMs + 1000);
+    const allowed = await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
+    expect(allowed).toMatchObject({ accepted: true, message: 'manual rollback requested' });
+    expect((await resultAndRecord(handle)).outcome).toBe('rolled-back');
   });
 });

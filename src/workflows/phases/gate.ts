@@ -1,16 +1,23 @@
-import { condition } from '@temporalio/workflow';
 import type { RollbackPlan } from '../../activities/types';
+import { waitOrCarry } from '../carry';
 import type { GuardianState } from '../guardian-state';
 
 export type GateResult = 'approved' | 'rejected' | 'aborted' | 'escalate';
+
+/** Where a gate that continued as new picks up: its deadline, and whether it already holds past it. */
+export interface GateResume {
+  untilMs: number;
+  holding: boolean;
+}
 
 /**
  * High-risk plans wait for approvals (quorum, roles, no self-approval: checked
  * by the handlers and the authorisation activity). On timeout the policy
  * decides: roll back anyway, hold for a person, or escalate. Containment is
- * never loosened while waiting: nothing is promoted.
+ * never loosened while waiting: nothing is promoted. A long wait under a
+ * flood of requests continues as new and resumes here with its deadline.
  */
-export async function gate(g: GuardianState, plan: RollbackPlan): Promise<GateResult> {
+export async function gate(g: GuardianState, plan: RollbackPlan, resumed?: GateResume): Promise<GateResult> {
   if (plan.risk !== 'high') return 'approved';
   const approval = g.input.policy.approval;
   if (!approval) {
@@ -18,33 +25,42 @@ export async function gate(g: GuardianState, plan: RollbackPlan): Promise<GateRe
     return 'escalate';
   }
   const quorum = approval.quorum;
-  const decided = () =>
-    g.status.approvals.length >= quorum || g.rejectedBy !== undefined || g.interrupt?.kind === 'abort';
-  const until = new Date(Date.now() + g.ms(approval.timeoutSeconds)).toISOString();
-  g.setPhase('gate', { for: `${quorum} approval(s) from ${approval.roles.join(', ')}`, until });
-  // The receivers write the approve command from the structured request: only the worker
-  // knows the namespace a pasted command must name.
-  g.notify(
-    'approval-requested',
-    `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
-      `from ${approval.roles.join(', ')} (${plan.riskReasons.join('; ')}), plan ${plan.planHash}.`,
-    { approval: { planHash: plan.planHash, roles: [...approval.roles] } },
-  );
+  const approvals = () => g.status.approvals.filter((a) => a.planHash === plan.planHash).length;
+  const decided = () => approvals() >= quorum || g.rejectedBy !== undefined || g.interrupt?.kind === 'abort';
+  const untilMs = resumed?.untilMs ?? Date.now() + g.ms(approval.timeoutSeconds);
+  const waitingFor = `${quorum} approval(s) from ${approval.roles.join(', ')}`;
+  const resumeAt = (holding: boolean) => () => ({ phase: 'gate' as const, plan, untilMs, holding });
 
-  const inTime = await condition(decided, g.ms(approval.timeoutSeconds));
-  if (!inTime) {
-    switch (approval.onTimeout) {
-      case 'rollback':
-        await g.audit('approval', 'ripcord', 'approval timed out: rolling back as the policy says');
-        return 'approved';
-      case 'escalate':
-        await g.audit('approval', 'ripcord', 'approval timed out: escalating as the policy says');
-        return 'escalate';
-      case 'hold':
-        await g.audit('approval', 'ripcord', 'approval timed out: holding for a person as the policy says');
-        g.setPhase('gate', { for: `${quorum} approval(s) (timed out; holding)` });
-        await condition(decided);
+  if (!resumed?.holding) {
+    g.setPhase('gate', { for: waitingFor, until: new Date(untilMs).toISOString() });
+    if (!resumed) {
+      // The receivers write the approve command from the structured request: only the worker
+      // knows the namespace a pasted command must name.
+      g.notify(
+        'approval-requested',
+        `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
+          `from ${approval.roles.join(', ')} (${plan.riskReasons.join('; ')}), plan ${plan.planHash}.`,
+        { approval: { planHash: plan.planHash, roles: [...approval.roles] } },
+      );
     }
+    const inTime = await waitOrCarry(g, decided, untilMs, resumeAt(false));
+    if (!inTime) {
+      switch (approval.onTimeout) {
+        case 'rollback':
+          await g.audit('approval', 'ripcord', 'approval timed out: rolling back as the policy says');
+          return 'approved';
+        case 'escalate':
+          await g.audit('approval', 'ripcord', 'approval timed out: escalating as the policy says');
+          return 'escalate';
+        case 'hold':
+          await g.audit('approval', 'ripcord', 'approval timed out: holding for a person as the policy says');
+          break;
+      }
+    }
+  }
+  if (!decided()) {
+    g.setPhase('gate', { for: `${quorum} approval(s) (timed out; holding)` });
+    await waitOrCarry(g, decided, undefined, resumeAt(true));
   }
   if (g.interrupt?.kind === 'abort') return 'aborted';
   if (g.rejectedBy !== undefined) return 'rejected';

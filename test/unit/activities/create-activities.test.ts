@@ -8,6 +8,8 @@ import { failureOf, runActivity, tempDir } from './helpers';
 const CONTRACT: Array<keyof GuardianActivityContract> = [
   'admitDeployment',
   'supersedeOlderGuardians',
+  'verifySupersede',
+  'confirmRollbackTurn',
   'evaluateHealth',
   'readHealthInterval',
   'buildRollbackPlan',

@@ -51,7 +51,8 @@ export class FakeWorld {
   activities(): GuardianActivityContract {
     const o = this.options;
     const activities: Omit<GuardianActivityContract, 'readHealthInterval'> = {
-      admitDeployment: async () => ({ admittedAt: '2026-01-01T00:00:00.000Z' }),
+      // The fake authoriser trusts claims, like a worker started with --insecure-claims.
+      admitDeployment: async () => ({ admittedAt: '2026-01-01T00:00:00.000Z', tokensRequired: false }),
       supersedeOlderGuardians: async () => ({ superseded: [] }),
       // The fake world's Temporal: a newer guardian is one whose id the test lists in `newerGuardians`.
       verifySupersede: async ({ by }) =>
