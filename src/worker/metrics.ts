@@ -324,8 +324,10 @@ export function instrumentActivities<A extends GuardianActivityContract>(
   return {
     ...activities,
     recordAudit: async (record: AuditRecord) => {
-      await activities.recordAudit(record);
+      // The receipt is the guardian's audit head: pass it on.
+      const receipt = await activities.recordAudit(record);
       quietly(() => metrics.observeAudit(record, activityKey()));
+      return receipt;
     },
     notify: async (input: NotifyInput) => {
       quietly(() => metrics.observeNotify(input, activityKey()));

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { startGuardian } from '../../src/client/guardians';
 import { findFreePort } from '../../src/dev/ports';
 import { prepareRehearsal, rehearsalInput } from '../../src/dev/rehearse';
 import { type DevServer, startDevServer } from '../../src/dev/temporal-dev-server';
+import { requireTool } from '../../src/dev/tools';
 import { type LoadedPolicy, loadPolicyFile } from '../../src/policy';
 import { generateActionKey, writeActionKey } from '../../src/security/action-keys';
 import { type IssueActionTokenInput, issueActionToken } from '../../src/security/action-tokens';
@@ -266,6 +268,17 @@ export class SecurityStack {
       }
       throw error;
     }
+  }
+
+  /** Sends a signal with the Temporal CLI (`temporal workflow signal`), as the issue's reproduction did. */
+  cliSignal(workflowId: string, name: string, input: unknown): Promise<void> {
+    const args = ['workflow', 'signal', '--address', this.server!.address, '--namespace', 'default'];
+    args.push('--workflow-id', workflowId, '--name', name, '--input', JSON.stringify(input));
+    return new Promise((resolvePromise, reject) => {
+      execFile(requireTool('temporal'), args, { timeout: 30_000 }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`temporal ${args.join(' ')} failed: ${stderr}`)) : resolvePromise(),
+      );
+    });
   }
 
   status(handle: WorkflowHandle): Promise<GuardianStatus> {
