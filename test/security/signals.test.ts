@@ -53,7 +53,8 @@ async function outcomeOfSignal(handle: WorkflowHandle, about: RegExp, records: n
 test('an unsigned supersede signal does not stop a watching guardian', async () => {
   await stack.waitFor(watching, 'its first evaluation', (s) => s.phase === 'watch' && s.evaluations >= 1);
 
-  await watching.signal('supersede', { by: 'nobody' });
+  // Exactly the issue's reproduction: `temporal workflow signal --name supersede --input '{"by":"nobody"}'`.
+  await stack.cliSignal(watching.workflowId, 'supersede', { by: 'nobody' });
   const first = await outcomeOfSignal(watching, /supersede/i, 1);
   expect({ seen: first.seen, phase: first.status.phase, outcome: first.status.outcome }).toEqual({
     seen: ['refused'],
