@@ -115,7 +115,9 @@ test('an approval of plan A never counts toward plan B', async () => {
 
   // Plan B never runs on one approval: the gate times out again and nothing touched production.
   let status = after;
+  const deadline = Date.now() + 60_000;
   while (status.phase === 'gate') {
+    if (Date.now() > deadline) throw new Error(`plan B's gate never timed out: ${brief(status)}`);
     await sleep(200);
     status = await stack.status(replanned);
   }
