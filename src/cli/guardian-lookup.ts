@@ -36,8 +36,15 @@ export interface ClosedGuardian {
   stopped?: string;
 }
 
+/** What Temporal says of the run, whatever the guardian's own status says: RUNNING, COMPLETED, TERMINATED... */
+export interface ExecutionInfo {
+  status: string;
+  closeTime?: string;
+}
+
 export type StatusReading =
-  { kind: 'live'; status: GuardianStatus } | { kind: 'closed'; closed: ClosedGuardian };
+  | { kind: 'live'; status: GuardianStatus; execution: ExecutionInfo }
+  | { kind: 'closed'; closed: ClosedGuardian; execution: ExecutionInfo };
 
 /** A running guardian's worker answers within this; longer means no worker serves it. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -52,9 +59,13 @@ const CLOSED_QUERY_TIMEOUT_MS = 2_000;
 export async function readStatus(client: Client, handle: GuardianHandle): Promise<StatusReading> {
   const described = await handle.describe();
   const running = described.status.name === 'RUNNING';
+  const execution: ExecutionInfo = {
+    status: described.status.name,
+    ...(described.closeTime ? { closeTime: described.closeTime.toISOString() } : {}),
+  };
   try {
     const timeout = running ? QUERY_TIMEOUT_MS : CLOSED_QUERY_TIMEOUT_MS;
-    return { kind: 'live', status: await queryStatus(client, handle, timeout) };
+    return { kind: 'live', status: await queryStatus(client, handle, timeout), execution };
   } catch (queryError) {
     if (running) {
       throw new UserFacingError(
@@ -81,5 +92,5 @@ export async function readStatus(client: Client, handle: GuardianHandle): Promis
     const end = stoppedBy(err);
     closed.stopped = `${end.how}${end.message ? `: ${end.message}` : ''}`;
   }
-  return { kind: 'closed', closed };
+  return { kind: 'closed', closed, execution };
 }

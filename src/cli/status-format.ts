@@ -1,6 +1,6 @@
 import { formatDuration } from '../policy';
 import type { GuardianStatus } from '../workflows/messages';
-import type { ClosedGuardian } from './guardian-lookup';
+import type { ClosedGuardian, ExecutionInfo } from './guardian-lookup';
 import { formatTable } from './table';
 
 /**
@@ -68,15 +68,44 @@ function signalTable(status: GuardianStatus): string[] {
   return ['signals', ...table.map((line) => `  ${line}`)];
 }
 
-/** The readable `ripcord status`: one labelled line per fact, the plan and signals as small tables. */
-export function formatStatus(status: GuardianStatus, link: string, now: Date): string {
+/**
+ * A run that ended without finishing its course (terminated, timed out, failed,
+ * cancelled): its last status may still say it waits, but nothing will come.
+ */
+export function endedEarly(execution: ExecutionInfo): boolean {
+  return execution.status !== 'RUNNING' && execution.status !== 'COMPLETED';
+}
+
+/**
+ * The first line for a guardian whose run ended without finishing its course:
+ * "TERMINATED at 2026-01-01 12:00:00Z (3m ago): ...". Undefined while it runs or once it completed.
+ */
+export function formatEndedEarly(execution: ExecutionInfo | undefined, now: Date): string | undefined {
+  if (execution === undefined || !endedEarly(execution)) return undefined;
+  const at = execution.closeTime ? ` at ${formatMoment(execution.closeTime, now)}` : '';
+  return `${execution.status}${at}: the guardian is no longer running; what it waited for will not happen`;
+}
+
+/**
+ * The readable `ripcord status`: one labelled line per fact, the plan and
+ * signals as small tables. With the run's `execution`, a guardian that was
+ * terminated, timed out, failed or cancelled says so first, and never that it waits.
+ */
+export function formatStatus(
+  status: GuardianStatus,
+  link: string,
+  now: Date,
+  execution?: ExecutionInfo,
+): string {
+  const ended = formatEndedEarly(execution, now);
   const lines: string[] = [
+    ...(ended ? [ended] : []),
     `guardian     ${status.workflowId}`,
     `deployment   ${status.deploymentId}: ${status.service} ${status.version} in ${status.environment}`,
     `policy       ${status.policyHash} (mode ${status.mode})`,
     `phase        ${status.phase}${status.paused ? ' (PAUSED: no evaluation until resumed)' : ''}`,
   ];
-  const waiting = formatWaiting(status.waiting, now);
+  const waiting = ended ? undefined : formatWaiting(status.waiting, now);
   if (waiting) lines.push(`waiting for  ${waiting}`);
   const runs = status.continuedAsNew > 0 ? ` (over ${status.continuedAsNew + 1} runs)` : '';
   lines.push(`evaluations  ${status.evaluations}${runs}`);
@@ -103,9 +132,14 @@ export function formatStatus(status: GuardianStatus, link: string, now: Date): s
 }
 
 /** A closed guardian whose worker is gone: what its history and result say. */
-export function formatClosedGuardian(closed: ClosedGuardian, link: string): string {
+export function formatClosedGuardian(closed: ClosedGuardian, link: string, now = new Date()): string {
   const attr = (name: string) => closed.searchAttributes[name] ?? '?';
+  const ended = formatEndedEarly(
+    { status: closed.executionStatus, ...(closed.closedAt ? { closeTime: closed.closedAt } : {}) },
+    now,
+  );
   const lines = [
+    ...(ended ? [ended] : []),
     `guardian     ${closed.workflowId}`,
     `deployment   ${attr('RipcordDeploymentId')}: ${attr('RipcordService')} ${attr('RipcordVersion')} in ${attr('RipcordEnvironment')}`,
     `phase        ${attr('RipcordPhase')} (closed${closed.closedAt ? ` at ${closed.closedAt}` : ''}, ${closed.executionStatus.toLowerCase()})`,

@@ -12,9 +12,9 @@ import {
 import { DEFAULT_ISSUER } from './token';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
-import { locateGuardian, readStatus, type LocateFlags } from '../guardian-lookup';
+import { locateGuardian, readStatus, type LocateFlags, type StatusReading } from '../guardian-lookup';
 import { planToJudge } from '../judge-plan';
-import { formatClosedGuardian, formatStatus } from '../status-format';
+import { endedEarly, formatClosedGuardian, formatStatus } from '../status-format';
 import {
   formatGuardianRows,
   glanceOf,
@@ -102,16 +102,29 @@ async function status(id: string, flags: CommonFlags & { json?: boolean }): Prom
     const handle = await locateGuardian(client, id, locateFlags(flags));
     const reading = await readStatus(client, handle);
     if (flags.json) {
-      const body = reading.kind === 'live' ? reading.status : reading.closed;
-      say(JSON.stringify(body, null, 2));
+      say(JSON.stringify(statusJson(reading), null, 2));
       return;
     }
     say(
       reading.kind === 'live'
-        ? formatStatus(reading.status, link(handle.workflowId), new Date())
+        ? formatStatus(reading.status, link(handle.workflowId), new Date(), reading.execution)
         : formatClosedGuardian(reading.closed, link(handle.workflowId)),
     );
   });
+}
+
+/**
+ * `ripcord status --json`: the guardian's status (or what its history says) and
+ * what Temporal says of the run. A run that ended early carries no `waiting`:
+ * its last status may say it waits, but nothing will come.
+ */
+function statusJson(reading: StatusReading): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    ...(reading.kind === 'live' ? reading.status : reading.closed),
+    execution: reading.execution,
+  };
+  if (endedEarly(reading.execution)) delete body.waiting;
+  return body;
 }
 
 async function send(
@@ -147,11 +160,11 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
     const handle = await locateGuardian(session.client, id, locateFlags(flags));
     const link = session.link(handle.workflowId);
     const reading = await readStatus(session.client, handle);
-    if (reading.kind === 'closed' || reading.status.phase === 'close') {
+    if (reading.kind === 'closed' || reading.status.phase === 'close' || endedEarly(reading.execution)) {
       const outcome =
         reading.kind === 'closed'
           ? (reading.closed.result?.outcome ?? reading.closed.stopped ?? 'closed')
-          : reading.status.outcome;
+          : (reading.status.outcome ?? reading.execution.status.toLowerCase());
       say(`Web UI   ${link}`);
       throw new UserFacingError(
         `guardian ${handle.workflowId} has already closed (${outcome}); nothing was sent`,

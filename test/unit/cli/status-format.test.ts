@@ -156,6 +156,55 @@ describe('ripcord status', () => {
   });
 });
 
+describe('ripcord status of a guardian whose run ended early', () => {
+  const waitingAtGate = () =>
+    status({
+      phase: 'gate',
+      waiting: { for: 'approval of the rollback plan', until: '2026-01-01T13:00:00.000Z' },
+    });
+
+  it.each(['TERMINATED', 'TIMED_OUT', 'FAILED', 'CANCELED'])(
+    '%s says so first and never that it waits',
+    (executionStatus) => {
+      const text = formatStatus(waitingAtGate(), LINK, NOW, {
+        status: executionStatus,
+        closeTime: '2026-01-01T11:59:00.000Z',
+      });
+      expect(text.split('\n')[0]).toBe(
+        `${executionStatus} at 2026-01-01 11:59:00Z (1m ago): the guardian is no longer running; ` +
+          'what it waited for will not happen',
+      );
+      expect(text).not.toContain('waiting for');
+      expect(text).toContain('phase        gate');
+    },
+  );
+
+  it('a running or completed guardian reads as before', () => {
+    for (const execution of [undefined, { status: 'RUNNING' }, { status: 'COMPLETED' }]) {
+      const text = formatStatus(waitingAtGate(), LINK, NOW, execution);
+      expect(text.split('\n')[0]).toMatch(/^guardian {5}/);
+      expect(text).toContain('waiting for  approval of the rollback plan until 2026-01-01 13:00:00Z (in 1h)');
+    }
+  });
+
+  it('a closed guardian nobody serves says it ended early as well', () => {
+    const text = formatClosedGuardian(
+      {
+        workflowId: 'ripcord/production/checkout/d-1',
+        executionStatus: 'TERMINATED',
+        closedAt: '2026-01-01T11:00:00.000Z',
+        searchAttributes: { RipcordPhase: 'gate' },
+        stopped: 'terminated: by hand',
+      },
+      LINK,
+      NOW,
+    );
+    expect(text.split('\n')[0]).toBe(
+      'TERMINATED at 2026-01-01 11:00:00Z (1h ago): the guardian is no longer running; what it waited for will not happen',
+    );
+  });
+});
+
 describe('ripcord list', () => {
   const row = {
     workflowId: 'ripcord/production/checkout/d-1',
