@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryAuditSink, recordAudit } from '../../../src/activities/audit';
@@ -16,6 +16,7 @@ import {
   loadAuditVerifier,
   writeAuditKey,
 } from '../../../src/security/audit-signing';
+import { runCli } from '../../harness/cli';
 
 /**
  * The signed audit trail: what an attacker who can write the store but does
@@ -93,17 +94,33 @@ describe('keys', () => {
     expect(() => loadAuditVerifier(auditKey.privateKeyFile)).toThrow(/private key/);
   });
 
+  test('a worker whose audit key cannot be read refuses to start, naming the flag (or the variable behind it)', () => {
+    const missing = runCli(['worker', '--audit-key', path.join(dir, 'missing.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^ripcord: --audit-key: cannot read audit key \S+missing\.json: ENOENT\n$/,
+    );
+    const publicOnly = runCli(['worker'], { env: { RIPCORD_AUDIT_KEY: auditKey.publicKeyFile } });
+    expect(publicOnly.code).toBe(1);
+    expect(publicOnly.stderr).toContain('--audit-key: audit key');
+    expect(publicOnly.stderr).toContain('is a public key; the worker needs the private key');
+  });
+
   test('errors never contain the private key', () => {
-    const { d } = JSON.parse(readFileSync(auditKey.privateKeyFile, 'utf8')) as { d: string };
+    const jwk = JSON.parse(readFileSync(auditKey.privateKeyFile, 'utf8')) as { d: string };
+    const broken = path.join(dir, 'broken.private.jwk.json');
+    writeFileSync(broken, JSON.stringify({ ...jwk, d: `${jwk.d.slice(0, 30)}!` }));
     const messages: string[] = [];
-    for (const load of [() => loadAuditVerifier(auditKey.privateKeyFile)]) {
+    for (const load of [() => loadAuditVerifier(auditKey.privateKeyFile), () => loadAuditSigner(broken)]) {
       try {
         load();
+        messages.push('loaded');
       } catch (err) {
         messages.push((err as Error).message);
       }
     }
-    expect(messages.join('\n')).not.toContain(d);
+    expect(messages[1]).toMatch(/broken\.private\.jwk\.json is not a usable Ed25519 private key$/);
+    expect(messages.join('\n')).not.toContain(jwk.d.slice(0, 30));
   });
 });
 
