@@ -21,7 +21,10 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,200}$/;
  * `contentHash` of the normalised policy). A problem is a permanent failure
  * that names the field; retrying cannot fix a bad request.
  */
-export function admitDeployment(now: () => Date, options: { refuseReplay?: boolean } = {}) {
+export function admitDeployment(
+  now: () => Date,
+  options: { refuseReplay?: boolean; tokensRequired?: boolean } = {},
+) {
   return async (input: AdmitInput): Promise<AdmitResult> => {
     const problems = [
       ...deploymentProblems(input.deployment),
@@ -34,7 +37,7 @@ export function admitDeployment(now: () => Date, options: { refuseReplay?: boole
         INVALID_DEPLOYMENT_ERROR,
       );
     }
-    return { admittedAt: now().toISOString() };
+    return { admittedAt: now().toISOString(), tokensRequired: options.tokensRequired !== false };
   };
 }
 

@@ -6,7 +6,7 @@ import { evaluateHealth, readHealthInterval } from './health';
 import { notify } from './notify';
 import { buildRollbackPlan } from './plan/build';
 import { compensateStep, executeStep } from './steps';
-import { confirmRollbackTurn } from './rollback-turn';
+import { confirmRollbackTurn, rollbackLockMember } from './rollback-turn';
 import { supersedeOlderGuardians, verifySupersede } from './supersede';
 import { temporalTokenClaims } from './token-claim';
 import type { GuardianActivityContract } from './types';
@@ -27,10 +27,15 @@ export * from './types';
 export function createActivities(deps: ActivityDeps) {
   const health = evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true });
   return {
-    admitDeployment: admitDeployment(deps.now, { refuseReplay: deps.refuseReplay === true }),
+    admitDeployment: admitDeployment(deps.now, {
+      refuseReplay: deps.refuseReplay === true,
+      // Without a verifier the worker trusts claims (--insecure-claims, dry runs): no token to require.
+      tokensRequired: deps.tokens !== undefined,
+    }),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
     verifySupersede: verifySupersede(deps.client),
     confirmRollbackTurn: confirmRollbackTurn(deps.client),
+    rollbackLockMember: rollbackLockMember(deps.client),
     evaluateHealth: health,
     readHealthInterval: readHealthInterval(health),
     buildRollbackPlan: buildRollbackPlan(deps.now),

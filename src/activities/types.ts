@@ -72,6 +72,27 @@ export interface ConfirmRollbackTurnResult {
   reason: string;
 }
 
+/**
+ * The lock's side of the same check: an `acquire` or `release` signal names a
+ * guardian, and anyone with signal rights can send one. The lock asks
+ * Temporal where that guardian really stands before it queues, or lets go of,
+ * anyone.
+ */
+export interface RollbackLockMemberInput {
+  workflowId: string;
+  service: string;
+  environment: string;
+}
+export interface RollbackLockMemberResult {
+  /**
+   * `waiting`/`granted`: a running guardian of this service queued for, or
+   * holding, the lock; `none`: running but neither; `closed`: not running (or
+   * no such workflow); `stranger`: not a guardian of this service.
+   */
+  state: 'waiting' | 'granted' | 'none' | 'closed' | 'stranger';
+  reason: string;
+}
+
 // ---- health ----------------------------------------------------------------
 
 export interface EvaluateHealthInput {
@@ -277,6 +298,7 @@ export interface GuardianActivityContract {
   supersedeOlderGuardians(input: SupersedeInput): Promise<SupersedeResult>;
   verifySupersede(input: VerifySupersedeInput): Promise<VerifySupersedeResult>;
   confirmRollbackTurn(input: ConfirmRollbackTurnInput): Promise<ConfirmRollbackTurnResult>;
+  rollbackLockMember(input: RollbackLockMemberInput): Promise<RollbackLockMemberResult>;
   evaluateHealth(input: EvaluateHealthInput): Promise<EvaluateHealthResult>;
   /** The same read, run as a local activity by guardians started since the local-health-reads patch. */
   readHealthInterval(input: EvaluateHealthInput): Promise<IntervalReading>;

@@ -61,8 +61,18 @@ export class GuardianState {
    * numbering continues the watch's, so a replayed scenario keeps playing.
    */
   readIndex = 0;
-  /** Where this guardian stands with the per-service rollback lock (rollback-turn.ts). */
-  rollbackTurn?: 'waiting' | 'granted';
+  /**
+   * Where this guardian stands with the per-service rollback lock
+   * (rollback-turn.ts). Kept in the status: the lock asks it (by query, in an
+   * activity) before it believes an acquire or a release sent in our name.
+   */
+  get rollbackTurn(): 'waiting' | 'granted' | undefined {
+    return this.status.rollbackTurn;
+  }
+  set rollbackTurn(turn: 'waiting' | 'granted' | undefined) {
+    if (turn === undefined) delete this.status.rollbackTurn;
+    else this.status.rollbackTurn = turn;
+  }
   /** Health reads run as local activities (see LOCAL_HEALTH_READS_PATCH). */
   private readonly localHealthReads: boolean;
   /** When each verified identity's manual rollback requests reached the guardian (workflow time, ms). */

@@ -121,6 +121,8 @@ export interface GuardianStatus {
   continuedAsNew: number;
   /** The head of this guardian's audit records (absent while the sink keeps no chain). */
   auditHead?: AuditHead;
+  /** Where the guardian stands with its service's rollback lock: queued for it, or holding it. */
+  rollbackTurn?: 'waiting' | 'granted';
   /** Messages refused as unauthenticated (forged supersede, lock grants); the first few are audited one by one. */
   refusedMessages?: number;
 }

@@ -4,9 +4,11 @@ import {
   defineQuery,
   defineSignal,
   getExternalWorkflowHandle,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { GuardianActivityContract, RollbackLockMemberResult } from '../activities/types';
 
 /**
  * One rollback at a time per service (DESIGN §5, abuse resistance): a small
@@ -20,12 +22,17 @@ import {
  * a production rollback, so each environment has its own.
  *
  * Guardians queue with `acquire` and leave with `release`; the lock tells the
- * next holder with `rollbackLockGranted`. A holder that closes without
- * releasing (terminated from the Web UI) is noticed by a periodic check
- * signal, which Temporal refuses to deliver to a closed workflow, so a dead
- * holder never blocks the service for good. With nobody holding or waiting
- * the workflow completes; Temporal refuses that completion while a new signal
- * is pending, so no request is lost between the last release and the end.
+ * next holder with `rollbackLockGranted`. None of these signals is trusted
+ * for who sent it: before it queues a guardian, or lets the holder go, the
+ * lock asks Temporal (the rollbackLockMember activity: the guardian's
+ * execution and its own status) whether that guardian really is waiting, or
+ * really has let go. A forged release therefore never frees the lock under a
+ * running rollback, and a forged acquire never hands the lock to a guardian
+ * that is not asking for it. The same check, every 30 s, notices a holder that
+ * closed without releasing (terminated from the Web UI), so a dead holder
+ * never blocks the service for good. With nobody holding or waiting the
+ * workflow completes; Temporal refuses that completion while a new signal is
+ * pending, so no request is lost between the last release and the end.
  */
 
 export const ROLLBACK_LOCK_WORKFLOW_TYPE = 'rollbackLock';
@@ -45,6 +52,8 @@ export interface RollbackLockState {
   queue: string[];
   /** Holders granted so far, across continue-as-new. */
   granted: number;
+  /** Acquire and release signals that Temporal did not confirm (forged, or stale). */
+  refused?: number;
 }
 
 export interface RollbackLockInput {
@@ -58,13 +67,14 @@ export interface RollbackLockInput {
   granted?: number;
   /** How often a holder is checked for being alive; default 30 s. */
   checkEverySeconds?: number;
+  refused?: number;
 }
 
 export const acquireRollbackLockSignal = defineSignal<[RollbackLockRequest]>('acquire');
 export const releaseRollbackLockSignal = defineSignal<[RollbackLockRequest]>('release');
 /** Sent to a guardian: its turn to change production. */
 export const rollbackLockGrantedSignal = defineSignal<[{ lockId: string }]>('rollbackLockGranted');
-/** Sent to the holder only to learn whether it is still running; it needs no handling. */
+/** Sent by locks before they checked their holder by query; guardians still accept it and do nothing. */
 export const rollbackLockCheckSignal = defineSignal<[]>('rollbackLockCheck');
 export const rollbackLockStateQuery = defineQuery<RollbackLockState>('lockState');
 
@@ -73,8 +83,15 @@ export function rollbackLockId(ref: { service: string; environment: string }): s
   return `ripcord-rollback-lock/${ref.environment}/${ref.service}`;
 }
 
-const MAX_HOLDER_ID = 1_000;
+const MAX_HOLDER_ID = 300;
 const MAX_QUEUE = 1_000;
+/** Claims waiting to be checked; more are dropped (a flood of signals), a real guardian asks again. */
+const MAX_UNCHECKED = 100;
+
+const membership = proxyActivities<GuardianActivityContract>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
 /** Keeps the lock's own history small on a service that rolls back often. */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
@@ -92,6 +109,7 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
     queue: [...input.queue],
     // Started by a guardian that holds it from the start (it needs no grant signal), or carried over.
     granted: input.granted ?? (input.holder !== undefined ? 1 : 0),
+    ...(input.refused !== undefined ? { refused: input.refused } : {}),
     ...(input.holder !== undefined
       ? { holder: input.holder, since: input.since ?? new Date().toISOString() }
       : {}),
@@ -99,21 +117,75 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
   const checkMs = Math.max(1, input.checkEverySeconds ?? 30) * 1000;
   const lockId = workflowInfo().workflowId;
 
-  setHandler(acquireRollbackLockSignal, (request) => {
-    const holder = validHolder(request);
-    if (holder === undefined || holder === state.holder || state.queue.includes(holder)) return;
-    if (state.queue.length >= MAX_QUEUE) return;
-    state.queue.push(holder);
-  });
-  setHandler(releaseRollbackLockSignal, (request) => {
+  // Claims in a guardian's name, checked by the loop below before they count.
+  const unchecked = new Map<string, 'acquire' | 'release'>();
+  const claim = (request: RollbackLockRequest, kind: 'acquire' | 'release') => {
     const holder = validHolder(request);
     if (holder === undefined) return;
-    if (state.holder === holder) clearHolder(state);
-    else state.queue = state.queue.filter((waiting) => waiting !== holder);
-  });
+    if (kind === 'acquire' && state.queue.includes(holder)) return;
+    if (unchecked.size >= MAX_UNCHECKED && !unchecked.has(holder)) return;
+    unchecked.set(holder, kind);
+  };
+  setHandler(acquireRollbackLockSignal, (request) => claim(request, 'acquire'));
+  setHandler(releaseRollbackLockSignal, (request) => claim(request, 'release'));
   setHandler(rollbackLockStateQuery, () => state);
 
+  const member = (workflowId: string): Promise<RollbackLockMemberResult> =>
+    membership.rollbackLockMember({ workflowId, service: state.service, environment: state.environment });
+
+  /**
+   * The holder as it stands by its own account: holding (nothing to do),
+   * still waiting for the grant (told again: a grant may have crossed a
+   * release it sent before asking anew), or not holding at all (it goes).
+   */
+  const reviewHolder = async (claimed?: 'release') => {
+    const holder = state.holder;
+    if (holder === undefined) return;
+    const { state: standing } = await member(holder);
+    if (state.holder !== holder) return;
+    if (standing === 'granted') {
+      // Holding by its own account: whoever sent this release, it was not that guardian.
+      if (claimed === 'release') refuse();
+      return;
+    }
+    if (standing === 'waiting') {
+      if (!(await tell(holder, rollbackLockGrantedSignal, { lockId })) && state.holder === holder)
+        clearHolder(state);
+      return;
+    }
+    clearHolder(state);
+  };
+
+  /** Queues the guardians that really wait; lets go of those that really left. */
+  const checkClaims = async () => {
+    for (const [claimant, kind] of [...unchecked]) {
+      unchecked.delete(claimant);
+      if (claimant === state.holder) {
+        await reviewHolder(kind === 'release' ? 'release' : undefined);
+        continue;
+      }
+      const { state: standing } = await member(claimant);
+      if (kind === 'acquire') {
+        if (standing !== 'waiting') refuse();
+        else if (
+          !state.queue.includes(claimant) &&
+          claimant !== state.holder &&
+          state.queue.length < MAX_QUEUE
+        )
+          state.queue.push(claimant);
+      } else if (standing === 'waiting' || standing === 'granted') {
+        refuse();
+      } else {
+        state.queue = state.queue.filter((waiting) => waiting !== claimant);
+      }
+    }
+  };
+  const refuse = () => {
+    state.refused = (state.refused ?? 0) + 1;
+  };
+
   for (;;) {
+    await checkClaims();
     if (state.holder === undefined) {
       const next = state.queue.shift();
       if (next === undefined) return state;
@@ -127,18 +199,15 @@ export async function rollbackLock(input: RollbackLockInput): Promise<RollbackLo
       }
       continue;
     }
-    const released = await condition(() => state.holder === undefined, checkMs);
-    const holder = state.holder;
-    if (!released && holder !== undefined && !(await tell(holder, rollbackLockCheckSignal))) {
-      // The holder closed without releasing (terminated): unless it was replaced meanwhile, it goes.
-      if (state.holder === holder) clearHolder(state);
-    }
+    // A holder that closed without releasing (terminated), or never held it, is noticed here.
+    if (!(await condition(() => unchecked.size > 0, checkMs))) await reviewHolder();
     if (workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
       return continueAsNew<typeof rollbackLock>({
         service: state.service,
         environment: state.environment,
         queue: state.queue,
         granted: state.granted,
+        ...(state.refused !== undefined ? { refused: state.refused } : {}),
         ...(state.holder !== undefined ? { holder: state.holder, since: state.since } : {}),
         ...(input.checkEverySeconds !== undefined ? { checkEverySeconds: input.checkEverySeconds } : {}),
       });

@@ -166,9 +166,11 @@ afterAll(async () => {
 
 const at = () => ['--service', service, '--env', 'production'];
 
-test('bad tokens are refused with their reason, audited, and change nothing; two good approvals roll back', async () => {
+test('bad tokens are refused with their reason, audited or kept out of history, and change nothing; two good approvals roll back', async () => {
   const denials: string[] = [];
   const tokensSeen: string[] = [];
+  /** Refusals the update validator makes: the request never reaches history, so nothing is audited. */
+  const beforeHistory = new Set(['expired token', 'replayed token id']);
   const refused = async (label: string, args: string[], reason: RegExp, extra: NodeJS.ProcessEnv = {}) => {
     const before = await guardianStatus(handle);
     const result = await ripcord(args, extra);
@@ -184,7 +186,7 @@ test('bad tokens are refused with their reason, audited, and change nothing; two
       approvals: before.approvals,
       plan: planHash,
     });
-    denials.push(label);
+    if (!beforeHistory.has(label)) denials.push(label);
   };
 
   const forged = await token({ privateJwk: impostor });
@@ -198,14 +200,9 @@ test('bad tokens are refused with their reason, audited, and change nothing; two
   const expired = await token({ now: () => new Date(Date.now() - 3_600_000) });
   tokensSeen.push(expired);
   // From the environment this time, as a pipeline would pass it.
-  await refused(
-    'expired token',
-    ['approve', deploymentId, ...at()],
-    /^refused: the token was not accepted: the token expired at /m,
-    {
-      RIPCORD_TOKEN: expired,
-    },
-  );
+  await refused('expired token', ['approve', deploymentId, ...at()], /^refused: token: expired$/m, {
+    RIPCORD_TOKEN: expired,
+  });
 
   const developer = await token({ subject: 'erin', roles: ['developer'] });
   tokensSeen.push(developer);
@@ -255,7 +252,7 @@ test('bad tokens are refused with their reason, audited, and change nothing; two
   await refused(
     'replayed token id',
     ['approve', deploymentId, ...at(), '--token', bobs],
-    /^refused: this token was already used$/m,
+    /^refused: token: this token was already used$/m,
   );
 
   const bobsAgain = await token({ subject: 'bob' });
@@ -271,11 +268,9 @@ test('bad tokens are refused with their reason, audited, and change nothing; two
   expect(denied).toHaveLength(denials.length);
   expect(denied.map((r) => r.summary)).toEqual([
     expect.stringContaining('the signature does not verify'),
-    expect.stringContaining('the token expired'),
     expect.stringContaining('role "developer" may not approve'),
     expect.stringContaining('dana deployed this version'),
     expect.stringContaining('bound to plan'),
-    expect.stringContaining('this token was already used'),
     expect.stringContaining('bob has already approved'),
   ]);
   const trail = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
@@ -318,7 +313,9 @@ test('without a token nothing is accepted; a verified owning-team role may abort
   try {
     const unsigned = await ripcord(['pause', other, ...at(), '--as', 'team-payments', '--role', 'developer']);
     expect(unsigned.code).toBe(1);
-    expect(unsigned.stdout).toMatch(/^refused: pause requires a signed token$/m);
+    expect(unsigned.stdout).toMatch(
+      /^refused: token: required: this guardian's worker accepts only signed pause requests$/m,
+    );
     expect((await guardianStatus(guardian)).paused).toBe(false);
 
     // A token for the first guardian does not work on this one.
@@ -329,9 +326,7 @@ test('without a token nothing is accepted; a verified owning-team role may abort
       roles: ['team-payments'],
     });
     const misdirected = await ripcord(['abort', other, ...at(), '--token', elsewhere]);
-    expect(misdirected.stdout).toMatch(
-      new RegExp(`^refused: .*the token is for deployment "${deploymentId}", not ${other}`, 'm'),
-    );
+    expect(misdirected.stdout).toMatch(/^refused: token: it is for another deployment$/m);
 
     const owner = await token({
       action: 'abort',

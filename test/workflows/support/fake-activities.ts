@@ -8,7 +8,9 @@ import type {
   RollbackPlan,
 } from '../../../src/activities/types';
 import { PERMANENT_STEP_ERROR } from '../../../src/activities/types';
+import type { Client } from '@temporalio/client';
 import { readHealthInterval } from '../../../src/activities/health';
+import { rollbackLockMember } from '../../../src/activities/rollback-turn';
 import type { Observation } from '../../../src/decision';
 
 /** Per-interval health the fake source serves: a function of the interval index. */
@@ -48,7 +50,8 @@ export class FakeWorld {
 
   constructor(private readonly options: FakeOptions) {}
 
-  activities(): GuardianActivityContract {
+  /** `client`: the test server's, for the lock's membership check (the real activity, asked of the test server). */
+  activities(client?: Client): GuardianActivityContract {
     const o = this.options;
     const activities: Omit<GuardianActivityContract, 'readHealthInterval'> = {
       // The fake authoriser trusts claims, like a worker started with --insecure-claims.
@@ -60,6 +63,7 @@ export class FakeWorld {
           ? { genuine: true, reason: `${by} is a newer guardian` }
           : { genuine: false, reason: `no running guardian ${by}` },
       confirmRollbackTurn: async () => ({ granted: true, reason: 'the fake lock always agrees' }),
+      rollbackLockMember: rollbackLockMember(client),
       evaluateHealth: async ({ index }) => {
         this.healthReads.push(index);
         const observation = o.health(index);

@@ -68,7 +68,7 @@ export async function withWorld<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: world.activities(),
+    activities: world.activities(env.client),
   });
   return worker.runUntil(fn());
 }
