@@ -14,6 +14,7 @@ import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { locateGuardian, readStatus, type LocateFlags, type StatusReading } from '../guardian-lookup';
 import { planToJudge } from '../judge-plan';
+import { checkReason } from '../reason';
 import { endedEarly, formatClosedGuardian, formatStatus } from '../status-format';
 import {
   formatGuardianRows,
@@ -149,6 +150,7 @@ async function send(
 
 async function act(action: GuardianAction, id: string, flags: ActionFlags): Promise<void> {
   // Identity problems are usage errors: report them before touching the network.
+  checkReason(flags.reason);
   const creds = credentials(flags);
   const { claim } = creds;
   const privateJwk = creds.key
