@@ -119,17 +119,47 @@ describe('a policy source of type replay on a production worker', () => {
   );
 });
 
-/** What an attacker with start rights sends: the canary policy, every series read from a replay "source". */
-async function startAttack(file: string): Promise<WorkflowHandle> {
+describe("a rehearsal's replayed scenario on a production worker", () => {
+  test('is refused at admission, never watched, nothing of the file in history', async () => {
+    const file = join(dir, 'credentials-rehearsal');
+    writeFileSync(file, `${SECRET_LINE}\n`);
+    // The canary policy as it is (Prometheus sources); the input asks to replay a file instead.
+    const handle = await startAttack(undefined, { scenarioFile: file });
+
+    const end = await settle(handle);
+    const history = await historyText(handle);
+    expect(excerptAround(history, SECRET_LINE.slice(0, 8))).toBeUndefined();
+    expect(end.reachedWatch).toBe(false);
+    expect(end.status).toBe('FAILED');
+    const failure = await handle.result().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(causeMessages(failure)).toContain(
+      'replay: a rehearsal replays a scenario file; this worker serves production and never reads replay data',
+    );
+  });
+});
+
+/**
+ * What an attacker with start rights sends: the canary policy, every series read from a replay
+ * "source" naming `file` (or, with `replay`, the policy as it is and a rehearsal's scenario).
+ */
+async function startAttack(
+  file: string | undefined,
+  replay?: GuardianInput['replay'],
+): Promise<WorkflowHandle> {
   const raw = parseYaml(readFileSync(join(REPO_ROOT, 'policies/examples/canary.yaml'), 'utf8')) as Record<
     string,
     unknown
   >;
   const service = `sec-${randomUUID().slice(0, 8)}`;
   raw.metadata = { ...(raw.metadata as object), service, environment: 'production' };
-  raw.sources = { leak: { type: 'replay', path: file } };
-  const series = raw.series as Record<string, { source: string }>;
-  for (const name of Object.keys(series)) series[name] = { ...series[name]!, source: 'leak' };
+  if (file !== undefined) {
+    raw.sources = { leak: { type: 'replay', path: file } };
+    const series = raw.series as Record<string, { source: string }>;
+    for (const name of Object.keys(series)) series[name] = { ...series[name]!, source: 'leak' };
+  }
   const policyFile = join(dir, `policy-${service}.yaml`);
   writeFileSync(policyFile, toYaml(raw));
   // The hash the loader computes is the one admission recomputes: the attack passes that check.
@@ -149,6 +179,7 @@ async function startAttack(file: string): Promise<WorkflowHandle> {
     policyHash: hash,
     // One interval a second: on a worker that would watch, the file is read at once.
     speed: 30,
+    ...(replay ? { replay } : {}),
   };
   const handle = await client!.workflow.start('guardian', {
     taskQueue,
