@@ -13,7 +13,10 @@ describe('admitDeployment', () => {
     async (name) => {
       const { policy, hash } = await examplePolicy(name);
       const input = viaJson({ workflowId: 'w', deployment: deploymentFor(policy), policy, policyHash: hash });
-      await expect(admit(input)).resolves.toEqual({ admittedAt: '2026-01-01T12:00:00.000Z' });
+      await expect(admit(input)).resolves.toEqual({
+        admittedAt: '2026-01-01T12:00:00.000Z',
+        tokensRequired: true,
+      });
     },
   );
 
@@ -65,7 +68,7 @@ describe('admitDeployment', () => {
     };
     await expect(
       admit({ workflowId: 'w', deployment, policy: pinned, policyHash: contentHash(pinned) }),
-    ).resolves.toEqual({ admittedAt: '2026-01-01T12:00:00.000Z' });
+    ).resolves.toEqual({ admittedAt: '2026-01-01T12:00:00.000Z', tokensRequired: true });
   });
 
   test('reports every problem at once', async () => {
