@@ -65,6 +65,11 @@ export interface PolicyOptions {
   automaticRollbackSeconds?: number;
   /** Pause between the traffic stages of the drain step (policy seconds; the worker scales recorded pauses). */
   trafficPauseSeconds?: number;
+  /**
+   * The canary's weight from the start. A rollback drains only through stages below the weight the canary
+   * holds (5% in the example), so a drain that should pause between stages needs a canary above them.
+   */
+  canaryWeight?: number;
 }
 
 export interface GuardianOptions {
@@ -206,6 +211,13 @@ export class SecurityStack {
     };
     if (options.automaticRollbackSeconds !== undefined)
       raw.rollbackWindow = { automaticSeconds: options.automaticRollbackSeconds };
+    if (options.canaryWeight !== undefined) {
+      const deployment = raw.deployment as { steps: Array<{ weight: number; holdSeconds: number }> };
+      deployment.steps = [
+        { weight: options.canaryWeight, holdSeconds: 3600 },
+        { weight: 100, holdSeconds: 0 },
+      ];
+    }
     if (options.trafficPauseSeconds !== undefined) {
       const plan = raw.plan as { steps: Array<Record<string, unknown>> };
       plan.steps[0] = {

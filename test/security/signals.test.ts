@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { LoadedPolicy } from '../../src/policy';
+import { rollbackLockStateQuery } from '../../src/workflows/rollback-lock';
 import {
   expectAuditBounded,
   OWNER_TEAM,
@@ -27,7 +28,9 @@ beforeAll(async () => {
   // Side by side, each of its own service: a healthy guardian that watches all through the file, one
   // whose regression comes after its automatic rollback window (so it escalates and waits for a person),
   // and the older of two guardians of one service whose rollbacks the lock must keep apart.
-  lockPolicy = await stack.policy({ trafficPauseSeconds: 900 });
+  // The canary holds 50%, so a rollback drains 50% → 10% → 0% and pauses 30 s (900 s / 30) between
+  // stages: the older rollback holds the lock long enough for every forged signal to land meanwhile.
+  lockPolicy = await stack.policy({ trafficPauseSeconds: 900, canaryWeight: 50 });
   [watching, escalated, holder] = await Promise.all([
     stack.policy().then((p) => stack.guardian(p, { health: 'healthy' })),
     stack
@@ -93,7 +96,7 @@ test('an unsigned supersede signal does not close an escalated guardian', async 
   expect(status.decision).toEqual(before.decision);
 });
 
-test('a forged rollbackLockGranted signal does not let a second rollback of the service run', async () => {
+test('forged rollbackLockGranted, release and acquire signals do not let a second rollback of the service run', async () => {
   const signedRollback = async (handle: WorkflowHandle, deploymentId: string) => {
     const token = await stack.token({
       subject: 'olivia',
@@ -149,6 +152,26 @@ test('a forged rollbackLockGranted signal does not let a second rollback of the 
       steps: waiting.plan!.steps.map(() => 'pending'),
     });
   }
+
+  // The attacker then tells the lock itself that the holder let go, and queues a guardian that never
+  // asked: the lock asks Temporal where each stands, and keeps the holder and its queue as they are.
+  const lock = stack.client.workflow.getHandle(lockId);
+  const lockBefore = await lock.query(rollbackLockStateQuery);
+  expect(lockBefore).toMatchObject({ holder: holder.workflowId, queue: [waiter.workflowId] });
+  await stack.cliSignal(lockId, 'release', { holder: holder.workflowId });
+  await lock.signal('acquire', { holder: watching.workflowId });
+  const deadline = Date.now() + 60_000;
+  let lockNow = await lock.query(rollbackLockStateQuery);
+  while ((lockNow.refused ?? 0) < (lockBefore.refused ?? 0) + 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    lockNow = await lock.query(rollbackLockStateQuery);
+  }
+  expect(lockNow).toMatchObject({
+    holder: holder.workflowId,
+    queue: [waiter.workflowId],
+    refused: (lockBefore.refused ?? 0) + 2,
+  });
+  if (stepRunning(await stack.status(holder))) expect(stack.journal('newer')).toEqual([]);
 
   // Then it gets its real turn: both roll back, one after the other, never interleaved.
   const [older, newer] = await Promise.all([holder.result(), waiter.result()]);
