@@ -153,9 +153,10 @@ function selfActionRefusal(input: AuthorizeInput, subject: string): string | und
   if (roles.length > 0) who.push(`someone else in a role in ${roles.join(', ')}`);
   if ((action === 'abort' || action === 'pause') && others.length > 0)
     who.push(`another owner of the service (${others.join(', ')})`);
+  const pass = roles.length > 0 ? ` (with ${orList(roles.map((r) => `--role ${r}`))})` : '';
   const instead =
     who.length > 0
-      ? `${who.join(' or ')} may ${action} instead`
+      ? `${who.join(' or ')} may ${action} instead${pass}`
       : `nobody else may ${action} under this policy`;
   return (
     `${subject} deployed this version and may not ${action} its rollback ` +
@@ -179,7 +180,11 @@ function judge(
     case 'reject': {
       const verb = input.action === 'approve' ? 'approve' : 'reject';
       if (input.approval === undefined) return deny(`the policy names no approvers, so nobody may ${verb}`);
-      if (!inRoles) return deny(`role "${role}" may not ${verb}; allowed roles: ${roles.join(', ')}`);
+      if (!inRoles) {
+        return deny(
+          `role "${role}" may not ${verb}; allowed roles: ${roles.join(', ')}; ${roleHint(roles, [], verified)}`,
+        );
+      }
       if (input.planHash === undefined) return deny(`there is no rollback plan to ${verb} yet`);
       if (input.request.planHash !== input.planHash) {
         return deny(
@@ -200,11 +205,44 @@ function judge(
       if (verified && input.owners.some((owner) => sameIdentity(owner, role)))
         return allow(`${subject} may ${input.action} as a member of ${role}, an owner of the service`);
       const who = roles.length > 0 ? `a role in ${roles.join(', ')} or ` : '';
-      return deny(`${input.action} needs ${who}an owner of the service (${input.owners.join(', ')})`);
+      const hint = roleHint(roles, input.owners, verified);
+      return deny(
+        `${input.action} needs ${who}an owner of the service (${input.owners.join(', ')})${hint === '' ? '' : `; ${hint}`}`,
+      );
     }
   }
   // Validators should have stopped this; an action nobody defined is never allowed.
   return deny(`unknown action "${String(input.action)}"`);
+}
+
+/**
+ * Which `--role` (or `--as`) the requester would pass to be allowed, for a
+ * refusal to end with. With tokens (verified) the role counts only when the
+ * token grants it, and a role named like an owning team counts as ownership;
+ * without (claimed) an owner acts by name (`--as`), never by role.
+ */
+function roleHint(roles: readonly string[], owners: readonly string[], verified: boolean): string {
+  const approverRoles = roles.map((r) => `--role ${r}`);
+  if (verified) {
+    const ownerRoles = owners.filter((o) => !roles.some((r) => sameIdentity(r, o))).map((o) => `--role ${o}`);
+    const all = [...ownerRoles, ...approverRoles];
+    if (all.length === 0) return '';
+    if (ownerRoles.length > 0 && approverRoles.length > 0)
+      return `pass ${orList(ownerRoles)} with a token that grants it, or ${orList(approverRoles)}`;
+    return `pass ${orList(all)} with a token that grants it`;
+  }
+  const ownerNames = owners.map((o) => `--as ${o}`);
+  if (approverRoles.length > 0 && ownerNames.length > 0)
+    return `pass ${orList(approverRoles)}, or act as an owner (${orList(ownerNames)})`;
+  if (approverRoles.length > 0) return `pass ${orList(approverRoles)}`;
+  if (ownerNames.length > 0) return `act as an owner (${orList(ownerNames)})`;
+  return '';
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function allow(reason: string) {
