@@ -32,7 +32,7 @@ const DEFAULT_PER_CELL = 60;
 
 const root = path.resolve(__dirname, '..');
 const POLICY = 'policies/examples/canary.yaml';
-const SHARED_DIR = path.resolve(root, '..', 'shared', 'scenarios');
+const SHARED_DIR = path.resolve(root, 'test', 'fixtures', 'scenarios', 'shared');
 
 type Method = 'ripcord' | 'flagger' | 'argo';
 const METHODS: Method[] = ['ripcord', 'flagger', 'argo'];

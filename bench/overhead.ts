@@ -386,7 +386,7 @@ async function main(): Promise<void> {
     '## Decision to first step, step to step (dev server, dry-run targets)',
     '',
     `${latency.guardians} guardians, started one a second on an in-memory dev server with one worker process, replay ` +
-      `\`../shared/scenarios/crash-00.json\` from three intervals before its crash (${INTERVAL_SECONDS} s interval, time compressed ${SPEED}×), ` +
+      `\`test/fixtures/scenarios/shared/crash-00.json\` from three intervals before its crash (${INTERVAL_SECONDS} s interval, time compressed ${SPEED}×), ` +
       'policy `policies/examples/canary.yaml` with a three-step plan (shift-traffic to 0, two webhooks; no pauses, no settle times) ' +
       `recorded by the dry-run target. ${latency.rolledBack} of them rolled back. Times from each guardian's history (server event times).`,
     '',

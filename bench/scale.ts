@@ -461,7 +461,7 @@ async function main(): Promise<void> {
     `Load average at the end: ${loadNow()}  `,
     '',
     `Each level: a fresh in-memory Temporal dev server and ONE worker process (the real guardian workflow and activities, ` +
-      `dry run: replayed health from \`../shared/scenarios/healthy-00.json\` at a ${INTERVAL_SECONDS} s interval, recording targets, JSONL audit trail). ` +
+      `dry run: replayed health from \`test/fixtures/scenarios/shared/healthy-00.json\` at a ${INTERVAL_SECONDS} s interval, recording targets, JSONL audit trail). ` +
       `Guardians use \`policies/examples/canary.yaml\` (one service each, so none supersedes another) and are started ` +
       (flags.aligned
         ? 'all at once (aligned)'

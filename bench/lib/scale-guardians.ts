@@ -15,7 +15,7 @@ import type { GuardianInput } from '../../src/workflows/messages';
  */
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const SHARED_SCENARIOS = path.resolve(ROOT, '..', 'shared', 'scenarios');
+export const SHARED_SCENARIOS = path.resolve(ROOT, 'test', 'fixtures', 'scenarios', 'shared');
 const EXAMPLE_POLICY = path.join(ROOT, 'policies', 'examples', 'canary.yaml');
 export const BENCH_ENVIRONMENT = 'bench';
 

@@ -19,7 +19,8 @@ import { auditSource } from './audit';
 interface ReportFlags {
   service?: string;
   env?: string;
-  html?: string;
+  /** A file, or true for `--html` alone: then under .ripcord/reports/. */
+  html?: string | true;
   json?: boolean;
   auditFile?: string;
   auditDb?: string;
@@ -33,6 +34,19 @@ function parseTime(value: string): string {
     throw new InvalidArgumentError(`expected an ISO 8601 time, e.g. 2026-01-01T12:00:00Z, got "${value}"`);
   }
   return new Date(ms).toISOString();
+}
+
+/** Where `--html` alone writes: under .ripcord/ (git-ignored), never beside the sources. */
+export const DEFAULT_REPORT_DIR = path.join('.ripcord', 'reports');
+
+/**
+ * The HTML file to write: the path given, else .ripcord/reports/<deployment>.html
+ * (the id's last part, as a file name: a full workflow id has slashes).
+ */
+export function htmlReportFile(html: string | true, id: string): string {
+  if (typeof html === 'string') return path.resolve(html);
+  const name = (id.split('/').pop() || 'report').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return path.resolve(DEFAULT_REPORT_DIR, `${name}.html`);
 }
 
 /**
@@ -70,7 +84,7 @@ async function report(id: string, flags: ReportFlags): Promise<void> {
       process.stdout.write(renderText(built, url));
     }
     if (flags.html) {
-      const file = path.resolve(flags.html);
+      const file = htmlReportFile(flags.html, id);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, renderHtml(built, url, new Date()), 'utf8');
       process.stdout.write(`\nHTML report written to ${file}\n`);
@@ -91,7 +105,10 @@ export function registerReportCommand(program: Command): void {
       'with --env: the deployment of this service (deployment ids need not be global)',
     )
     .option('--env <name>', 'with --service: in this environment')
-    .option('--html <file>', 'also write a self-contained HTML page (inline SVG charts, no scripts)')
+    .option(
+      '--html [file]',
+      `also write a self-contained HTML page (inline SVG charts, no scripts); default ${DEFAULT_REPORT_DIR}/<deployment-id>.html`,
+    )
     .option('--json', "print the report's data as JSON instead of text")
     .option('--audit-file <file>', `JSONL audit trail (default ${DEFAULT_AUDIT_FILE} when it exists)`)
     .option(
