@@ -70,6 +70,13 @@ export interface DecisionConfig {
    * written before it existed replay with false (a workflow patch).
    */
   refundDismissedConfirmations?: boolean;
+  /**
+   * The rule before a watch needed evidence of health to promote: true lets a
+   * watch that ends without a decision promote whatever it saw. Absent means
+   * false; guardians whose watch ended promoted before the rule existed replay
+   * with true (a workflow patch, see finishWatch in engine.ts).
+   */
+  promoteWithoutEvidence?: boolean;
 }
 
 /** Every series name the signals read, in a stable order. */

@@ -3,6 +3,7 @@ import { CONFIRM_ALPHA, confirmationPlan } from './confirmation';
 import type { Group, Observation } from './observation';
 import { alternativesOf, armingLevel, breachEValue, readSignal } from './readings';
 import {
+  enoughTraffic,
   initialSignalState,
   pendingLeansRegressed,
   pendingSince,
@@ -197,7 +198,10 @@ export function evaluateInterval(
  * The decision once the watch ends without one. A breach still waiting for
  * confirmation while the data after it leans towards the regression, or a
  * canary that has gone silent while the baseline reports, cannot be promoted
- * quietly: both escalate. Otherwise: no rollback.
+ * quietly: both escalate. So does a watch that ends without evidence of
+ * health (see watchEvidence): missing data is never healthy, so a signal that
+ * never had enough data to be judged cannot let the deployment through.
+ * Otherwise: no rollback.
  */
 export function finishWatch(config: DecisionConfig, state: DecisionState): DecisionOutcome {
   if (state.outcome !== null) return state.outcome;
@@ -222,11 +226,95 @@ export function finishWatch(config: DecisionConfig, state: DecisionState): Decis
       reason: `watch ended while the canary was silent (since interval ${state.silentSince.canary})`,
     };
   }
+  const lacking = watchEvidence(config, state).filter((e) => !e.enough);
+  if (lacking.length > 0 && config.promoteWithoutEvidence !== true) {
+    return {
+      decision: 'escalate',
+      decidedAtIndex: last,
+      reason: `the watch ended without evidence of health: ${lacking.map(describeLack).join('; ')}`,
+      ...(lacking.length === 1 ? { signal: lacking[0]!.signal } : {}),
+    };
+  }
   return {
     decision: 'no-rollback',
     decidedAtIndex: null,
     reason: 'no confirmed regression during the watch',
   };
+}
+
+/** What one signal saw during the watch, as far as promoting is concerned. */
+export interface SignalWatchEvidence {
+  signal: string;
+  /**
+   * Whether the signal had enough data to be judged at all: at least one
+   * interval in which every group it compares reported a usable reading, and,
+   * for signals that count traffic (ratios, weighted values), the policy's
+   * minRequestsPerGroup in each group over the watch. The same condition
+   * turns its verdicts from inconclusive into healthy or regressed.
+   */
+  enough: boolean;
+  /** Intervals judged after the warm-up. */
+  evaluated: number;
+  /** Of those, intervals with a usable reading from every group compared. */
+  usable: number;
+  /** Of those, intervals whose reading failed; undefined for states carried from before it was counted. */
+  errors?: number;
+  traffic: { canary: number; reference: number };
+  /** Whether traffic counts for this signal, and how much each group needs. */
+  minTraffic: number | null;
+  comparesBaseline: boolean;
+}
+
+/**
+ * Each signal's evidence at the end of the watch. The rule: the watch
+ * promotes only if every signal had enough data to be judged (`enough`). A
+ * long run of inconclusive data inside the watch is the policy's
+ * maxInconclusiveSeconds's to escalate; this covers what that limit cannot
+ * see: a watch shorter than the limit, or one that ends during the warm-up.
+ */
+export function watchEvidence(config: DecisionConfig, state: DecisionState): SignalWatchEvidence[] {
+  const params = monitorParams(config);
+  const dt = config.intervalSeconds;
+  const warmupIntervals = Math.min(state.nextIndex, Math.floor(config.warmupSeconds / dt + 1e-9));
+  const evaluated = Math.max(0, state.nextIndex - warmupIntervals);
+  return params.map((p, i) => {
+    const s = state.signals[i] ?? initialSignalState(p.alternatives);
+    const countsTraffic = p.signal.kind === 'ratio' || p.signal.weight !== undefined;
+    return {
+      signal: p.signal.name,
+      enough: enoughTraffic(p, s),
+      evaluated,
+      usable: s.alignedIntervals,
+      ...(s.errorIntervals === undefined ? {} : { errors: s.errorIntervals }),
+      traffic: s.traffic,
+      minTraffic: countsTraffic ? config.minRequestsPerGroup : null,
+      comparesBaseline: p.signal.comparison !== 'absolute',
+    };
+  });
+}
+
+function describeLack(e: SignalWatchEvidence): string {
+  if (e.evaluated === 0) return `no usable health data for ${e.signal} (the watch ended within the warm-up)`;
+  if (e.usable === 0) {
+    const errors = e.errors;
+    const detail =
+      errors === undefined
+        ? `none of ${e.evaluated} interval(s) had usable data`
+        : [
+            errors > 0 ? `${errors} of ${e.evaluated} interval(s) failed to read` : '',
+            e.evaluated - errors > 0 ? `${e.evaluated - errors} of ${e.evaluated} had no data` : '',
+          ]
+            .filter((part) => part !== '')
+            .join(', ');
+    return `no usable health data for ${e.signal} (${detail})`;
+  }
+  const seen = e.comparesBaseline
+    ? `canary ${e.traffic.canary}, baseline ${e.traffic.reference}`
+    : `canary ${e.traffic.canary}`;
+  return (
+    `too little traffic for ${e.signal} (${seen} over ${e.usable} usable of ${e.evaluated} interval(s); ` +
+    `${e.minTraffic ?? 0} per group needed)`
+  );
 }
 
 function comparesWithBaseline(config: DecisionConfig): boolean {

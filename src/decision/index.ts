@@ -25,6 +25,8 @@ export type {
 export {
   evaluateInterval,
   finishWatch,
+  watchEvidence,
+  type SignalWatchEvidence,
   initialDecisionState,
   InvalidDecisionConfig,
   alphaWithoutEffect,

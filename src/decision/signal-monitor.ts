@@ -33,6 +33,11 @@ export interface SignalMonitorState {
   /** Events per group since the watch started (minimum-traffic rule). */
   traffic: { canary: number; reference: number };
   alignedIntervals: number;
+  /**
+   * Intervals whose reading failed (a source error), for the watch's end.
+   * Absent in states carried from guardians started before it was counted.
+   */
+  errorIntervals?: number;
   confirming: Confirming | null;
   confirmedAtIndex: number | null;
   dismissals: number;
@@ -82,6 +87,7 @@ export function initialSignalState(alternatives: number): SignalMonitorState {
     sinceReset: ZERO_COUNTS,
     traffic: { canary: 0, reference: 0 },
     alignedIntervals: 0,
+    errorIntervals: 0,
     confirming: null,
     confirmedAtIndex: null,
     dismissals: 0,
@@ -106,6 +112,9 @@ export function stepSignal(
         reference: next.traffic.reference + reading.traffic.reference,
       },
     };
+  }
+  if (reading.status === 'error' && next.errorIntervals !== undefined) {
+    next = { ...next, errorIntervals: next.errorIntervals + 1 };
   }
   if (reading.status === 'aligned') {
     next = {
@@ -294,7 +303,12 @@ function refundConfirmation(
   };
 }
 
-function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {
+/**
+ * Whether the signal has seen enough to judge: aligned data, and the policy's
+ * minimum traffic per group where it counts traffic. Before that its verdicts
+ * are inconclusive; a watch that ends before it cannot promote (engine.ts).
+ */
+export function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {
   if (state.alignedIntervals === 0) return false;
   const countsTraffic = params.signal.kind === 'ratio' || params.signal.weight !== undefined;
   if (!countsTraffic) return true;
