@@ -5,9 +5,11 @@ import {
   isScalar,
   isSeq,
   LineCounter,
+  Parser,
   parseDocument,
   type Document,
   type Node,
+  type YAMLError,
 } from 'yaml';
 import type { LineLocator, PathSegments, PolicyIssue } from './issues';
 import { jsonSyntaxError } from './json-syntax';
@@ -48,17 +50,27 @@ export function readSourceText(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    const openers = unclosedOpeners(text);
+    const issues = doc.errors.map((error): PolicyIssue => {
+      const opened = openerOf(error, openers);
+      const line = opened === undefined ? error.linePos?.[0].line : lineCounter.linePos(opened).line;
+      return {
+        path: '',
+        ...(line === undefined ? {} : { line }),
+        expected: 'valid YAML or JSON',
+        found: error.code.toLowerCase().replace(/_/g, ' '),
+        message: firstLine(error.message),
+      };
+    });
+    // A mistake often confuses the parser for a few lines more: the first line is where it is.
+    const seen = new Set<string>();
     return {
-      issues: doc.errors.map((error) => {
-        const line = error.linePos?.[0].line;
-        return {
-          path: '',
-          ...(line === undefined ? {} : { line }),
-          expected: 'valid YAML or JSON',
-          found: error.code.toLowerCase().replace(/_/g, ' '),
-          message: firstLine(error.message),
-        };
-      }),
+      issues: issues
+        .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+        .filter((issue) => {
+          const key = `${issue.line}:${issue.message}`;
+          return seen.has(key) ? false : (seen.add(key), true);
+        }),
     };
   }
   let data: unknown;
@@ -77,6 +89,69 @@ export function readSourceText(
     };
   }
   return { document: { data, locate: (path) => lineOf(doc, lineCounter, path) } };
+}
+
+/** Where a quoted scalar or a flow collection that is never closed begins, by its opening character. */
+interface Opener {
+  offset: number;
+  char: string;
+}
+
+/**
+ * The quotes, brackets and braces the file opens and never closes. The parser
+ * reports these where it gave up (often the next line, or the end of the
+ * file); the author's mistake is where they were opened.
+ */
+function unclosedOpeners(text: string): Opener[] {
+  const openers: Opener[] = [];
+  const visit = (token: unknown): void => {
+    if (Array.isArray(token)) return token.forEach(visit);
+    if (typeof token !== 'object' || token === null) return;
+    const t = token as { type?: string; offset?: number; source?: string; start?: unknown; end?: unknown };
+    if (t.type === 'flow-collection' && typeof t.offset === 'number') {
+      const open = (t.start as { source?: string } | undefined)?.source ?? '';
+      const close = open === '{' ? '}' : ']';
+      const ends = Array.isArray(t.end) ? (t.end as { source?: string }[]) : [];
+      if (!ends.some((e) => e.source === close)) openers.push({ offset: t.offset, char: open });
+    }
+    if (
+      (t.type === 'double-quoted-scalar' || t.type === 'single-quoted-scalar') &&
+      typeof t.offset === 'number' &&
+      typeof t.source === 'string'
+    ) {
+      const quote = t.source[0] ?? '';
+      const escapedEnd = quote === '"' && /(^|[^\\])(\\\\)*\\"$/.test(t.source);
+      if (t.source.length < 2 || !t.source.endsWith(quote) || escapedEnd) {
+        openers.push({ offset: t.offset, char: quote });
+      }
+    }
+    for (const [key, value] of Object.entries(t)) {
+      if (key !== 'source' && typeof value === 'object') visit(value);
+    }
+  };
+  try {
+    for (const token of new Parser().parse(text)) visit(token);
+  } catch {
+    return [];
+  }
+  return openers;
+}
+
+/** The unclosed opener an error is about: the last one of its kind before where the parser gave up. */
+function openerOf(error: YAMLError, openers: Opener[]): number | undefined {
+  const message = error.message;
+  const char = /Missing closing "quote/.test(message)
+    ? '"'
+    : /Missing closing 'quote/.test(message)
+      ? "'"
+      : /end with a \]/.test(message)
+        ? '['
+        : /end with a \}/.test(message)
+          ? '{'
+          : undefined;
+  if (char === undefined) return undefined;
+  const candidates = openers.filter((o) => o.char === char && o.offset <= error.pos[0]);
+  return candidates.at(-1)?.offset;
 }
 
 function firstLine(message: string): string {
