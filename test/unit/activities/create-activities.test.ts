@@ -10,6 +10,7 @@ const CONTRACT: Array<keyof GuardianActivityContract> = [
   'supersedeOlderGuardians',
   'verifySupersede',
   'confirmRollbackTurn',
+  'rollbackLockMember',
   'evaluateHealth',
   'readHealthInterval',
   'buildRollbackPlan',
