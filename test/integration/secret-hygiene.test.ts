@@ -121,7 +121,7 @@ function policyText(): LoadedPolicy {
     apiVersion: 'ripcord/v1',
     kind: 'RollbackPolicy',
     metadata: { service: 'checkout', environment: ENVIRONMENT, owners: ['team-payments'], version: '1' },
-    deployment: { pattern: 'canary', steps: [{ weight: 50, holdSeconds: 0 }] },
+    deployment: { pattern: 'canary', steps: [{ weight: 50, holdSeconds: 600 }] }, // as long as the watch below: maxInconclusiveSeconds must fit in it
     mode: 'auto',
     rollbackWindow: { automaticSeconds: 3600 },
     sources: {

@@ -1,6 +1,7 @@
 import { QUERY_PLACEHOLDERS } from '../schema/sources';
 import type { Signal } from '../schema/signals';
 import { duplicateNames, type CrossIssue, type CrossRule } from './issue';
+import type { PolicyView } from './view';
 
 const knownPlaceholders: ReadonlySet<string> = new Set(QUERY_PLACEHOLDERS);
 const placeholderPattern = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -136,6 +137,48 @@ const evaluationTimesConsistent: CrossRule = ({ evaluation }) => {
   return issues;
 };
 
+/**
+ * How long a guardian watches when the pipeline does not say (--watch): the
+ * canary's holds, or the automatic rollback window (as src/workflows/phases/watch.ts).
+ */
+function policyWatch(view: PolicyView): { seconds: number; from: string } | undefined {
+  const { deployment, evaluation, rollbackWindow } = view;
+  if (deployment === undefined || evaluation === undefined) return undefined;
+  if (deployment.pattern === 'canary') {
+    const holds = deployment.steps.reduce((sum, step) => sum + step.holdSeconds, 0);
+    return {
+      seconds: Math.max(holds, evaluation.intervalSeconds),
+      from: `deployment.steps[*].holdSeconds add up to ${holds} s`,
+    };
+  }
+  if (rollbackWindow === undefined) return undefined;
+  return {
+    seconds: rollbackWindow.automaticSeconds,
+    from: `rollbackWindow.automaticSeconds is ${rollbackWindow.automaticSeconds} s`,
+  };
+}
+
+// A limit longer than the watch never fires: inconclusive data would run to the end of the watch
+// unnoticed, and only the end-of-watch rule (no promotion without evidence) would catch it.
+const inconclusiveLimitWithinWatch: CrossRule = (view) => {
+  const watch = policyWatch(view);
+  const evaluation = view.evaluation;
+  if (watch === undefined || evaluation === undefined) return [];
+  const judged = watch.seconds - evaluation.warmupSeconds;
+  if (evaluation.maxInconclusiveSeconds <= judged) return [];
+  const warmup =
+    evaluation.warmupSeconds > 0 ? ` after evaluation.warmupSeconds (${evaluation.warmupSeconds} s)` : '';
+  return [
+    {
+      path: ['evaluation', 'maxInconclusiveSeconds'],
+      message:
+        `is longer than the whole watch${warmup} (${watch.from}), so inconclusive data could never ` +
+        'reach the limit and escalate before the watch ends',
+      expected: `at most ${Math.max(judged, 0)} s, or a longer watch`,
+    },
+  ];
+};
+
 export const signalRules: CrossRule[] = [
   queryPlaceholdersKnown,
   ratioOfDistinctSeries,
@@ -144,4 +187,5 @@ export const signalRules: CrossRule[] = [
   someSignalIsCritical,
   uniqueSignalNames,
   evaluationTimesConsistent,
+  inconclusiveLimitWithinWatch,
 ];
