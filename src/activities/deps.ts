@@ -92,7 +92,7 @@ export interface NotificationOptions {
 
 /** Real receivers, or the log when nothing should leave the worker. */
 export function notifierFor(options: NotificationOptions = {}, dryRun = false): Notifier {
-  if (!(options.send ?? !dryRun)) return new LogNotifier();
+  if (!(options.send ?? !dryRun)) return new LogNotifier({ webUi: options.webUi ?? LOCAL_WEB_UI });
   return new HttpNotifier({
     webUi: options.webUi ?? LOCAL_WEB_UI,
     ...(options.pagerDutyEventsUrl ? { pagerDutyEventsUrl: options.pagerDutyEventsUrl } : {}),

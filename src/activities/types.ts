@@ -273,6 +273,8 @@ export interface ApprovalRequest {
   planHash: string;
   /** Roles that may approve; the command names them for the person to pick one. */
   roles: string[];
+  /** When the wait for approvals ends (ISO); absent from guardians before it was sent. */
+  until?: string;
 }
 
 export interface NotifyInput {

@@ -8,7 +8,8 @@ import {
 import { guardianStatus, type GuardianHandle } from '../client/guardians';
 import type { GuardianStatus } from '../workflows/messages';
 import type { GuardianEnd } from './exit-codes';
-import { formatWaiting } from './status-format';
+import { formatMoment, formatWaiting } from './status-format';
+import { formatWaitEnding } from './wait-ending-format';
 import { firstLine } from './temporal-session';
 
 /**
@@ -16,8 +17,18 @@ import { firstLine } from './temporal-session';
  * thing that changed (a phase, a verdict, a step), never a line per poll.
  */
 
-/** The lines that describe what changed between two polls of the status query. */
-export function progressLines(prev: GuardianStatus | undefined, next: GuardianStatus, now: Date): string[] {
+/**
+ * The lines that describe what changed between two polls of the status query.
+ * A wait for a person (gate, escalated) is followed by how to end it: who may
+ * act and until when, the full plan hash and the exact command, with the
+ * `namespace` the guardian lives in.
+ */
+export function progressLines(
+  prev: GuardianStatus | undefined,
+  next: GuardianStatus,
+  now: Date,
+  namespace = 'default',
+): string[] {
   const lines: string[] = [];
   if (prev !== undefined && next.paused !== prev.paused) {
     lines.push(next.paused ? 'paused by an operator: no evaluation until resumed' : 'resumed');
@@ -49,11 +60,16 @@ export function progressLines(prev: GuardianStatus | undefined, next: GuardianSt
   const waiting = formatWaiting(next.waiting, now);
   const waitingChanged =
     prev?.waiting?.for !== next.waiting?.for || prev?.waiting?.until !== next.waiting?.until;
+  const planChanged = next.plan?.planHash !== prev?.plan?.planHash;
+  let said = false;
   if (next.phase !== prev?.phase && next.phase !== 'close') {
     lines.push(`phase ${next.phase}${waiting ? `: waiting for ${waiting}` : ''}`);
+    said = true;
   } else if (waitingChanged && waiting && next.phase !== 'close') {
     lines.push(`waiting for ${waiting}`);
+    said = true;
   }
+  if (said || planChanged) lines.push(...formatWaitEnding(next, namespace, (iso) => formatMoment(iso, now)));
   return lines;
 }
 
@@ -107,6 +123,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** After this long without a line, print one that says the guardian is still at it. */
   quietMs?: number;
+  /** The guardian's namespace, named in the commands that end a wait (default "default"). */
+  namespace?: string;
   /** Every status read, for callers that track more than the printed lines (the demo's timeline). */
   onStatus?: (status: GuardianStatus) => void;
 }
@@ -146,7 +164,7 @@ export async function followGuardian(
       const status = await queryStatus(client, handle, timeoutMs);
       if (stopped()) return;
       options.onStatus?.(status);
-      for (const line of progressLines(last, status, now())) say(line);
+      for (const line of progressLines(last, status, now(), options.namespace)) say(line);
       const quiet = options.quietMs !== undefined && now().getTime() - lastSaid >= options.quietMs;
       if (quiet && status.phase !== 'close') say(stillLine(status));
       last = status;

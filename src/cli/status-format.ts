@@ -2,6 +2,7 @@ import { formatDuration } from '../policy';
 import type { GuardianStatus } from '../workflows/messages';
 import type { ClosedGuardian, ExecutionInfo } from './guardian-lookup';
 import { formatTable } from './table';
+import { formatWaitEnding } from './wait-ending-format';
 
 /**
  * How a guardian's status reads for a person at a terminal: what it is doing,
@@ -96,6 +97,7 @@ export function formatStatus(
   link: string,
   now: Date,
   execution?: ExecutionInfo,
+  namespace = 'default',
 ): string {
   const ended = formatEndedEarly(execution, now);
   const lines: string[] = [
@@ -107,6 +109,9 @@ export function formatStatus(
   ];
   const waiting = ended ? undefined : formatWaiting(status.waiting, now);
   if (waiting) lines.push(`waiting for  ${waiting}`);
+  // A wait for a person: who may end it, until when, the full plan, the exact command.
+  if (!ended)
+    lines.push(...formatWaitEnding(status, namespace, (iso) => formatMoment(iso, now), '             '));
   const runs = status.continuedAsNew > 0 ? ` (over ${status.continuedAsNew + 1} runs)` : '';
   lines.push(`evaluations  ${status.evaluations}${runs}`);
   if (status.lastVerdict) {

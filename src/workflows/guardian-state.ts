@@ -24,6 +24,7 @@ import type {
   GuardianStatus,
   StepState,
 } from './messages';
+import { waitEnding } from '../model/wait-ending';
 import { printable } from './request-validation';
 import { RipcordOutcome, RipcordPhase, RipcordRisk } from './search-attributes';
 
@@ -161,6 +162,10 @@ export class GuardianState {
     const changed = this.status.phase !== phase;
     this.status.phase = phase;
     this.status.waiting = waiting;
+    const approval = this.input.policy.approval;
+    if ((phase === 'gate' || phase === 'escalated') && approval)
+      this.status.approvers = { roles: [...approval.roles], quorum: approval.quorum };
+    else delete this.status.approvers;
     if (changed) upsertSearchAttributes([{ key: RipcordPhase, value: phase }]);
     this.publishDetails();
   }
@@ -298,13 +303,35 @@ export class GuardianState {
     await Promise.all(this.pendingNotifications);
   }
 
-  /** What the Web UI shows under "current details": the phase, and why, at a glance. */
+  /**
+   * What the Web UI shows under "current details": the phase, and why, at a
+   * glance. A guardian waiting for a person says so first, with who may act,
+   * until when, the full plan hash and the exact command that ends the wait.
+   */
   private publishDetails(): void {
     const s = this.status;
-    const lines = [
-      `**${s.phase}**${s.paused ? ' (paused)' : ''} — ${s.service} ${s.version} in ${s.environment}`,
-    ];
-    if (s.waiting)
+    const where = `${s.service} ${s.version} in ${s.environment}`;
+    const ending = s.outcome ? undefined : waitEnding(s, workflowInfo().namespace);
+    const lines: string[] = [];
+    if (ending) {
+      lines.push(`**${ending.headline}**${s.paused ? ' (paused)' : ''} — ${where}`);
+      lines.push(`who may act: ${ending.who}${ending.until ? `, until ${ending.until}` : ' (no deadline)'}`);
+      if (ending.planHash) lines.push(`plan ${ending.planHash}`);
+      // Markdown: the commands in a code block, to copy whole; placeholders outside one escaped.
+      lines.push(
+        '',
+        '```',
+        ...ending.commands,
+        '```',
+        '',
+        ending.hint.replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      );
+    } else if (s.outcome) {
+      lines.push(`**${s.phase}: ${s.outcome}** — ${where}`);
+    } else {
+      lines.push(`**${s.phase}**${s.paused ? ' (paused)' : ''} — ${where}`);
+    }
+    if (s.waiting && !ending)
       lines.push(`waiting for ${s.waiting.for}${s.waiting.until ? ` until ${s.waiting.until}` : ''}`);
     if (s.lastVerdict)
       lines.push(
@@ -313,7 +340,7 @@ export class GuardianState {
     if (s.decision)
       lines.push(`decision: ${s.decision.decision} (${s.decision.source}) — ${s.decision.reason}`);
     if (s.plan) {
-      lines.push(`plan ${s.plan.planHash.slice(0, 19)}…, risk ${s.plan.risk}`);
+      lines.push(`plan ${s.plan.planHash}, risk ${s.plan.risk}`);
       for (const step of s.plan.steps)
         lines.push(`- step ${step.index} ${step.name} (${step.type}): ${step.state}`);
     }

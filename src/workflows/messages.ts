@@ -116,6 +116,11 @@ export interface GuardianStatus {
   approvals: ApprovalRecord[];
   /** What the guardian waits for right now, and until when (ISO), for people and `ripcord status`. */
   waiting?: { for: string; until?: string };
+  /**
+   * While a person must end the wait (gate, escalated): the policy's approval
+   * roles and quorum, so every view can print the exact command that ends it.
+   */
+  approvers?: { roles: string[]; quorum: number };
   outcome?: GuardianOutcome;
   reason?: string;
   continuedAsNew: number;

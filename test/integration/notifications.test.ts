@@ -184,12 +184,12 @@ test('approval needed, approved with the command from the notification, rolled b
   expect(asked.planHash).toMatch(/^sha256:[0-9a-f]{64}$/);
   const namespace = integrationCliEnv().TEMPORAL_NAMESPACE;
   expect(asked.approveCommand).toBe(
-    `TEMPORAL_NAMESPACE=${namespace} npx ripcord approve ${deploymentId} --service ${service} --env production --plan ${asked.planHash} --role <one of sre>`,
+    `TEMPORAL_NAMESPACE=${namespace} npx ripcord approve ${deploymentId} --service ${service} --env production --plan ${asked.planHash} --role sre`,
   );
 
-  // A person pastes the command (choosing the role) and it works: the plan in the message is the plan
+  // A person pastes the command (the policy's only approval role is already in it) and it works: the plan in the message is the plan
   // waiting, and the guardian's namespace comes from the command, not from this test's environment.
-  const [assignment, ...words] = asked.approveCommand!.replace('<one of sre>', 'sre').split(' ');
+  const [assignment, ...words] = asked.approveCommand!.split(' ');
   const [variable, value] = assignment!.split('=');
   expect(words.slice(0, 2)).toEqual(['npx', 'ripcord']);
   // Asynchronously: the worker answering the command's status query runs in this process.

@@ -1,4 +1,5 @@
 import { webUiLink } from '../../client/guardians';
+import { approveCommand, escalationCommands, ripcordCli } from '../../model/operator-commands';
 import type { DeploymentInfo, GuardianOutcome } from '../../workflows/messages';
 import type { NotificationEventName } from '../types';
 import type { OutboundNotification } from './notifier';
@@ -76,18 +77,6 @@ const IMPLIED_OUTCOME: Partial<Record<NotificationEventName, GuardianOutcome>> =
 const LEGACY_APPROVE_COMMAND = /\s*Approve:\s*(ripcord approve \S+ .*)$/s;
 const PLAN_HASH = /\bplan (sha256:[0-9a-f]{64})\b|--plan (sha256:[0-9a-f]{64})\b/;
 
-/**
- * The CLI finds guardians in the namespace of the person's connection profile.
- * A guardian in any other namespace is only found if the command says so, and
- * a pasted command that looks in the wrong namespace fails with "no guardian",
- * mid-incident; so commands name a namespace other than "default".
- */
-function namespacePrefix(namespace: string): string {
-  if (namespace === 'default' || namespace === '') return '';
-  const quoted = /^[A-Za-z0-9._-]+$/.test(namespace) ? namespace : `'${namespace.replace(/'/g, `'\\''`)}'`;
-  return `TEMPORAL_NAMESPACE=${quoted} `;
-}
-
 export function notificationContent(n: OutboundNotification, context: ContentContext): NotificationContent {
   const d = n.deployment;
   const legacy = n.approval === undefined ? LEGACY_APPROVE_COMMAND.exec(n.message) : null;
@@ -95,11 +84,16 @@ export function notificationContent(n: OutboundNotification, context: ContentCon
   const planMatch = PLAN_HASH.exec(n.message);
   const planHash = n.approval?.planHash ?? planMatch?.[1] ?? planMatch?.[2];
   const outcome = n.outcome ?? IMPLIED_OUTCOME[n.event];
-  const cli = `${namespacePrefix(context.namespace)}npx ripcord`;
-  const locate = `${d.deploymentId} --service ${d.service} --env ${d.environment}`;
-  const approveArgs = n.approval
-    ? `${locate} --plan ${n.approval.planHash} --role <one of ${n.approval.roles.join(', ')}>`
-    : legacy?.[1]?.trim().replace(/^ripcord approve /, '');
+  const at = { ...d, namespace: context.namespace };
+  // Guardians before the structured request: the command as their message wrote it.
+  const legacyArgs = legacy?.[1]?.trim().replace(/^ripcord approve /, '');
+  const judge = (verb: 'approve' | 'reject'): string | undefined =>
+    n.approval
+      ? approveCommand(at, n.approval, verb)
+      : legacyArgs
+        ? `${ripcordCli(context.namespace)} ${verb} ${legacyArgs}`
+        : undefined;
+  const approve = judge('approve');
   return {
     event: n.event,
     title: TITLES[n.event](d),
@@ -112,20 +106,7 @@ export function notificationContent(n: OutboundNotification, context: ContentCon
     at: context.now.toISOString(),
     ...(outcome ? { outcome } : {}),
     ...(planHash ? { planHash } : {}),
-    ...(approveArgs
-      ? {
-          approveCommand: `${cli} approve ${approveArgs}`,
-          rejectCommand: `${cli} reject ${approveArgs}`,
-        }
-      : {}),
-    ...(n.event === 'escalated'
-      ? {
-          escalationCommands: [
-            `${cli} status ${locate}`,
-            `${cli} rollback ${locate} --reason "<why>"`,
-            `${cli} abort ${locate} --reason "<why>"`,
-          ],
-        }
-      : {}),
+    ...(approve ? { approveCommand: approve, rejectCommand: judge('reject')! } : {}),
+    ...(n.event === 'escalated' ? { escalationCommands: escalationCommands(at) } : {}),
   };
 }

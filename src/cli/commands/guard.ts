@@ -107,7 +107,12 @@ async function guard(opts: GuardOptions): Promise<void> {
     if (input.replay)
       say(`replaying ${input.replay.scenarioFile} instead of the policy's sources (use a --dry-run worker)`);
     if (!opts.wait) return;
-    const end = await followGuardian(client, handle, { pollMs: opts.poll * 1000, say, quietMs: QUIET_MS });
+    const end = await followGuardian(client, handle, {
+      pollMs: opts.poll * 1000,
+      say,
+      quietMs: QUIET_MS,
+      namespace: conn.namespace,
+    });
     process.exitCode = exitCodeForEnd(end);
   });
 }

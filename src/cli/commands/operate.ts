@@ -99,7 +99,7 @@ function locateFlags(flags: CommonFlags): LocateFlags {
 }
 
 async function status(id: string, flags: CommonFlags & { json?: boolean }): Promise<void> {
-  await withSession(flags.profile, async ({ client, link }) => {
+  await withSession(flags.profile, async ({ client, conn, link }) => {
     const handle = await locateGuardian(client, id, locateFlags(flags));
     const reading = await readStatus(client, handle);
     if (flags.json) {
@@ -108,7 +108,7 @@ async function status(id: string, flags: CommonFlags & { json?: boolean }): Prom
     }
     say(
       reading.kind === 'live'
-        ? formatStatus(reading.status, link(handle.workflowId), new Date(), reading.execution)
+        ? formatStatus(reading.status, link(handle.workflowId), new Date(), reading.execution, conn.namespace)
         : formatClosedGuardian(reading.closed, link(handle.workflowId)),
     );
   });

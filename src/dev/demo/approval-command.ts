@@ -1,4 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
+import { approveCommand, shellWord } from '../../model/operator-commands';
 
 /**
  * The command the high-risk story prints for a person to approve the
@@ -35,29 +36,20 @@ export interface ApprovalCommandInput {
 export function approvalCommand(input: ApprovalCommandInput): string {
   const env: string[] = [];
   if (input.temporalAddress !== LOCAL_TEMPORAL_ADDRESS) env.push(`TEMPORAL_ADDRESS=${input.temporalAddress}`);
-  if (input.namespace !== LOCAL_NAMESPACE) env.push(`TEMPORAL_NAMESPACE=${input.namespace}`);
   if (input.webUi.replace(/\/+$/, '') !== LOCAL_WEB_UI) env.push(`RIPCORD_WEB_UI=${input.webUi}`);
   if (input.codecKeysFile) env.push(`RIPCORD_CODEC_KEYS=${shortPath(input.codecKeysFile, input.cwd)}`);
-  const words = [
-    ...env,
-    'npx',
-    'ripcord',
-    'approve',
-    input.deploymentId,
-    '--service',
-    input.service,
-    '--env',
-    input.environment,
-    '--plan',
-    input.planHash,
-    '--key',
-    shortPath(input.keyFile, input.cwd),
-    '--as',
-    input.approver,
-    '--role',
-    input.role,
-  ];
-  return words.map(shellWord).join(' ');
+  // The same command the guardian shows (status, Web UI, notifications), signed with the demo's key.
+  const command = approveCommand(
+    {
+      deploymentId: input.deploymentId,
+      service: input.service,
+      environment: input.environment,
+      namespace: input.namespace,
+    },
+    { planHash: input.planHash, roles: [input.role] },
+  );
+  const signing = ['--key', shortPath(input.keyFile, input.cwd), '--as', input.approver];
+  return [...env.map(shellWord), command, ...signing.map(shellWord)].join(' ');
 }
 
 /** A path under `cwd` relative to it (shorter to read), anything else absolute. */
@@ -66,8 +58,4 @@ function shortPath(file: string, cwd: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-/** A word as a POSIX shell reads it: plain when it is safe, single-quoted otherwise. */
-export function shellWord(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+export { shellWord };

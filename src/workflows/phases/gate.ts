@@ -40,7 +40,13 @@ export async function gate(g: GuardianState, plan: RollbackPlan, resumed?: GateR
         'approval-requested',
         `Rollback of ${g.input.deployment.service} ${g.input.deployment.version} needs ${quorum} approval(s) ` +
           `from ${approval.roles.join(', ')} (${plan.riskReasons.join('; ')}), plan ${plan.planHash}.`,
-        { approval: { planHash: plan.planHash, roles: [...approval.roles] } },
+        {
+          approval: {
+            planHash: plan.planHash,
+            roles: [...approval.roles],
+            until: new Date(untilMs).toISOString(),
+          },
+        },
       );
     }
     const inTime = await waitOrCarry(g, decided, untilMs, resumeAt(false));

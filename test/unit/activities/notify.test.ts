@@ -69,14 +69,37 @@ describe('notify', () => {
     await expect(quietActivityEnv().run(notify(new MemoryNotifier()), bad)).resolves.toBeUndefined();
   });
 
-  test('the default notifier logs the event and receiver, never secret references', async () => {
+  test('the default notifier logs the event and receiver at WARN, never secret references', async () => {
     const logger = new CapturingLogger();
     await quietActivityEnv(logger).run(notify(new LogNotifier()), await input('escalated'));
-    const infos = logger.lines.filter((l) => l.level === 'INFO');
-    expect(infos.map((l) => l.message)).toEqual([
+    // WARN: the worker's default --log-level; a notification logged below it is never seen.
+    const warnings = logger.lines.filter((l) => l.level === 'WARN');
+    expect(warnings.map((l) => l.message.split(':')[0])).toEqual([
       'notification (escalated) for payments-oncall',
       'notification (escalated) for pager',
     ]);
+    expect(warnings[0]!.message).toContain(
+      'npx ripcord abort d-1234 --service checkout --env production --reason "<why>"',
+    );
     expect(JSON.stringify(logger.lines)).not.toContain('${secret:');
+  });
+
+  test('an approval request in the log says who may approve, until when, the full plan and the exact command', async () => {
+    const logger = new CapturingLogger();
+    const plan = `sha256:${'ab'.repeat(32)}`;
+    const asked: NotifyInput = {
+      ...(await input('approval-requested')),
+      approval: { planHash: plan, roles: ['sre'], until: '2026-01-01T12:30:00.000Z' },
+    };
+    await quietActivityEnv(logger).run(notify(new LogNotifier()), asked);
+    const line = logger.lines.find((l) =>
+      l.message.startsWith('notification (approval-requested) for payments-oncall'),
+    );
+    expect(line?.level).toBe('WARN');
+    expect(line?.message).toContain('approvers: sre until 2026-01-01T12:30:00.000Z');
+    expect(line?.message).toContain(`plan ${plan}`);
+    expect(line?.message).toContain(
+      `approve: npx ripcord approve d-1234 --service checkout --env production --plan ${plan} --role sre`,
+    );
   });
 });

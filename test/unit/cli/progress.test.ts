@@ -66,6 +66,40 @@ describe('progress lines: one line per change, never one per poll', () => {
     ]);
   });
 
+  it('at the gate, says how to end the wait: who may approve until when, the full plan and the exact command', () => {
+    const plan = { ...PLAN, planHash: `sha256:${'ab'.repeat(32)}` };
+    const gate = status({
+      phase: 'gate',
+      plan,
+      approvers: { roles: ['sre'], quorum: 1 },
+      waiting: { for: '1 approval(s) from sre', until: '2026-01-01T12:15:00.000Z' },
+    });
+    const lines = progressLines(watching, gate, NOW, 'payments-prod');
+    expect(lines.slice(-4)).toEqual([
+      '  who may act: sre (1 approval needed), until 2026-01-01 12:15:00Z (in 15m)',
+      `  plan ${plan.planHash}`,
+      `  run: TEMPORAL_NAMESPACE=payments-prod npx ripcord approve d-1 --service checkout --env production --plan ${plan.planHash} --role sre`,
+      '  (sign it: add --key <private JWK> --as <your name>, or pass --token <jws> (or set RIPCORD_TOKEN); to refuse the plan, run it with reject instead of approve)',
+    ]);
+    // Said once, not again on every poll of the same wait.
+    expect(progressLines(gate, status({ ...gate, evaluations: 1 }), NOW, 'payments-prod')).toEqual([]);
+  });
+
+  it('escalated: the exact rollback and abort commands', () => {
+    const escalated = status({
+      phase: 'escalated',
+      approvers: { roles: ['sre', 'payments-owner'], quorum: 1 },
+      waiting: { for: 'a person: ripcord rollback or ripcord abort', until: '2026-01-01T13:00:00.000Z' },
+    });
+    const lines = progressLines(watching, escalated, NOW);
+    expect(lines).toContain(
+      '  run: npx ripcord rollback d-1 --service checkout --env production --role <one of sre, payments-owner> --reason "<why>"',
+    );
+    expect(lines).toContain(
+      '  run: npx ripcord abort d-1 --service checkout --env production --role <one of sre, payments-owner> --reason "<why>"',
+    );
+  });
+
   it('reports approvals and each step as its state changes, not again while it stays', () => {
     const gate = status({ phase: 'gate', plan: PLAN });
     const approved = status({

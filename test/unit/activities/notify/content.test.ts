@@ -3,7 +3,7 @@ import type { OutboundNotification } from '../../../../src/activities/notify/not
 import { deploymentFor, examplePolicy } from '../helpers';
 
 const PLAN = `sha256:${'c'.repeat(64)}`;
-const ARGS = `d-1234 --service checkout --env production --plan ${PLAN} --role <one of sre>`;
+const ARGS = `d-1234 --service checkout --env production --plan ${PLAN} --role sre`;
 
 async function notification(
   event: 'approval-requested' | 'escalated',

@@ -18,8 +18,8 @@ const INPUT = {
 describe('approvalCommand', () => {
   test('on the default ports: the plain command, the key named from the repository', () => {
     expect(approvalCommand(INPUT)).toBe(
-      'npx ripcord approve demo-20260101100000 --service checkout --env demo --plan sha256:0dac ' +
-        '--key .ripcord/demo/demo-20260101100000/keys/demo-approvals.private.jwk.json --as alice --role sre',
+      'npx ripcord approve demo-20260101100000 --service checkout --env demo --plan sha256:0dac --role sre ' +
+        '--key .ripcord/demo/demo-20260101100000/keys/demo-approvals.private.jwk.json --as alice',
     );
   });
 
