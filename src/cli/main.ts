@@ -6,10 +6,21 @@ import { registerCommands } from './commands';
 export function buildProgram(): Command {
   const program = new Command('ripcord')
     .description('Automatic, trustworthy and secure deployment rollback on Temporal')
-    .showHelpAfterError()
     .exitOverride();
   registerCommands(program);
+  usageAfterErrors(program);
   return program;
+}
+
+/**
+ * After a usage mistake (a missing flag, an unknown option, a bad value) the
+ * error is followed by one usage line, not the whole help, which would bury it.
+ */
+function usageAfterErrors(command: Command): void {
+  const usage = command.createHelp().commandUsage(command);
+  const name = usage.slice(0, usage.length - command.usage().length).trim();
+  command.showHelpAfterError(`Usage: ${usage}  (${name} --help lists every option)`);
+  command.commands.forEach(usageAfterErrors);
 }
 
 /** Runs the CLI and returns the exit code; never throws, never prints a stack trace for user errors. */

@@ -26,8 +26,14 @@ import { UserFacingError } from '../errors';
 
 /** Exit codes of `ripcord policy ...`: CI scripts rely on them. */
 const EXIT_VALID = 0;
-const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
+/**
+ * An invalid policy is a usage error, as for `guard`, `simulate` and `rehearse`:
+ * the same file gives the same exit code whichever command reads it.
+ */
+const EXIT_INVALID = EXIT_USAGE;
+/** Something failed that is not the user's input (suggest's own proposal did not validate). */
+const EXIT_FAILED = 1;
 
 type Outcome =
   | { kind: 'valid'; loaded: LoadedPolicy }
@@ -133,7 +139,7 @@ async function suggest(flags: SuggestFlags): Promise<void> {
       printIssues(flags.policy ?? 'base policy', error.issues);
       throw new UserFacingError('the base policy is invalid', EXIT_INVALID);
     }
-    if (error instanceof SuggestedPolicyInvalidError) throw new UserFacingError(error.message, EXIT_INVALID);
+    if (error instanceof SuggestedPolicyInvalidError) throw new UserFacingError(error.message, EXIT_FAILED);
     const known =
       error instanceof NotEnoughDataError ||
       error instanceof RangeQueryError ||
@@ -186,7 +192,7 @@ export function registerPolicyCommands(program: Command): void {
     policy
       .command('validate')
       .description(
-        'Validate policy files: exit 0 when all are valid, 1 when any is invalid, 2 when unreadable',
+        'Validate policy files: exit 0 when all are valid, 2 when any is invalid or unreadable (as guard)',
       )
       .argument('<files...>', 'policy files (YAML or JSON)')
       .option('--json', 'print one JSON report per file')

@@ -94,6 +94,7 @@ describe('generated files are ignored by git and prettier', () => {
     'temporal.db-wal',
     'audit.jsonl',
     'scenarios/error-step-1.json',
+    'ripcord-policy.schema.json',
   ];
 
   it.each(GENERATED)('%s is git-ignored', (file) => {

@@ -24,14 +24,14 @@ describe('ripcord policy validate', () => {
     for (const line of lines) expect(line).toMatch(/^ok .+\.yaml \(sha256:[0-9a-f]{64}\)$/);
   });
 
-  it('exits 1 and prints every problem with its path, line, expectation and finding', () => {
+  it('exits 2 and prints every problem with its path, line, expectation and finding', () => {
     const result = ripcord(
       'policy',
       'validate',
       examplePath('canary.yaml'),
       fixture('several-problems.yaml'),
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/^ok .*canary\.yaml/m);
     expect(result.stdout).toContain('several-problems.yaml: 5 problem(s)');
     expect(result.stdout).toContain(
@@ -50,7 +50,7 @@ describe('ripcord policy validate', () => {
 
   it('reports a YAML syntax error with its line', () => {
     const result = ripcord('policy', 'validate', fixture('bad-syntax.yaml'));
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain('(document) (line 5): Map keys must be unique');
   });
 
@@ -76,7 +76,7 @@ describe('ripcord policy validate', () => {
       fixture('canary-reordered.json'),
       fixture('several-problems.yaml'),
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     const [valid, invalid] = result.stdout
       .trim()
       .split('\n')
@@ -96,9 +96,9 @@ describe('ripcord policy explain', () => {
     expect(result.stdout).toContain('If nobody approves within 30m');
   });
 
-  it('prints the problems and exits 1 for an invalid policy', () => {
+  it('prints the problems and exits 2 for an invalid policy', () => {
     const result = ripcord('policy', 'explain', fixture('several-problems.yaml'));
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain('5 problem(s)');
   });
 });
