@@ -10,3 +10,20 @@ export function parseDurationSeconds(value: string): number {
   if (seconds <= 0) throw new InvalidArgumentError(`expected a positive duration, got "${value}"`);
   return seconds;
 }
+
+/**
+ * A duration that must carry its unit: "5m", "300s". For flags where a bare
+ * number is easy to misread (`--watch 5` meant five minutes, and watched one
+ * interval): refused, naming the flag and the two readings.
+ */
+export function durationWithUnit(flag: string): (value: string) => number {
+  return (value: string) => {
+    const trimmed = value.trim();
+    if (/^\d+(?:\.\d+)?$/.test(trimmed)) {
+      throw new InvalidArgumentError(
+        `${flag} needs a unit: "${trimmed}" could be ${trimmed}s or ${trimmed}m; write e.g. ${trimmed}m or ${trimmed}s`,
+      );
+    }
+    return parseDurationSeconds(value);
+  };
+}

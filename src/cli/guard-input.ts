@@ -67,6 +67,7 @@ export function buildGuardianInput(loaded: LoadedPolicy, flags: GuardFlags, now:
     ...(flags.previousDigest !== undefined ? { previousDigest: flags.previousDigest } : {}),
     ...(flags.deployer !== undefined ? { deployer: flags.deployer } : {}),
   };
+  if (flags.watch !== undefined) problems.push(...watchProblems(loaded, flags.watch));
   problems.push(...deploymentProblems(deployment).map(asFlagProblem));
   problems.push(...planInputProblems(loaded.policy, deployment).map(asFlagProblem));
   if (problems.length === 1) throw new UserFacingError(problems[0]!, EXIT.usage);
@@ -79,4 +80,24 @@ export function buildGuardianInput(loaded: LoadedPolicy, flags: GuardFlags, now:
     policyHash: loaded.hash,
     ...(flags.watch !== undefined ? { watchSeconds: flags.watch } : {}),
   };
+}
+
+/**
+ * A watch must judge at least one interval after the warm-up: a shorter one
+ * sees no health data, so it could only escalate (no promotion without
+ * evidence). Refused before anything starts, naming --watch and the policy's
+ * fields.
+ */
+export function watchProblems(loaded: LoadedPolicy, watchSeconds: number): string[] {
+  const { intervalSeconds, warmupSeconds } = loaded.policy.evaluation;
+  const least = warmupSeconds + intervalSeconds;
+  if (watchSeconds >= least) return [];
+  const parts =
+    warmupSeconds > 0
+      ? `evaluation.warmupSeconds (${warmupSeconds}s) plus one evaluation interval, evaluation.intervalSeconds (${intervalSeconds}s)`
+      : `one evaluation interval, evaluation.intervalSeconds (${intervalSeconds}s)`;
+  return [
+    `--watch ${watchSeconds}s is shorter than ${parts} in ${loaded.filename}: ` +
+      `it would end before any health data is judged; use --watch ${least}s or longer`,
+  ];
 }

@@ -6,7 +6,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../client/guardians';
 import { prepareRehearsal, RehearsalSetupError } from '../../dev/rehearse';
-import { parseDurationSeconds } from '../duration';
+import { durationWithUnit, parseDurationSeconds } from '../duration';
 import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import type { LoadedPolicy } from '../../policy';
@@ -54,8 +54,8 @@ export function registerGuardCommand(program: Command): void {
     .option('--deployer <who>', 'who deployed (may not approve the rollback unless the policy allows it)')
     .option(
       '--watch <duration>',
-      'how long to watch before promoting (default: from the policy)',
-      parseDurationSeconds,
+      'how long to watch before promoting, with a unit: 10m, 600s (default: from the policy)',
+      durationWithUnit('--watch'),
     )
     .option('--wait', 'show progress and wait for the outcome; the exit code tells it (below)')
     .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
