@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { findGuardian, type GuardianHandle } from '../client/guardians';
+import { findGuardian, GuardianNotFoundError, type GuardianHandle } from '../client/guardians';
 import type { GuardianResult, GuardianStatus } from '../workflows/messages';
 import { guardianWorkflowId } from '../workflows/messages';
 import { EXIT } from './exit-codes';
@@ -22,8 +22,23 @@ export function guardianRef(id: string, flags: LocateFlags): string {
   return id;
 }
 
-export function locateGuardian(client: Client, id: string, flags: LocateFlags): Promise<GuardianHandle> {
-  return findGuardian(client, guardianRef(id, flags));
+/** Finds the guardian; an id that names none says where the ids are listed. */
+export async function locateGuardian(
+  client: Client,
+  id: string,
+  flags: LocateFlags,
+): Promise<GuardianHandle> {
+  try {
+    return await findGuardian(client, guardianRef(id, flags));
+  } catch (err) {
+    if (err instanceof GuardianNotFoundError) {
+      throw new UserFacingError(
+        `${err.message}: \`ripcord list\` shows the running guardians, \`ripcord list --all\` the closed ones too`,
+        EXIT.refusedOrFailed,
+      );
+    }
+    throw err;
+  }
 }
 
 /** What a closed guardian still tells without a worker to answer queries: its history and its result. */
