@@ -18,6 +18,7 @@ import {
   statusQuery,
 } from '../workflows/messages';
 import type { guardian } from '../workflows/guardian';
+import { policyVersionLabel } from '../policy/version-label';
 
 /**
  * The typed client that the CLI and pipelines use. It only speaks the
@@ -48,7 +49,7 @@ export async function startGuardian(
     staticSummary: `Guarding ${deployment.service} ${deployment.version} (was ${deployment.previousVersion}) in ${deployment.environment}`,
     staticDetails: [
       `deployment: ${deployment.deploymentId}`,
-      `policy: ${policy.metadata.service}/${policy.metadata.environment} v${policy.metadata.version} (${input.policyHash})`,
+      `policy: ${policy.metadata.service}/${policy.metadata.environment} ${policyVersionLabel(policy.metadata.version)} (${input.policyHash})`,
       `mode: ${policy.mode}, pattern: ${policy.deployment.pattern}`,
     ].join('\n'),
   });

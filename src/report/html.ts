@@ -1,4 +1,5 @@
 import { escapeHtml, PLOT_CSS, plotLegend } from '../simulate/plot';
+import { policyVersionLabel } from '../policy/version-label';
 import { renderChart } from './chart';
 import {
   between,
@@ -45,7 +46,7 @@ function summary(report: DeploymentReport, link: string): string {
     ['deployed', `${when(d.deployedAt)}${d.deployer ? ` by ${e(d.deployer)}` : ''}`],
     [
       'policy',
-      `${e(report.policy.service)}/${e(report.policy.environment)} v${e(report.policy.version)}, mode ${e(report.policy.mode)}, ` +
+      `${e(report.policy.service)}/${e(report.policy.environment)} ${e(policyVersionLabel(report.policy.version))}, mode ${e(report.policy.mode)}, ` +
         `${e(report.policy.pattern)}, every ${report.policy.intervalSeconds}s <code>${e(report.policy.hash)}</code>`,
     ],
     [

@@ -1,4 +1,5 @@
 import { formatTable } from '../cli/table';
+import { policyVersionLabel } from '../policy/version-label';
 import {
   between,
   evidenceLine,
@@ -25,7 +26,7 @@ export function renderText(report: DeploymentReport, link: string): string {
   say(`guardian     ${report.workflowId}${report.runs > 1 ? ` (${report.runs} runs)` : ''}`);
   say(`Web UI       ${link}`);
   say(
-    `policy       ${report.policy.service}/${report.policy.environment} v${report.policy.version} ` +
+    `policy       ${report.policy.service}/${report.policy.environment} ${policyVersionLabel(report.policy.version)} ` +
       `(${report.policy.hash}), mode ${report.policy.mode}, ${report.policy.pattern}, every ${report.policy.intervalSeconds}s`,
   );
   say(`versions     ${d.version} (new), ${d.previousVersion} (previous)`);
