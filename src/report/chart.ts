@@ -2,6 +2,7 @@ import type { VerdictKind } from '../decision';
 import { type PlotItem, type PlotMarker, renderScenario } from '../simulate/plot';
 import { SCENARIO_FORMAT, type Scenario } from '../simulate/scenario';
 import type { SimulationRun } from '../simulate/simulate';
+import { noDecisionText } from './evidence-gap';
 import type { DeploymentReport } from './model';
 
 /**
@@ -60,7 +61,9 @@ function runOf(report: DeploymentReport, length: number): SimulationRun {
       decidedAtIndex,
       reason: decision
         ? `${decision.reason}${decision.source === 'manual' ? ' (manual)' : ''}`
-        : 'no regression: the signals stayed within the policy',
+        : report.watchWithoutEvidence === undefined
+          ? 'no regression: the signals stayed within the policy'
+          : noDecisionText(report),
       evidence: { intervals: length, intervalSeconds: report.policy.intervalSeconds, verdicts, signals: {} },
     },
     timeline: report.verdicts,

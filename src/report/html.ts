@@ -11,6 +11,7 @@ import {
   outcomeLine,
   shortHash,
 } from './format';
+import { noDecisionText } from './evidence-gap';
 import type { DeploymentReport } from './model';
 
 /**
@@ -93,7 +94,8 @@ function evidence(report: DeploymentReport): string {
       );
     }
   } else {
-    parts.push('<p>No rollback decision: the signals stayed within the policy.</p>');
+    const none = noDecisionText(report);
+    parts.push(`<p>${e(none.charAt(0).toUpperCase() + none.slice(1))}.</p>`);
   }
   if (!report.recomputed.agrees) {
     parts.push(

@@ -19,6 +19,7 @@ import type {
 import type { AuditTrailView } from './audit-trail';
 import type { ActivityCall, GuardianHistory } from './history';
 import { DECISION_REFUND_PATCH } from '../workflows/patches';
+import { watchWithoutEvidence } from './evidence-gap';
 
 /**
  * Everything a postmortem needs about one guardian, built from its history
@@ -133,6 +134,8 @@ export interface DeploymentReport {
   timeline: TimelineEntry[];
   audit: { records: ReportAuditRecord[]; trail?: AuditTrailView; missingFromTrail: string[] };
   notes: string[];
+  /** A promotion without a decision whose watch had no evidence of health: why (see evidence-gap.ts). */
+  watchWithoutEvidence?: string;
 }
 
 export interface ReportInputs {
@@ -452,6 +455,10 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
     add(end.at, 'outcome', `the guardian was ${end.kind}${end.message ? `: ${end.message}` : ''}`);
   }
   timeline.sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1));
+  const gap =
+    decision === undefined && outcome === 'promoted'
+      ? watchWithoutEvidence(decisionConfigFromPolicy(policy), readings)
+      : undefined;
 
   return {
     workflowId: history.workflowId,
@@ -501,5 +508,6 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
     timeline,
     audit: { records: auditRecords, ...(trail ? { trail } : {}), missingFromTrail },
     notes,
+    ...(gap !== undefined ? { watchWithoutEvidence: gap } : {}),
   };
 }

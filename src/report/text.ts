@@ -10,6 +10,7 @@ import {
   outcomeLine,
   shortHash,
 } from './format';
+import { noDecisionText } from './evidence-gap';
 import type { DeploymentReport } from './model';
 
 /**
@@ -76,7 +77,7 @@ export function renderText(report: DeploymentReport, link: string): string {
     );
     for (const signal of report.decision.evidence) say(`    ${evidenceLine(signal)}`);
   } else {
-    say('  no rollback decision: the signals stayed within the policy');
+    say(`  ${noDecisionText(report)}`);
   }
 
   say();
