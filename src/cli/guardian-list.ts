@@ -1,10 +1,11 @@
 import type { ResolvedConnection } from '../client/connection-profile';
 import type { GuardianRow } from '../client/guardians';
 import { formatDuration } from '../policy';
-import { GUARDIAN_WORKFLOW_TYPE, type GuardianPhase, type GuardianStatus } from '../workflows/messages';
+import type { GuardianPhase, GuardianStatus } from '../workflows/messages';
 import { formatNumber } from './status-format';
 import { formatTable } from './table';
 import { DEFAULT_WEB_UI } from './temporal-session';
+import { guardiansListUrl } from './web-ui-links';
 
 /**
  * What a running guardian said when asked at a glance: its latest verdict, the
@@ -132,9 +133,10 @@ export async function mapBounded<T, R>(
   return results;
 }
 
-/** The Web UI's list of guardians in the profile's namespace. */
-export function guardianListLink(conn: Pick<ResolvedConnection, 'webUi' | 'namespace'>): string {
-  const base = (conn.webUi ?? DEFAULT_WEB_UI).replace(/\/$/, '');
-  const query = encodeURIComponent(`WorkflowType="${GUARDIAN_WORKFLOW_TYPE}"`);
-  return `${base}/namespaces/${encodeURIComponent(conn.namespace)}/workflows?query=${query}`;
+/** The Web UI's list of guardians in the profile's namespace (of one service when it is named). */
+export function guardianListLink(
+  conn: Pick<ResolvedConnection, 'webUi' | 'namespace'>,
+  service?: string,
+): string {
+  return guardiansListUrl(conn.webUi ?? DEFAULT_WEB_UI, conn.namespace, service);
 }

@@ -9,6 +9,7 @@ import {
 import { GuardianNotFoundError, webUiLink } from '../client/guardians';
 import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
+import { serviceListLine } from './web-ui-links';
 
 /** Where the links point when a profile names no Web UI: the embedded dev server's. */
 export const DEFAULT_WEB_UI = 'http://127.0.0.1:8233';
@@ -18,6 +19,8 @@ export interface TemporalSession {
   conn: ResolvedConnection;
   client: Client;
   link(workflowId: string): string;
+  /** The Web UI list of the guardians of that guardian's service, as a line to print (undefined for other ids). */
+  serviceLink(workflowId: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function openSession(profile: string | undefined): Promise<Temporal
     conn,
     client,
     link: (workflowId) => linkFor(conn, workflowId),
+    serviceLink: (workflowId) => serviceListLine(conn.webUi ?? DEFAULT_WEB_UI, conn.namespace, workflowId),
     close: () => client.connection.close(),
   };
 }

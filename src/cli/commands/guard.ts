@@ -82,7 +82,7 @@ export function registerGuardCommand(program: Command): void {
 async function guard(opts: GuardOptions): Promise<void> {
   const loaded = await loadPolicyForCommand(opts.policy);
   const input = await withReplay(buildGuardianInput(loaded, opts, new Date()), loaded, opts);
-  await withSession(opts.profile, async ({ client, conn, link }) => {
+  await withSession(opts.profile, async ({ client, conn, link, serviceLink }) => {
     const askedAt = Date.now();
     let handle: GuardianHandle;
     try {
@@ -104,6 +104,8 @@ async function guard(opts: GuardOptions): Promise<void> {
       say(`guardian ${handle.workflowId} (running since ${described.startTime.toISOString()}${joined})`);
     }
     say(`Web UI   ${link(handle.workflowId)}`);
+    const list = serviceLink(handle.workflowId);
+    if (list) say(`Web UI   ${list}`);
     if (input.replay)
       say(`replaying ${input.replay.scenarioFile} instead of the policy's sources (use a --dry-run worker)`);
     if (!opts.wait) return;

@@ -99,7 +99,7 @@ function locateFlags(flags: CommonFlags): LocateFlags {
 }
 
 async function status(id: string, flags: CommonFlags & { json?: boolean }): Promise<void> {
-  await withSession(flags.profile, async ({ client, conn, link }) => {
+  await withSession(flags.profile, async ({ client, conn, link, serviceLink }) => {
     const handle = await locateGuardian(client, id, locateFlags(flags));
     const reading = await readStatus(client, handle);
     if (flags.json) {
@@ -111,6 +111,8 @@ async function status(id: string, flags: CommonFlags & { json?: boolean }): Prom
         ? formatStatus(reading.status, link(handle.workflowId), new Date(), reading.execution, conn.namespace)
         : formatClosedGuardian(reading.closed, link(handle.workflowId)),
     );
+    const list = serviceLink(handle.workflowId);
+    if (list) say(`Web UI       ${list}`);
   });
 }
 
@@ -161,6 +163,7 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
   await withSession(flags.profile, async (session) => {
     const handle = await locateGuardian(session.client, id, locateFlags(flags));
     const link = session.link(handle.workflowId);
+    const list = session.serviceLink(handle.workflowId);
     const reading = await readStatus(session.client, handle);
     if (reading.kind === 'closed' || reading.status.phase === 'close' || endedEarly(reading.execution)) {
       const outcome =
@@ -168,6 +171,7 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
           ? (reading.closed.result?.outcome ?? reading.closed.stopped ?? 'closed')
           : (reading.status.outcome ?? reading.execution.status.toLowerCase());
       say(`Web UI   ${link}`);
+      if (list) say(`Web UI   ${list}`);
       throw new UserFacingError(
         `guardian ${handle.workflowId} has already closed (${outcome}); nothing was sent`,
         EXIT.refusedOrFailed,
@@ -214,6 +218,7 @@ async function act(action: GuardianAction, id: string, flags: ActionFlags): Prom
     );
     say(`${result.accepted ? 'accepted' : 'refused'}: ${result.message}`);
     say(`Web UI   ${link}`);
+    if (list) say(`Web UI   ${list}`);
     process.exitCode = result.accepted ? 0 : EXIT.refusedOrFailed;
   });
 }
@@ -264,7 +269,7 @@ async function list(flags: {
       return;
     }
     say(formatGuardianRows(rows, { all: Boolean(flags.all), glances }).join('\n'));
-    say(`Web UI   ${guardianListLink(conn)}`);
+    say(`Web UI   ${guardianListLink(conn, flags.service)}`);
   });
 }
 

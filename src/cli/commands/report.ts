@@ -68,7 +68,7 @@ async function report(id: string, flags: ReportFlags): Promise<void> {
   }
   if (flags.json && flags.html) throw new UserFacingError('choose --json or --html, not both', EXIT.usage);
   const trail = chooseTrail(flags);
-  await withSession(flags.profile, async ({ client, link }) => {
+  await withSession(flags.profile, async ({ client, link, serviceLink }) => {
     const handle = await locateGuardian(client, id, flags);
     const built = await collectReport(client, handle, {
       ...(trail ? { trail } : {}),
@@ -82,6 +82,8 @@ async function report(id: string, flags: ReportFlags): Promise<void> {
       process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
     } else {
       process.stdout.write(renderText(built, url));
+      const list = serviceLink(handle.workflowId);
+      if (list) process.stdout.write(`Web UI       ${list}\n`);
     }
     if (flags.html) {
       const file = htmlReportFile(flags.html, id);

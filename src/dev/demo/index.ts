@@ -20,6 +20,7 @@ import { type NginxServer, startNginx } from '../nginx';
 import { findFreePort } from '../ports';
 import { type DevServer, startDevServer } from '../temporal-dev-server';
 import { approvalCommand } from './approval-command';
+import { guardiansListUrl } from '../../cli/web-ui-links';
 import { type DemoEncryption, startDemoEncryption } from './encryption';
 import { claimRunDir } from './run-dir';
 import { type DeploySystem, startDeploySystem } from './deploy-system';
@@ -317,6 +318,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const link = webUiLink(server.uiUrl, server.namespace, handle.workflowId);
     say(`guardian ${handle.workflowId} (policy ${loaded.hash.slice(0, 19)}…)`);
     say(`watch it in the Web UI: ${link}`);
+    // The list, kept to this service's guardians (the rollback locks and token claims stay out).
+    const list = guardiansListUrl(server.uiUrl, server.namespace, SERVICE);
+    say(`guardians of ${SERVICE} in the Web UI: ${list}`);
 
     let approvalShown = false;
     const waits = new WaitTracker(waitLengthsFromPolicy(loaded.policy, story.watchSeconds));
