@@ -32,3 +32,12 @@ export const LOCAL_HEALTH_READS_PATCH = 'local-health-reads';
  * workflow task, about 60 ms on the dev server (bench/results/overhead.md).
  */
 export const OVERLAPPED_BOOKKEEPING_PATCH = 'overlapped-bookkeeping';
+
+/**
+ * A watch that ends without evidence of health escalates instead of promoting
+ * (finishWatch in src/decision/engine.ts, issue 17). Asked only when the new
+ * rule would end a watch differently from the old one, so every other history
+ * is unchanged; guardians whose watch ended promoted before the patch replay
+ * the promotion they recorded.
+ */
+export const EVIDENCE_TO_PROMOTE_PATCH = 'evidence-to-promote';
