@@ -3,7 +3,8 @@ import { exitOf, OutputTail, stopChild } from './child';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { assertPortFree } from './ports';
+import { DbInUseError, lockDatabase, type DbLock } from './db-lock';
+import { assertPortFree, PortInUseError } from './ports';
 import { loadSearchAttributeConfig } from './search-attributes';
 import { requireTool } from './tools';
 
@@ -46,8 +47,10 @@ const TAIL_LINES = 40;
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const namespace = options.namespace ?? 'default';
-  await assertPortFree(options.port, ip, 'gRPC');
-  await assertPortFree(options.uiPort, ip, 'Web UI');
+  await assertPortsFree(ip, [
+    { port: options.port, what: 'gRPC', flag: '--port' },
+    { port: options.uiPort, what: 'Web UI', flag: '--ui-port' },
+  ]);
 
   const args = [
     'server',
@@ -68,19 +71,36 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
   ];
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
-  if (options.dbFile) {
-    const db = resolve(options.dbFile);
-    mkdirSync(dirname(db), { recursive: true });
-    args.push('--db-filename', db);
-  }
   for (const [name, type] of Object.entries(loadSearchAttributeConfig())) {
     args.push('--search-attribute', `${name}=${type}`);
   }
+  let lock: DbLock | undefined;
+  if (options.dbFile) {
+    const db = resolve(options.dbFile);
+    mkdirSync(dirname(db), { recursive: true });
+    // Before anything starts: a second server on the same file is refused, naming the one that has it.
+    try {
+      lock = lockDatabase(db);
+    } catch (err) {
+      throw err instanceof DbInUseError ? new DevServerError(err.message) : err;
+    }
+    args.push('--db-filename', db);
+  }
 
-  const child = spawn(requireTool('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let child;
+  try {
+    child = spawn(requireTool('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  if (child.pid !== undefined) lock?.addPid(child.pid);
   const tail = new OutputTail(TAIL_LINES, options.onOutput);
   tail.attach(child);
-  const exited = exitOf(child).then(({ code }) => code);
+  const exited = exitOf(child).then(({ code }) => {
+    lock?.release();
+    return code;
+  });
 
   const address = `${ip}:${options.port}`;
   const uiUrl = `http://${ip}:${options.uiPort}`;
@@ -100,6 +120,23 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw new DevServerError(`${(err as Error).message}${tail.describe('the dev server')}`);
   }
   return server;
+}
+
+/**
+ * Every port that is taken, in one message naming the flag that moves it (the
+ * same in `ripcord dev server` and `ripcord demo`).
+ */
+async function assertPortsFree(ip: string, ports: Array<{ port: number; what: string; flag: string }>) {
+  const problems: string[] = [];
+  for (const { port, what, flag } of ports) {
+    try {
+      await assertPortFree(port, ip, what);
+    } catch (err) {
+      if (!(err instanceof PortInUseError)) throw err;
+      problems.push(`${err.message} with ${flag}`);
+    }
+  }
+  if (problems.length > 0) throw new PortInUseError(problems.join('; '));
 }
 
 async function waitUntilReady(

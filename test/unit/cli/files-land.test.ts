@@ -92,6 +92,7 @@ describe('generated files are ignored by git and prettier', () => {
     'build-481.html',
     'temporal.db',
     'temporal.db-wal',
+    'temporal.db.lock',
     'audit.jsonl',
     'scenarios/error-step-1.json',
     'ripcord-policy.schema.json',
