@@ -110,7 +110,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     namespace,
     pid: child.pid ?? -1,
     exited,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      lock?.release();
+    },
   };
 
   try {
