@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { findGuardian, GuardianNotFoundError, type GuardianHandle } from '../client/guardians';
 import type { GuardianResult, GuardianStatus } from '../workflows/messages';
-import { guardianWorkflowId } from '../workflows/messages';
+import { guardianWorkflowId, isGuardianWorkflowId } from '../workflows/messages';
 import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
 import { queryStatus, stoppedBy } from './progress';
@@ -15,7 +15,7 @@ export interface LocateFlags {
 
 /** A full workflow id, the id built from --env/--service, or (else) a deployment id to look up. */
 export function guardianRef(id: string, flags: LocateFlags): string {
-  if (id.startsWith('ripcord/')) return id;
+  if (isGuardianWorkflowId(id)) return id;
   if (flags.env && flags.service) {
     return guardianWorkflowId({ environment: flags.env, service: flags.service, deploymentId: id });
   }

@@ -15,6 +15,9 @@ import {
   type GuardianInput,
   type GuardianStatus,
   guardianWorkflowId,
+  isGuardianWorkflowId,
+  REHEARSAL_MEMO_KEY,
+  REHEARSAL_WORKFLOW_ID_PREFIX,
   statusQuery,
 } from '../workflows/messages';
 import type { guardian } from '../workflows/guardian';
@@ -39,14 +42,17 @@ export async function startGuardian(
   input: GuardianInput,
 ): Promise<GuardianHandle> {
   const { deployment, policy } = input;
+  // A rehearsal (replayed health) lives apart from the live guardian of the same deployment id.
+  const rehearsal = input.replay !== undefined;
   return client.workflow.start<typeof guardian>(GUARDIAN_WORKFLOW_TYPE, {
     taskQueue,
-    workflowId: guardianWorkflowId(deployment),
+    workflowId: guardianWorkflowId(deployment, { rehearsal }),
     args: [input],
+    ...(rehearsal ? { memo: { [REHEARSAL_MEMO_KEY]: true } } : {}),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // ...and after it closed, a retry must not start a second guardian for the same deployment.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    staticSummary: `Guarding ${deployment.service} ${deployment.version} (was ${deployment.previousVersion}) in ${deployment.environment}`,
+    staticSummary: `${rehearsal ? 'Rehearsal: ' : ''}Guarding ${deployment.service} ${deployment.version} (was ${deployment.previousVersion}) in ${deployment.environment}`,
     staticDetails: [
       `deployment: ${deployment.deploymentId}`,
       `policy: ${policy.metadata.service}/${policy.metadata.environment} ${policyVersionLabel(policy.metadata.version)} (${input.policyHash})`,
@@ -67,6 +73,8 @@ export interface GuardianRow {
   outcome: string;
   status: string;
   startTime: Date;
+  /** A rehearsal (replayed health), living apart from the live guardians. */
+  rehearsal?: boolean;
 }
 
 function keyword(attrs: Record<string, unknown> | undefined, name: string): string {
@@ -99,6 +107,7 @@ export async function listGuardians(
       outcome: keyword(attrs, 'RipcordOutcome'),
       status: wf.status.name,
       startTime: wf.startTime,
+      rehearsal: wf.workflowId.startsWith(REHEARSAL_WORKFLOW_ID_PREFIX),
     });
     if (rows.length >= limit) break;
   }
@@ -106,11 +115,12 @@ export async function listGuardians(
 }
 
 /**
- * Finds the guardian of a deployment: by its full workflow id, or by the
- * deployment id alone (the running one first, else the newest).
+ * Finds the guardian of a deployment: by its full workflow id (live
+ * `ripcord/…` or rehearsal `ripcord-rehearsal/…`), or by the deployment id
+ * alone (the running one first, else the newest; live before rehearsal).
  */
 export async function findGuardian(client: Client, idOrDeploymentId: string): Promise<GuardianHandle> {
-  if (idOrDeploymentId.startsWith('ripcord/')) {
+  if (isGuardianWorkflowId(idOrDeploymentId)) {
     const handle = client.workflow.getHandle<typeof guardian>(idOrDeploymentId);
     try {
       await handle.describe();
@@ -122,7 +132,12 @@ export async function findGuardian(client: Client, idOrDeploymentId: string): Pr
     return handle;
   }
   const rows = await listGuardians(client, { deploymentId: idOrDeploymentId });
-  const chosen = rows.find((r) => r.status === 'RUNNING') ?? rows[0];
+  // A live guardian before a rehearsal of the same deployment id; the running one before the newest.
+  const chosen =
+    rows.find((r) => r.status === 'RUNNING' && !r.rehearsal) ??
+    rows.find((r) => r.status === 'RUNNING') ??
+    rows.find((r) => !r.rehearsal) ??
+    rows[0];
   if (!chosen) throw new GuardianNotFoundError(`no guardian for deployment ${idOrDeploymentId}`);
   return client.workflow.getHandle<typeof guardian>(chosen.workflowId);
 }

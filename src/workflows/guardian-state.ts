@@ -119,6 +119,7 @@ export class GuardianState {
       signals: [],
       approvals: [],
       continuedAsNew: 0,
+      ...(input.replay !== undefined ? { rehearsal: true as const } : {}),
     };
   }
 

@@ -10,7 +10,7 @@ import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from
 import { execute } from './phases/execute';
 import { gate, type GateResult } from './phases/gate';
 import { verify } from './phases/verify';
-import { releaseRollbackTurn, waitForRollbackTurn } from './rollback-turn';
+import { rehearsalApart, releaseRollbackTurn, waitForRollbackTurn } from './rollback-turn';
 import { watch, type WatchEnd } from './phases/watch';
 import {
   RipcordDeploymentId,
@@ -78,11 +78,14 @@ async function admit(g: GuardianState): Promise<void> {
   g.admittedAt = admitted.admittedAt;
   // A worker that trusts claims (local development, dry runs) says so; any other needs signed requests.
   g.tokensRequired = admitted.tokensRequired !== false;
-  const { superseded } = await bookkeeping.supersedeOlderGuardians({
-    workflowId: g.workflowId,
-    service: deployment.service,
-    environment: deployment.environment,
-  });
+  // A rehearsal never stands a live guardian down (nor another rehearsal): the two live apart.
+  const { superseded } = rehearsalApart(g)
+    ? { superseded: [] as string[] }
+    : await bookkeeping.supersedeOlderGuardians({
+        workflowId: g.workflowId,
+        service: deployment.service,
+        environment: deployment.environment,
+      });
   await g.audit(
     'admitted',
     deployment.deployer ?? 'pipeline',

@@ -4,7 +4,8 @@ import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
 import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
 import { RequestRefused, printable, validateActionRequest } from './request-validation';
-import { rollbackLockCheckSignal, rollbackLockGrantedSignal, rollbackLockId } from './rollback-lock';
+import { rollbackLockCheckSignal, rollbackLockGrantedSignal } from './rollback-lock';
+import { guardianLockId } from './rollback-turn';
 import {
   ACTION_UPDATES,
   type ActionRequest,
@@ -280,7 +281,7 @@ function stillWatching(g: GuardianState): boolean {
 async function onRollbackLockGranted(g: GuardianState, payload: unknown): Promise<void> {
   const field = signalField(payload, 'lockId');
   if ('malformed' in field) return g.refuseMessage('rollbackLockGranted', field.malformed);
-  if (field.value !== rollbackLockId(g.input.deployment))
+  if (field.value !== guardianLockId(g))
     return g.refuseMessage(
       'rollbackLockGranted',
       `${printable(field.value, 120)} is not this service's lock`,

@@ -130,6 +130,11 @@ export interface GuardianStatus {
   rollbackTurn?: 'waiting' | 'granted';
   /** Messages refused as unauthenticated (forged supersede, lock grants); the first few are audited one by one. */
   refusedMessages?: number;
+  /**
+   * A rehearsal (its health is a replayed scenario): it never supersedes a live
+   * guardian, is never superseded by one, and takes its own rollback lock.
+   */
+  rehearsal?: true;
 }
 
 export interface GuardianResult {
@@ -219,8 +224,21 @@ export { validateActionRequest } from './request-validation';
 /** One guardian per deployment: the id makes a retried start return the existing run. */
 export function guardianWorkflowId(
   ref: Pick<DeploymentInfo, 'environment' | 'service' | 'deploymentId'>,
+  options: { rehearsal?: boolean } = {},
 ): string {
-  return `ripcord/${ref.environment}/${ref.service}/${ref.deploymentId}`;
+  const prefix = options.rehearsal ? REHEARSAL_WORKFLOW_ID_PREFIX : GUARDIAN_WORKFLOW_ID_PREFIX;
+  return `${prefix}${ref.environment}/${ref.service}/${ref.deploymentId}`;
+}
+
+export const GUARDIAN_WORKFLOW_ID_PREFIX = 'ripcord/';
+/** Rehearsals (replayed health) live apart: the same deployment id never collides with the live guardian's. */
+export const REHEARSAL_WORKFLOW_ID_PREFIX = 'ripcord-rehearsal/';
+/** The memo key the client sets on a rehearsal it starts. */
+export const REHEARSAL_MEMO_KEY = 'ripcordRehearsal';
+
+/** A full guardian workflow id (live or rehearsal), as opposed to a bare deployment id. */
+export function isGuardianWorkflowId(id: string): boolean {
+  return id.startsWith(GUARDIAN_WORKFLOW_ID_PREFIX) || id.startsWith(REHEARSAL_WORKFLOW_ID_PREFIX);
 }
 
 /** Sent by a newer guardian of the same service and environment: stop watching (a rollback in progress finishes). */

@@ -34,6 +34,15 @@ export const LOCAL_HEALTH_READS_PATCH = 'local-health-reads';
 export const OVERLAPPED_BOOKKEEPING_PATCH = 'overlapped-bookkeeping';
 
 /**
+ * A rehearsal (replayed health) lives apart from live guardians: it supersedes
+ * nobody at admission and queues on its own rollback lock
+ * (`ripcord-rollback-lock/<env>/<service>/rehearsal`). Rehearsals admitted
+ * before the patch replay the supersede activity they scheduled. Live
+ * guardians never take this branch, so their histories are unchanged.
+ */
+export const REHEARSAL_APART_PATCH = 'rehearsal-apart';
+
+/**
  * A watch that ends without evidence of health escalates instead of promoting
  * (finishWatch in src/decision/engine.ts, issue 17). Asked only when the new
  * rule would end a watch differently from the old one, so every other history

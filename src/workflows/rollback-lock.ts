@@ -83,6 +83,11 @@ export function rollbackLockId(ref: { service: string; environment: string }): s
   return `ripcord-rollback-lock/${ref.environment}/${ref.service}`;
 }
 
+/** The lock rehearsals of a service queue on: never the live one, so neither waits for the other. */
+export function rehearsalRollbackLockId(ref: { service: string; environment: string }): string {
+  return `${rollbackLockId(ref)}/rehearsal`;
+}
+
 const MAX_HOLDER_ID = 300;
 const MAX_QUEUE = 1_000;
 /** Claims waiting to be checked; more are dropped (a flood of signals), a real guardian asks again. */

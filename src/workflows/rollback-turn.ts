@@ -4,14 +4,17 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
+import { REHEARSAL_APART_PATCH } from './patches';
 import {
   acquireRollbackLockSignal,
   releaseRollbackLockSignal,
+  rehearsalRollbackLockId,
   rollbackLock,
   rollbackLockId,
 } from './rollback-lock';
@@ -27,9 +30,25 @@ const JOIN_ATTEMPTS = 5;
 
 export type TurnResult = 'granted' | 'aborted';
 
+/**
+ * A rehearsal (its health a replayed scenario) lives apart from live
+ * guardians: it supersedes nobody and queues on a lock of its own, so it
+ * never waits behind, or blocks, a live rollback. Rehearsals from before
+ * REHEARSAL_APART_PATCH keep the shared lock (patched() answers the same
+ * throughout one run).
+ */
+export function rehearsalApart(g: Pick<GuardianState, 'input'>): boolean {
+  return g.input.replay !== undefined && patched(REHEARSAL_APART_PATCH);
+}
+
+/** The rollback lock this guardian queues on: its service's, or its service's rehearsal lock. */
+export function guardianLockId(g: Pick<GuardianState, 'input'>): string {
+  return rehearsalApart(g) ? rehearsalRollbackLockId(g.input.deployment) : rollbackLockId(g.input.deployment);
+}
+
 export async function waitForRollbackTurn(g: GuardianState): Promise<TurnResult> {
   const { service, environment } = g.input.deployment;
-  const lockId = rollbackLockId({ service, environment });
+  const lockId = guardianLockId(g);
   g.rollbackTurn = 'waiting';
   const joined = await joinQueue(g.workflowId, lockId, { service, environment });
   // A lock we started is ours from its first moment: the first step need not wait for a signal.
@@ -58,7 +77,7 @@ export async function waitForRollbackTurn(g: GuardianState): Promise<TurnResult>
 export async function releaseRollbackTurn(g: GuardianState): Promise<void> {
   if (g.rollbackTurn === undefined) return;
   g.rollbackTurn = undefined;
-  const lockId = rollbackLockId(g.input.deployment);
+  const lockId = guardianLockId(g);
   await CancellationScope.nonCancellable(async () => {
     try {
       await getExternalWorkflowHandle(lockId).signal(releaseRollbackLockSignal, { holder: g.workflowId });

@@ -166,7 +166,8 @@ test('a good deploy: policies valid, deployed, guarded and promoted: exit 0, no 
   expect(run.output).toContain('ok policies/checkout.yaml');
   expect(run.output).toContain(`deploying ${service} v2.0.0 to production as a canary`);
   expect(run.output).toMatch(
-    new RegExp(`^guardian ripcord/production/${service}/gh-\\d+-1 \\(running since`, 'm'),
+    // --replay: a rehearsal, under its own id (never the live guardian's).
+    new RegExp(`^guardian ripcord-rehearsal/production/${service}/gh-\\d+-1 \\(running since`, 'm'),
   );
   expect(run.output).toMatch(/outcome: promoted: /);
   expect(run.output).toContain('::step postmortem report: skipped (if: failure())');

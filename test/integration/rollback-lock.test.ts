@@ -10,7 +10,8 @@ import { type GuardianHandle, guardianStatus } from '../../src/client/guardians'
 import { contentHash, loadPolicyFile, Policy } from '../../src/policy';
 import { abortUpdate, type GuardianStatus } from '../../src/workflows/messages';
 import {
-  rollbackLockId,
+  // The guardians here replay a scenario, so they are rehearsals: they share their service's rehearsal lock.
+  rehearsalRollbackLockId as rollbackLockId,
   rollbackLockStateQuery,
   type RollbackLockState,
 } from '../../src/workflows/rollback-lock';

@@ -126,7 +126,8 @@ test('forged rollbackLockGranted, release and acquire signals do not let a secon
   const waiting = await stack.waitFor(waiter, 'waiting for its turn', (s) =>
     (s.waiting?.for ?? '').includes('its turn'),
   );
-  const lockId = `ripcord-rollback-lock/production/${lockPolicy.policy.metadata.service}`;
+  // The stack's guardians replay their health: rehearsals, on their service's rehearsal lock.
+  const lockId = `ripcord-rollback-lock/production/${lockPolicy.policy.metadata.service}/rehearsal`;
   expect(waiting.waiting!.for).toContain(lockId);
   expect(stepRunning(await stack.status(holder))).toBe(true);
 
