@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
 import { describeConnection, loadConnectionProfile } from '../../client/connection-profile';
 import { describeDatabase } from '../../activities/audit';
-import { keyringFromConfig, encryptingDataConverter } from '../../security/codec/data-converter';
-import { resolveSecret } from '../../security/secrets';
-import { loadAuditSigner } from '../../security/audit-signing';
-import { SECRET_REF_PATTERN } from '../../policy/schema/common';
+import { encryptingDataConverter } from '../../security/codec/data-converter';
 import { createWorker } from '../../worker';
 import { installRuntimeLogger } from '../../worker/runtime';
-import { loadTargetsFile, targetRegistryFromFile } from '../../worker/targets-file';
-import type { TargetRegistry } from '../../targets';
-import path from 'node:path';
+import { preflightWorker, setting } from '../../worker/preflight';
 import { UserFacingError } from '../errors';
 
 interface WorkerFlags {
@@ -32,11 +27,6 @@ interface WorkerFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** A database URL may carry a password: accept a secret reference, resolved here and never printed. */
-function databaseUrl(value: string): string {
-  return SECRET_REF_PATTERN.test(value) ? resolveSecret(value) : value;
-}
 
 /** A TCP port, or a usage error that names the flag. */
 function parseMetricsPort(value: string | undefined): number | undefined {
@@ -127,31 +117,22 @@ export function registerWorkerCommand(program: Command): void {
       installRuntimeLogger(level as 'WARN');
       const conn = loadConnectionProfile(opts.profile);
       const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
-      const auditDbSetting = opts.auditDb || process.env.RIPCORD_AUDIT_DB || undefined;
-      const targetsFile = opts.targets || process.env.RIPCORD_TARGETS || undefined;
       const webUi = opts.webUi ?? conn.webUi;
       const auditKey = opts.auditKey || process.env.RIPCORD_AUDIT_KEY || undefined;
-      let auditKid: string | undefined;
-      let auditDatabase: string | undefined;
-      let keyring;
-      let targets: TargetRegistry | undefined;
-      try {
-        auditDatabase = auditDbSetting ? databaseUrl(auditDbSetting) : undefined;
-        try {
-          auditKid = auditKey ? loadAuditSigner(auditKey).kid : undefined;
-        } catch (err) {
-          throw new Error(`--audit-key: ${(err as Error).message}`);
-        }
-        keyring = keyringFromConfig(opts.codecKeys);
-        if (targetsFile && !opts.dryRun) {
-          targets = targetRegistryFromFile(
-            loadTargetsFile(targetsFile),
-            path.dirname(path.resolve(targetsFile)),
-          );
-        }
-      } catch (err) {
-        throw new UserFacingError((err as Error).message);
+      // Every file and secret the worker will need, checked now: a problem found when someone acts is too late.
+      const checked = await preflightWorker({
+        approvalKeys: setting('--approval-keys', opts.approvalKeys, 'RIPCORD_APPROVAL_KEYS'),
+        auditKey: setting('--audit-key', opts.auditKey, 'RIPCORD_AUDIT_KEY'),
+        auditDb: setting('--audit-db', opts.auditDb, 'RIPCORD_AUDIT_DB'),
+        ...(opts.codecKeys ? { codecKeys: opts.codecKeys } : {}),
+        targets: setting('--targets', opts.targets, 'RIPCORD_TARGETS'),
+        dryRun: opts.dryRun === true,
+      });
+      if (checked.problems.length > 0) {
+        // One line per problem, each naming its flag; exit 1 before anything connects.
+        throw new UserFacingError(checked.problems.join('\nripcord: '));
       }
+      const { auditKid, auditDatabase, keyring, targets } = checked;
       let created;
       try {
         created = await createWorker({
