@@ -2,7 +2,7 @@ import type { ResolvedConnection } from '../client/connection-profile';
 import type { GuardianRow } from '../client/guardians';
 import { formatDuration } from '../policy';
 import type { GuardianPhase, GuardianStatus } from '../workflows/messages';
-import { formatNumber } from './status-format';
+import { evidenceShort } from '../model/evidence-words';
 import { formatTable } from './table';
 import { DEFAULT_WEB_UI } from './temporal-session';
 import { guardiansListUrl } from './web-ui-links';
@@ -61,12 +61,12 @@ export function glanceOf(status: GuardianStatus, now: Date): GuardianGlance {
   };
 }
 
-/** "error-rate 12.3/200": the evidence against the canary and the e-value that would decide. */
+/** "error-rate 45% of needed", "error-rate 3.4× needed": the evidence against the canary, next to what would decide. */
 export function formatEvidence(glance: GuardianGlance | undefined): string {
   if (glance === undefined) return '-';
   if (!glance.answered) return '?';
   const e = glance.evidence;
-  return e ? `${e.signal} ${formatNumber(e.eValue)}/${formatNumber(e.threshold)}` : '-';
+  return e ? `${e.signal} ${evidenceShort(e)}` : '-';
 }
 
 /** "confirm 32s", "approval 4m 30s", "next eval": what it waits for and the time left. */

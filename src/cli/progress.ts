@@ -6,6 +6,7 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import { guardianStatus, type GuardianHandle } from '../client/guardians';
+import { evidenceWords } from '../model/evidence-words';
 import type { GuardianStatus } from '../workflows/messages';
 import type { GuardianEnd } from './exit-codes';
 import { formatMoment, formatWaiting } from './status-format';
@@ -36,7 +37,8 @@ export function progressLines(
   const verdict = next.lastVerdict;
   if (verdict && verdict.verdict !== prev?.lastVerdict?.verdict) {
     lines.push(
-      `verdict ${verdict.verdict} at interval ${verdict.index} (${next.evaluations} evaluation(s)): ${verdict.reason}`,
+      `verdict ${verdict.verdict} at interval ${verdict.index} (${next.evaluations} evaluation(s)): ${verdict.reason}` +
+        breachEvidence(next),
     );
   }
   if (next.decision && next.decision.decision !== prev?.decision?.decision) {
@@ -71,6 +73,12 @@ export function progressLines(
   }
   if (said || planChanged) lines.push(...formatWaitEnding(next, namespace, (iso) => formatMoment(iso, now)));
   return lines;
+}
+
+/** "; error-rate: 3.4× the evidence needed" for each signal in breach or confirming; nothing while all watch quietly. */
+function breachEvidence(status: GuardianStatus): string {
+  const flagged = status.signals.filter((s) => s.phase !== 'watching' || s.verdict === 'regressed');
+  return flagged.map((s) => `; ${s.signal}: ${evidenceWords(s)}`).join('');
 }
 
 /** A reminder that the guardian is alive when nothing changed for a while (long, quiet watches). */

@@ -1,6 +1,7 @@
 import { formatDuration } from '../policy';
 import type { GuardianStatus } from '../workflows/messages';
 import type { ClosedGuardian, ExecutionInfo } from './guardian-lookup';
+import { evidenceWords } from '../model/evidence-words';
 import { formatTable } from './table';
 import { formatWaitEnding } from './wait-ending-format';
 
@@ -56,15 +57,8 @@ function riskWhy(reasons: string[]): string {
 function signalTable(status: GuardianStatus): string[] {
   if (status.signals.length === 0) return ['signals      none evaluated yet'];
   const table = formatTable(
-    ['signal', 'verdict', 'state', 'e-value', 'threshold', 'why'],
-    status.signals.map((s) => [
-      s.signal,
-      s.verdict,
-      s.phase,
-      formatNumber(s.eValue),
-      formatNumber(s.threshold),
-      s.reason,
-    ]),
+    ['signal', 'verdict', 'state', 'evidence', 'why'],
+    status.signals.map((s) => [s.signal, s.verdict, s.phase, evidenceWords(s), s.reason]),
   );
   return ['signals', ...table.map((line) => `  ${line}`)];
 }

@@ -1,4 +1,5 @@
 import { formatNumber } from '../cli/status-format';
+import { evidenceWords } from '../model/evidence-words';
 import type { SignalStatus } from '../workflows/messages';
 import type { DeploymentReport } from './model';
 
@@ -53,10 +54,7 @@ export function outcomeLine(report: DeploymentReport): string {
 }
 
 export function evidenceLine(signal: SignalStatus): string {
-  return (
-    `${signal.signal}: ${signal.verdict} (${signal.phase}), e-value ${formatNumber(signal.eValue)} ` +
-    `of ${formatNumber(signal.threshold)} — ${signal.reason}`
-  );
+  return `${signal.signal}: ${signal.verdict} (${signal.phase}), ${evidenceWords(signal)} — ${signal.reason}`;
 }
 
 /** The moments a reviewer asks for first, with the time between them. */

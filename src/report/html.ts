@@ -1,3 +1,4 @@
+import { evidenceWords, type EvidenceLike } from '../model/evidence-words';
 import { escapeHtml, PLOT_CSS, plotLegend } from '../simulate/plot';
 import { policyVersionLabel } from '../policy/version-label';
 import { renderChart } from './chart';
@@ -12,7 +13,7 @@ import {
   shortHash,
 } from './format';
 import { noDecisionText } from './evidence-gap';
-import type { DeploymentReport } from './model';
+import { type DeploymentReport, dismissedBreachText } from './model';
 
 /**
  * The postmortem page: one self-contained HTML file (inline CSS and SVG, no
@@ -29,6 +30,10 @@ const OUTCOME_COLORS: Record<string, string> = {
 };
 
 const e = escapeHtml;
+/** Evidence in words; the raw e-value and its breach level stay one hover away for the statistician. */
+const evidenceCell = (s: EvidenceLike) =>
+  `<span title="e-value ${e(formatNumber(s.eValue))}, breach at ${e(formatNumber(s.threshold))}">` +
+  `${e(evidenceWords(s))}</span>`;
 /** A time that never wraps inside a table cell. */
 const when = (iso: string | undefined) => `<span class="n">${e(moment(iso))}</span>`;
 
@@ -81,21 +86,24 @@ function evidence(report: DeploymentReport): string {
       parts.push('<p>Each signal as the guardian recorded it at the decision:</p>');
       parts.push(
         table(
-          ['signal', 'verdict', 'phase', 'e-value', 'breach at', 'why'],
-          decision.evidence.map((s) => [
-            e(s.signal),
-            e(s.verdict),
-            e(s.phase),
-            e(formatNumber(s.eValue)),
-            e(formatNumber(s.threshold)),
-            e(s.reason),
-          ]),
+          ['signal', 'verdict', 'phase', 'evidence', 'why'],
+          decision.evidence.map((s) => [e(s.signal), e(s.verdict), e(s.phase), evidenceCell(s), e(s.reason)]),
         ),
       );
     }
   } else {
     const none = noDecisionText(report);
     parts.push(`<p>${e(none.charAt(0).toUpperCase() + none.slice(1))}.</p>`);
+  }
+  if (report.dismissedBreaches.length > 0) {
+    parts.push(
+      `<ul class="dismissed">${report.dismissedBreaches
+        .map(
+          (d) =>
+            `<li>interval ${d.index}${d.at ? ` (${when(d.at)})` : ''}: ${e(dismissedBreachText(d))}</li>`,
+        )
+        .join('')}</ul>`,
+    );
   }
   if (!report.recomputed.agrees) {
     parts.push(
@@ -114,7 +122,7 @@ function evidence(report: DeploymentReport): string {
         .map(
           (s) =>
             `${e(s.signal)}: ${e(s.verdict)}${s.phase !== 'watching' ? ` (${e(s.phase)})` : ''}, ` +
-            `e ${e(formatNumber(s.evidence.eValue))}/${e(formatNumber(s.evidence.threshold))}` +
+            `${evidenceCell(s.evidence)}` +
             `${s.evidence.estimate !== undefined ? `, estimate ${e(formatNumber(s.evidence.estimate))}` : ''}` +
             `${s.evidence.bound !== undefined ? ` vs ${e(formatNumber(s.evidence.bound))}` : ''} — ${e(s.reason)}`,
         )
@@ -209,6 +217,7 @@ code{font-size:12px}
 .ok{color:#2e7d32}
 .k{font-size:11px;padding:1px 5px;border-radius:3px;background:#eee;white-space:nowrap}
 .k-decision,.k-first-breach{background:#f4a259}
+.k-breach-dismissed{background:#cfe3f7}
 .k-onset{background:#ccc}
 .k-outcome{background:#c5e1a5}
 .v-regressed{color:#b00020;font-weight:bold}

@@ -40,7 +40,16 @@ export interface TimelineEntry {
   at: string;
   /** Seconds since the deploy; negative when a clock disagrees. */
   sinceDeploySeconds: number;
-  kind: 'deploy' | 'onset' | 'first-breach' | 'decision' | 'step-started' | 'audit' | 'outcome' | 'run';
+  kind:
+    | 'deploy'
+    | 'onset'
+    | 'first-breach'
+    | 'breach-dismissed'
+    | 'decision'
+    | 'step-started'
+    | 'audit'
+    | 'outcome'
+    | 'run';
   text: string;
 }
 
@@ -53,6 +62,15 @@ export interface RecordedDecision {
   at?: string;
   /** Each signal's state when the decision was made, as the guardian recorded it. */
   evidence: SignalStatus[];
+}
+
+export interface DismissedBreach {
+  /** The interval whose verdict dismissed it. */
+  index: number;
+  at?: string;
+  signal: string;
+  /** The decision core's words: "breach not seen again after it: dismissed as transient". */
+  reason: string;
 }
 
 export interface ReportStep {
@@ -121,6 +139,8 @@ export interface DeploymentReport {
   decision?: RecordedDecision;
   onset?: { index: number; at?: string; source: string };
   firstBreach?: { index: number; at?: string; signals: string[]; reason: string };
+  /** Breaches a confirmation dismissed (fresh data did not confirm them), from the recomputed verdicts. */
+  dismissedBreaches: DismissedBreach[];
   plan?: {
     planHash: string;
     risk: string;
@@ -354,6 +374,27 @@ function firstBreachOf(verdicts: IntervalVerdict[], readings: Reading[]): Deploy
   };
 }
 
+/** A signal that was confirming a breach and is back to watching: fresh data did not confirm it. */
+function dismissedBreachesOf(verdicts: IntervalVerdict[], readings: Reading[]): DismissedBreach[] {
+  const dismissed: DismissedBreach[] = [];
+  const before = new Map<string, string>();
+  for (const verdict of verdicts) {
+    for (const s of verdict.signals) {
+      if (before.get(s.signal) === 'confirming' && s.phase === 'watching') {
+        const at = readingAt(readings, verdict.index);
+        dismissed.push({ index: verdict.index, ...(at ? { at } : {}), signal: s.signal, reason: s.reason });
+      }
+      before.set(s.signal, s.phase);
+    }
+  }
+  return dismissed;
+}
+
+/** "breach on error-rate dismissed: fresh data did not confirm it (breach not seen again after it: …)". */
+export function dismissedBreachText(d: Pick<DismissedBreach, 'signal' | 'reason'>): string {
+  return `breach on ${d.signal} dismissed: fresh data did not confirm it (${d.reason})`;
+}
+
 export function buildReport(inputs: ReportInputs): DeploymentReport {
   const { history, live, trail } = inputs;
   const firstRun = history.runs[0];
@@ -421,6 +462,7 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
 
   const onset = resolveOnset(inputs, readings);
   const firstBreach = firstBreachOf(verdicts, readings);
+  const dismissedBreaches = dismissedBreachesOf(verdicts, readings);
   const since = (at: string) => sinceSeconds(deployment.deployedAt, at);
   const timeline: TimelineEntry[] = [];
   const add = (at: string | undefined, kind: TimelineEntry['kind'], text: string) => {
@@ -439,6 +481,8 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
       'first-breach',
       `first breach at interval ${firstBreach.index}: ${firstBreach.reason}`,
     );
+  for (const d of dismissedBreaches)
+    add(d.at, 'breach-dismissed', `interval ${d.index}: ${dismissedBreachText(d)}`);
   for (const step of plan ? stepsOf(plan, history, live, records) : []) {
     add(step.startedAt, 'step-started', `step ${step.index} ${step.name} (${step.type}) started`);
   }
@@ -491,6 +535,7 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
     ...(decision ? { decision } : {}),
     ...(onset ? { onset } : {}),
     ...(firstBreach ? { firstBreach } : {}),
+    dismissedBreaches,
     ...(plan
       ? {
           plan: {

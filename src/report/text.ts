@@ -11,7 +11,7 @@ import {
   shortHash,
 } from './format';
 import { noDecisionText } from './evidence-gap';
-import type { DeploymentReport } from './model';
+import { type DeploymentReport, dismissedBreachText } from './model';
 
 /**
  * The report for a terminal or a pipeline log: the same sections as the HTML
@@ -79,6 +79,7 @@ export function renderText(report: DeploymentReport, link: string): string {
   } else {
     say(`  ${noDecisionText(report)}`);
   }
+  for (const d of report.dismissedBreaches) say(`  interval ${d.index}: ${dismissedBreachText(d)}`);
 
   say();
   say('Plan');

@@ -1,15 +1,16 @@
 import type { LoadCounts } from '../fleet';
 import type { GuardianStatus } from '../../workflows/messages';
+import { evidenceShort } from '../../model/evidence-words';
 import { formatWait, type Wait } from './waits';
 
 /**
  * The demo's one-line live summary: the guardian's phase and the bar of what
  * it waits for, its last verdict, how many evaluations it made, what the load
  * generator saw each version answer, and each signal's evidence against its
- * breach level. For example
+ * breach level, in words (src/model/evidence-words.ts). For example
  *
  *   confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations |
- *   2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | error-rate e=31/10, latency-p99 e=0.42/10
+ *   2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | evidence: error-rate 3.1× needed, latency-p99 4% of needed
  *
  * (one line; wrapped here). Pure.
  */
@@ -31,10 +32,8 @@ export function statusLine(input: {
   }
   // What the load saw comes before the evidence: a narrow terminal cuts the end of the line.
   parts.push(...trafficByVersion(input.load, input.versions));
-  const evidence = (status?.signals ?? []).map(
-    (s) => `${s.signal} e=${shortNumber(s.eValue)}/${shortNumber(s.threshold)}`,
-  );
-  if (evidence.length > 0) parts.push(evidence.join(', '));
+  const evidence = (status?.signals ?? []).map((s) => `${s.signal} ${evidenceShort(s)}`);
+  if (evidence.length > 0) parts.push(`evidence: ${evidence.join(', ')}`);
   return parts.join(' | ');
 }
 

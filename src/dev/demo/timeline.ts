@@ -54,14 +54,17 @@ export class Timeline {
     this.last = status;
     if (status.signals.some((s) => s.phase !== 'watching') || status.decision)
       this.mark('first breach', breachDetail(status), now);
-    // A signal that was confirming and is back to watching, with nothing decided: its breach was dismissed.
-    const dismissed = status.signals.find(
-      (s) =>
-        s.phase === 'watching' &&
-        previous?.signals.some((p) => p.signal === s.signal && p.phase === 'confirming'),
-    );
-    if (dismissed !== undefined && status.decision === undefined)
-      this.mark('breach dismissed', `${dismissed.signal}: ${dismissed.reason}`, now);
+    // Every signal whose breach was dismissed, each one (a transient burst can breach error-rate and
+    // latency both): nothing decided, and it was confirming and is back to watching, or says so.
+    if (status.decision === undefined) {
+      for (const s of dismissedBreaches(previous, status)) {
+        this.entries.push({
+          milestone: 'breach dismissed',
+          at: now,
+          detail: `breach on ${s.signal} dismissed: fresh data did not confirm it (${s.reason})`,
+        });
+      }
+    }
     if (status.decision?.decision === 'rollback')
       this.mark('decision', `${status.decision.reason} (${status.decision.source})`, now);
     if (status.phase === 'gate') this.mark('approval requested', status.waiting?.for ?? 'approval', now);
@@ -95,6 +98,23 @@ export class Timeline {
       );
     });
   }
+}
+
+/** A dismissal's reason, as the decision core words it (signal-monitor.ts). */
+const DISMISSAL = /dismissed|faded/;
+
+/**
+ * Signals whose breach this read shows dismissed: confirming at the previous
+ * read and watching now, or, when a read fell between, watching with a
+ * dismissal's reason that the previous read did not have.
+ */
+function dismissedBreaches(previous: GuardianStatus | undefined, status: GuardianStatus) {
+  return status.signals.filter((s) => {
+    if (s.phase !== 'watching') return false;
+    const before = previous?.signals.find((p) => p.signal === s.signal);
+    if (before?.phase === 'confirming') return true;
+    return DISMISSAL.test(s.reason) && before?.reason !== s.reason;
+  });
 }
 
 function breachDetail(status: GuardianStatus): string {

@@ -50,7 +50,7 @@ describe('ripcord list at a glance', () => {
       evidence: { signal: 'error-rate', eValue: 90, threshold: 200 },
       wait: { label: 'approval', secondsLeft: 270 },
     });
-    expect(formatEvidence(glance)).toBe('error-rate 90/200');
+    expect(formatEvidence(glance)).toBe('error-rate 45% of needed');
     expect(formatWait(glance)).toBe('approval 4m 30s');
   });
 
@@ -87,7 +87,7 @@ describe('ripcord list at a glance', () => {
       NOW,
     );
     const [, line] = formatGuardianRows([row], { all: false, glances: new Map([[row.workflowId, glance]]) });
-    expect(line).toContain('confirm  regressed  error-rate 1.23e5/200  confirm 32s  -');
+    expect(line).toContain('confirm  regressed  error-rate 617× needed  confirm 32s  -');
   });
 
   it('runs at most the given number of queries at once, keeping the order', async () => {

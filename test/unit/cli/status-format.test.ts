@@ -35,7 +35,7 @@ describe('numbers and moments', () => {
 });
 
 describe('ripcord status', () => {
-  it('shows the phase, the verdicts per signal with e-value and threshold, and the Web UI link', () => {
+  it('shows the phase, the verdicts per signal with their evidence in words, and the Web UI link', () => {
     const text = formatStatus(
       status({
         phase: 'confirm',
@@ -69,9 +69,16 @@ describe('ripcord status', () => {
     expect(lines).toContain('waiting for  the next evaluation (every 30 s)');
     expect(lines).toContain('evaluations  14');
     expect(lines).toContain('last verdict regressed at interval 13: error-rate: breach');
-    expect(lines).toContain('  signal       verdict    state       e-value  threshold  why');
-    expect(lines).toContain('  error-rate   regressed  confirming  250      200        breach');
-    expect(lines).toContain('  latency-p99  healthy    watching    0.5      200        ok');
+    expect(lines).toContain(
+      '  signal       verdict    state       evidence                               why',
+    );
+    expect(lines).toContain(
+      '  error-rate   regressed  confirming  1.3× the evidence needed               breach',
+    );
+    expect(lines).toContain(
+      '  latency-p99  healthy    watching    evidence <1% of what a rollback needs  ok',
+    );
+    expect(text).not.toMatch(/e-value|threshold/);
     expect(lines).toContain(`Web UI       ${LINK}`);
     expect(text).not.toMatch(/ +\n/); // no trailing blanks
   });

@@ -28,7 +28,7 @@ describe('statusLine', () => {
     });
     expect(line).toBe(
       'confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations | ' +
-        '2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | error-rate e=31/10, latency-p99 e=0.42/10',
+        '2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | evidence: error-rate 3.1× needed, latency-p99 4% of needed',
     );
   });
 

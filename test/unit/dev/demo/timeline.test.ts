@@ -124,11 +124,62 @@ describe('Timeline', () => {
     // Each read says what it added, so the demo can announce a dismissal as it happens.
     expect(t.observe(status({ phase: 'watch' }), at(50))).toEqual([]);
     expect(t.lines().find((l) => l.includes('breach dismissed'))).toContain(
-      'error-rate: breach not seen again after it: dismissed as transient',
+      'breach on error-rate dismissed: fresh data did not confirm it ' +
+        '(breach not seen again after it: dismissed as transient)',
     );
     expect(t.has('decision')).toBe(false);
     expect(t.has('promoted')).toBe(true);
     expect(t.lines().at(-1)).toContain('promoted: the watch ended without a regression');
+  });
+
+  test('every dismissed breach is told, not only the first: latency first, then error-rate', () => {
+    const t = new Timeline();
+    t.observe(
+      status({
+        phase: 'confirm',
+        signals: [signal('error-rate', 'confirming'), signal('latency-p99', 'confirming')],
+      }),
+      at(26),
+    );
+    const first = t.observe(
+      status({
+        phase: 'confirm',
+        signals: [
+          signal('error-rate', 'confirming'),
+          signal('latency-p99', 'watching', 'breach not seen again after it: dismissed as transient'),
+        ],
+      }),
+      at(29),
+    );
+    expect(first.map((e) => e.detail)).toEqual([
+      'breach on latency-p99 dismissed: fresh data did not confirm it ' +
+        '(breach not seen again after it: dismissed as transient)',
+    ]);
+    const second = t.observe(
+      status({
+        phase: 'watch',
+        signals: [
+          signal('error-rate', 'watching', 'breach not seen again after it: dismissed as transient'),
+          signal('latency-p99', 'watching'),
+        ],
+      }),
+      at(35),
+    );
+    expect(second.map((e) => e.detail)).toEqual([
+      'breach on error-rate dismissed: fresh data did not confirm it ' +
+        '(breach not seen again after it: dismissed as transient)',
+    ]);
+    expect(t.lines().filter((l) => l.includes('breach dismissed'))).toHaveLength(2);
+  });
+
+  test('a dismissal between two reads is still told, from its reason, once', () => {
+    const t = new Timeline();
+    t.observe(status({ signals: [signal('error-rate', 'watching')] }), at(3));
+    const faded = signal('error-rate', 'watching', 'breach faded during the grace period');
+    expect(t.observe(status({ signals: [faded] }), at(6)).map((e) => e.milestone)).toEqual([
+      'breach dismissed',
+    ]);
+    expect(t.observe(status({ signals: [faded] }), at(9))).toEqual([]);
   });
 
   test('a signal that never confirmed is not dismissed, and a decision is not a dismissal', () => {
