@@ -15,7 +15,7 @@ import type {
   RollbackPlan,
 } from '../activities/types';
 import { bookkeeping, healthActivities, localHealthActivities, notifications } from './activity-proxies';
-import { DECISION_REFUND_PATCH, LOCAL_HEALTH_READS_PATCH } from './patches';
+import { DECISION_REFUND_PATCH, HUMAN_WAITS_REAL_TIME_PATCH, LOCAL_HEALTH_READS_PATCH } from './patches';
 import type {
   ActionRequest,
   GuardianInput,
@@ -157,6 +157,20 @@ export class GuardianState {
   /** Seconds of policy time for a wall-clock wait (rehearsals compress time by `speed`). */
   ms(seconds: number): number {
     return Math.max(1, Math.round((seconds * 1000) / (this.input.speed ?? 1)));
+  }
+
+  /**
+   * Milliseconds for a wait on people (approval timeout, escalation): real
+   * time, also in a rehearsal, whose `speed` compresses only the data. Tests
+   * may compress it on purpose (`humanWaitSpeed`).
+   */
+  humanMs(seconds: number): number {
+    const speed = this.input.speed ?? 1;
+    // Rehearsals that started this wait before the patch replay the compressed timer they recorded.
+    if (speed !== 1 && !patched(HUMAN_WAITS_REAL_TIME_PATCH)) return this.ms(seconds);
+    // Only a rehearsal may compress them (production workers refuse replay input at admission).
+    const human = this.input.replay !== undefined ? (this.input.humanWaitSpeed ?? 1) : 1;
+    return Math.max(1, Math.round((seconds * 1000) / human));
   }
 
   setPhase(phase: GuardianPhase, waiting?: GuardianStatus['waiting']): void {

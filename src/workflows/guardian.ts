@@ -291,7 +291,8 @@ async function escalate(
   if (resumedUntilMs === undefined) g.notify('escalated', `Escalated: ${reason}`);
   if (!mayStillRollBack) return finish(g, 'escalated', reason);
   const waitSeconds = g.input.policy.approval?.timeoutSeconds ?? 3600;
-  const untilMs = resumedUntilMs ?? Date.now() + g.ms(waitSeconds);
+  // A wait for a person: real time, also in a rehearsal (only the data is compressed by its speed).
+  const untilMs = resumedUntilMs ?? Date.now() + g.humanMs(waitSeconds);
   g.setPhase('escalated', {
     for: 'a person: ripcord rollback or ripcord abort',
     until: new Date(untilMs).toISOString(),

@@ -42,8 +42,19 @@ export interface GuardianInput {
   watchSeconds?: number;
   /** Replace every source of the policy with a scenario (rehearse). */
   replay?: ReplaySource;
-  /** Time compression for rehearsals: every wait is divided by this. Default 1. */
+  /**
+   * Time compression for rehearsals: every wait for data (intervals, settle,
+   * verification) is divided by this. Default 1. Waits for people (approval
+   * timeout, escalation) are not: see `humanWaitSpeed`.
+   */
   speed?: number;
+  /**
+   * Time compression for waits on people (approval timeout, escalation).
+   * Default 1: people keep real time, also in a rehearsal at `speed`. Honoured
+   * only with `replay` (a rehearsal); no command sets it; tests raise it to
+   * keep their old pace.
+   */
+  humanWaitSpeed?: number;
   /** Continue-as-new after this many evaluations (default 500); tests lower it. */
   continueAsNewEvery?: number;
   /**

@@ -43,6 +43,14 @@ export const OVERLAPPED_BOOKKEEPING_PATCH = 'overlapped-bookkeeping';
 export const REHEARSAL_APART_PATCH = 'rehearsal-apart';
 
 /**
+ * A rehearsal compresses its data, not people: the approval timeout and the
+ * escalation wait stay in real time under `speed` (issue 17). Only guardians
+ * with a speed other than 1 ask; rehearsals that reached such a wait before
+ * the patch replay the compressed timer they started.
+ */
+export const HUMAN_WAITS_REAL_TIME_PATCH = 'human-waits-real-time';
+
+/**
  * A watch that ends without evidence of health escalates instead of promoting
  * (finishWatch in src/decision/engine.ts, issue 17). Asked only when the new
  * rule would end a watch differently from the old one, so every other history

@@ -56,6 +56,8 @@ export function startReplayGuardian(
     policyHash: options.hash,
     replay: { scenarioFile: options.scenarioFile },
     speed: 60,
+    // These tests wait out approval timeouts and escalations: compressed like the data, as before issue 17.
+    humanWaitSpeed: 60,
     watchSeconds: 32 * policy.evaluation.intervalSeconds,
   });
 }

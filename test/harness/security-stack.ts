@@ -242,6 +242,8 @@ export class SecurityStack {
       new Date(),
     );
     input.deployment.deployer = options.deployer ?? 'dana';
+    // Approval timeouts and escalations pass at the rehearsal's speed here, as before issue 17 (see approvals.test.ts).
+    input.humanWaitSpeed = speed;
     const started = await startGuardian(this.client, this.taskQueue, input);
     this.guardians.push(started.workflowId);
     return this.raw(started.workflowId);

@@ -16,6 +16,7 @@ import { buildGuardianInput, type GuardFlags } from '../guard-input';
 import { loadPolicyForCommand } from '../policy-input';
 import { followGuardian } from '../progress';
 import { withSession } from '../temporal-session';
+import { replayTimeNote } from '../../model/replay-cadence';
 
 interface GuardOptions extends GuardFlags {
   policy: string;
@@ -108,6 +109,8 @@ async function guard(opts: GuardOptions): Promise<void> {
     if (list) say(`Web UI   ${list}`);
     if (input.replay)
       say(`replaying ${input.replay.scenarioFile} instead of the policy's sources (use a --dry-run worker)`);
+    if (input.replay && input.speed !== undefined)
+      say(replayTimeNote(input.policy.evaluation.intervalSeconds, input.speed));
     if (!opts.wait) return;
     const end = await followGuardian(client, handle, {
       pollMs: opts.poll * 1000,

@@ -12,6 +12,7 @@ import { DevServerError } from '../../dev/temporal-dev-server';
 import { ToolUnavailableError } from '../../dev/tools';
 import { formatDuration } from '../../policy';
 import { formatNumber } from '../status-format';
+import { replayTimeNote } from '../../model/replay-cadence';
 import { parseDurationSeconds } from '../duration';
 import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
 import { UserFacingError } from '../errors';
@@ -130,6 +131,7 @@ async function rehearse(opts: RehearseOptions): Promise<void> {
       `${intervals} intervals (${formatDuration(watchSeconds)} of watch) at ${speed}x, ` +
       `at most about ${formatDuration(Math.max(1, intervals * perInterval))}`,
   );
+  say(replayTimeNote(scenario.intervalSeconds, speed));
   if (scenario.intervalSeconds / speed < TIMER_RESOLUTION_SECONDS) {
     say(
       `note: at ${speed}x an interval would last ${formatNumber(scenario.intervalSeconds / speed)} s, but Temporal ` +

@@ -27,7 +27,8 @@ export async function gate(g: GuardianState, plan: RollbackPlan, resumed?: GateR
   const quorum = approval.quorum;
   const approvals = () => g.status.approvals.filter((a) => a.planHash === plan.planHash).length;
   const decided = () => approvals() >= quorum || g.rejectedBy !== undefined || g.interrupt?.kind === 'abort';
-  const untilMs = resumed?.untilMs ?? Date.now() + g.ms(approval.timeoutSeconds);
+  // People keep real time, also in a rehearsal: only the data is compressed by its speed.
+  const untilMs = resumed?.untilMs ?? Date.now() + g.humanMs(approval.timeoutSeconds);
   const waitingFor = `${quorum} approval(s) from ${approval.roles.join(', ')}`;
   const resumeAt = (holding: boolean) => () => ({ phase: 'gate' as const, plan, untilMs, holding });
 

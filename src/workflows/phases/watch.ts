@@ -1,5 +1,6 @@
 import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import { type DecisionOutcome, evaluateInterval, finishWatch } from '../../decision';
+import { cadenceWords } from '../../model/replay-cadence';
 import type { GuardianState, Interrupt } from '../guardian-state';
 import { EVIDENCE_TO_PROMOTE_PATCH } from '../patches';
 
@@ -43,7 +44,8 @@ export async function watch(g: GuardianState): Promise<WatchEnd> {
       return { kind: 'continue-as-new' };
     }
 
-    g.status.waiting = { for: `the next evaluation (every ${interval} s)` };
+    // A rehearsal says the real cadence: "every 30 s of data, replayed every 1 s".
+    g.status.waiting = { for: `the next evaluation (${cadenceWords(interval, g.input.speed)})` };
     await condition(() => g.interrupt !== undefined, g.ms(interval));
     if (g.interrupt) continue;
     if (g.status.paused) {
