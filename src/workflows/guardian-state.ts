@@ -31,6 +31,11 @@ import { RipcordOutcome, RipcordPhase, RipcordRisk } from './search-attributes';
 /** Refused unauthenticated messages audited one by one; past this they are only counted. */
 export const MAX_REFUSED_MESSAGE_RECORDS = 10;
 
+/** Flags with their placeholder ("--key <private JWK>") and variables in Markdown code spans. */
+function asCode(text: string): string {
+  return text.replace(/--[a-z-]+(?: <[^>]+>)?|\bRIPCORD_[A-Z_]+\b/g, (m) => `\`${m}\``);
+}
+
 /** Something a person (or a newer guardian) asked for, waiting to be acted on by the running phase. */
 export type Interrupt =
   | { kind: 'abort'; request: ActionRequest }
@@ -332,15 +337,9 @@ export class GuardianState {
       lines.push(`**${ending.headline}**${s.paused ? ' (paused)' : ''} — ${where}`);
       lines.push(`who may act: ${ending.who}${ending.until ? `, until ${ending.until}` : ' (no deadline)'}`);
       if (ending.planHash) lines.push(`plan ${ending.planHash}`);
-      // Markdown: the commands in a code block, to copy whole; placeholders outside one escaped.
-      lines.push(
-        '',
-        '```',
-        ...ending.commands,
-        '```',
-        '',
-        ending.hint.replace(/</g, '&lt;').replace(/>/g, '&gt;'),
-      );
+      // Markdown: the commands in a code block, to copy whole; flags in the hint as code, or the
+      // renderer turns "--" into a dash and drops "<placeholders>".
+      lines.push('', '```', ...ending.commands, '```', '', asCode(ending.hint));
     } else if (s.outcome) {
       lines.push(`**${s.phase}: ${s.outcome}** — ${where}`);
     } else {

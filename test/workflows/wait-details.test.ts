@@ -61,7 +61,8 @@ test('at the gate: "Waiting for approval" first, who may approve until when, the
     expect(lines).toContain(
       `npx ripcord approve ${deploymentId} --service ${service} --env ${environment} --plan ${planHash} --role sre`,
     );
-    expect(details).toContain('--key &lt;private JWK&gt; --as &lt;your name&gt;');
+    // Flags as Markdown code: the renderer would turn "--" into a dash and drop "<private JWK>".
+    expect(details).toContain('`--key <private JWK>` `--as <your name>`');
 
     // The notification carries the deadline too, for the log line and the receivers.
     const asked = world.notifications.find((n) => n.event === 'approval-requested');
