@@ -1,5 +1,12 @@
 import { type Command, Option } from 'commander';
-import { createBoard, DEMO_STORIES, DemoInterrupted, type DemoStoryName, runDemo } from '../../dev/demo';
+import {
+  createBoard,
+  DEMO_STORIES,
+  DemoInterrupted,
+  type DemoReport,
+  type DemoStoryName,
+  runDemo,
+} from '../../dev/demo';
 import { NginxStartError } from '../../dev/nginx';
 import { PrometheusError } from '../../dev/prometheus';
 import { DevServerError } from '../../dev/temporal-dev-server';
@@ -72,9 +79,31 @@ export function registerDemoCommand(program: Command): void {
       });
       const say = (line: string) => board.say(line);
       const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // A terminal's Ctrl-C reaches every process of the group and `npm run` forwards its own copy,
+      // so one Ctrl-C can arrive twice: the second must not kill the demo halfway through stopping
+      // (exit 130, processes left behind). A third signal (Ctrl-C again) forces the exit.
+      let signals = 0;
+      const stop = () => {
+        signals += 1;
+        if (signals >= 3) process.exit(130);
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      // The story's end: the timeline, what the stack looks like, the outcome. With --keep-running it
+      // is told as soon as the story ends, before the wait for Ctrl-C.
+      let told = false;
+      const tell = (report: DemoReport) => {
+        told = true;
+        board.close();
+        say('');
+        say('timeline:');
+        for (const line of report.timeline) say(line);
+        say('');
+        for (const line of report.facts) say(line);
+        say(`audit trail:    ${report.auditFile}`);
+        if (report.end) say(describeEnd(report.end));
+      };
       try {
         const report = await runDemo({
           story: opts.story,
@@ -87,15 +116,16 @@ export function registerDemoCommand(program: Command): void {
           say,
           status: (line) => board.status(line),
           signal: controller.signal,
+          onStoryEnd: tell,
         });
         board.close();
-        say('');
-        say('timeline:');
-        for (const line of report.timeline) say(line);
-        say('');
-        if (!opts.keepRunning) for (const line of report.facts) say(line);
-        say(`audit trail:    ${report.auditFile}`);
-        if (report.end) say(describeEnd(report.end));
+        if (!told) tell(report);
+        else {
+          // Ctrl-C ended the wait: the last line still says how the story ended.
+          say('');
+          say('the stack is stopped');
+          if (report.end) say(describeEnd(report.end));
+        }
         const asExpected = report.end?.kind === 'outcome' && report.end.outcome === report.expected;
         if (!asExpected && !controller.signal.aborted) {
           throw new UserFacingError(`the story should have ended ${report.expected}`);

@@ -77,6 +77,8 @@ export interface DemoOptions {
   cwd?: string;
   /** Aborted on Ctrl-C: everything started is stopped. */
   signal: AbortSignal;
+  /** With keepRunning: the story's report, as soon as it ends and before the stack waits for Ctrl-C. */
+  onStoryEnd?: (report: DemoReport) => void;
 }
 
 export interface DemoReport {
@@ -403,12 +405,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       `deploy system:  ${describeJobs(deploySystem)}`,
       `load:           ${describeLoad(fleet)}`,
     ];
-    if (options.keepRunning && !signal.aborted) {
-      for (const line of facts) say(line);
-      say(`the stack stays up for the Web UI at ${link} — Ctrl-C to stop`);
-      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
-    }
-    return {
+    const report: DemoReport = {
       end,
       expected: story.expected,
       deploymentId,
@@ -416,6 +413,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       facts,
       auditFile: join(dir, 'audit.jsonl'),
     };
+    if (options.keepRunning && !signal.aborted) {
+      // The story is told before the wait: the timeline must not depend on how the wait ends.
+      if (options.onStoryEnd) options.onStoryEnd(report);
+      else for (const line of facts) say(line);
+      say(`the stack stays up for the Web UI at ${link} — Ctrl-C to stop`);
+      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    }
+    return report;
   } finally {
     await stopAll();
     delete process.env[HOOK_SECRET_ENV];
