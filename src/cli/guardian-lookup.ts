@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { findGuardian, GuardianNotFoundError, type GuardianHandle } from '../client/guardians';
+import { noWorkerHint, workerPolls } from '../client/task-queue';
 import type { GuardianResult, GuardianStatus } from '../workflows/messages';
 import { guardianWorkflowId, isGuardianWorkflowId } from '../workflows/messages';
 import { EXIT } from './exit-codes';
@@ -78,6 +79,15 @@ export async function readStatus(client: Client, handle: GuardianHandle): Promis
     status: described.status.name,
     ...(described.closeTime ? { closeTime: described.closeTime.toISOString() } : {}),
   };
+  // Nobody polls its task queue: the query would only time out. Say why, and how to start a worker.
+  if (running && (await workerPolls(client, described.taskQueue)) === false) {
+    const phase = described.searchAttributes?.RipcordPhase;
+    const last = Array.isArray(phase) && phase.length > 0 ? ` (last phase ${String(phase[0])})` : '';
+    throw new UserFacingError(
+      `guardian ${handle.workflowId}${last} cannot answer: ${noWorkerHint(client.options.namespace, described.taskQueue)}`,
+      EXIT.refusedOrFailed,
+    );
+  }
   try {
     const timeout = running ? QUERY_TIMEOUT_MS : CLOSED_QUERY_TIMEOUT_MS;
     return { kind: 'live', status: await queryStatus(client, handle, timeout), execution };

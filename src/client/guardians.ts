@@ -21,6 +21,13 @@ import {
   statusQuery,
 } from '../workflows/messages';
 import type { guardian } from '../workflows/guardian';
+import {
+  RipcordDeploymentId,
+  RipcordEnvironment,
+  RipcordPhase,
+  RipcordService,
+  RipcordVersion,
+} from '../workflows/search-attributes';
 import { policyVersionLabel } from '../policy/version-label';
 
 /**
@@ -49,6 +56,15 @@ export async function startGuardian(
     workflowId: guardianWorkflowId(deployment, { rehearsal }),
     args: [input],
     ...(rehearsal ? { memo: { [REHEARSAL_MEMO_KEY]: true } } : {}),
+    // Findable by deployment id and service before its first workflow task runs: with no worker
+    // serving the task queue, `status <deployment-id>` and `list` must still find it (and say why).
+    typedSearchAttributes: [
+      { key: RipcordService, value: deployment.service },
+      { key: RipcordEnvironment, value: deployment.environment },
+      { key: RipcordVersion, value: deployment.version },
+      { key: RipcordDeploymentId, value: deployment.deploymentId },
+      { key: RipcordPhase, value: 'admit' },
+    ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // ...and after it closed, a retry must not start a second guardian for the same deployment.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -75,6 +91,8 @@ export interface GuardianRow {
   startTime: Date;
   /** A rehearsal (replayed health), living apart from the live guardians. */
   rehearsal?: boolean;
+  /** The task queue it runs on: `list` says when no worker polls it. */
+  taskQueue?: string;
 }
 
 function keyword(attrs: Record<string, unknown> | undefined, name: string): string {
@@ -108,6 +126,7 @@ export async function listGuardians(
       status: wf.status.name,
       startTime: wf.startTime,
       rehearsal: wf.workflowId.startsWith(REHEARSAL_WORKFLOW_ID_PREFIX),
+      taskQueue: wf.taskQueue,
     });
     if (rows.length >= limit) break;
   }

@@ -5,6 +5,7 @@ import {
   type GuardianHandle,
   WorkflowExecutionAlreadyStartedError,
 } from '../../client/guardians';
+import { watchForWorker } from '../../client/task-queue';
 import { prepareRehearsal, RehearsalSetupError } from '../../dev/rehearse';
 import { durationWithUnit, parseDurationSeconds } from '../duration';
 import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
@@ -34,6 +35,8 @@ const JOINED_AFTER_MS = 30_000;
 const QUIET_MS = 5 * 60_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/** With the time, as --wait's progress lines have it. */
+const sayNow = (line: string) => say(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 export function registerGuardCommand(program: Command): void {
   program
@@ -112,13 +115,23 @@ async function guard(opts: GuardOptions): Promise<void> {
     if (input.replay && input.speed !== undefined)
       say(replayTimeNote(input.policy.evaluation.intervalSeconds, input.speed));
     if (!opts.wait) return;
-    const end = await followGuardian(client, handle, {
-      pollMs: opts.poll * 1000,
-      say,
-      quietMs: QUIET_MS,
-      namespace: conn.namespace,
-    });
-    process.exitCode = exitCodeForEnd(end);
+    // Without a worker on its task queue the guardian never moves: say so, and how to start one.
+    const stopWatching = new AbortController();
+    const watching = described.closeTime
+      ? Promise.resolve()
+      : watchForWorker({ client, taskQueue: described.taskQueue, say: sayNow, signal: stopWatching.signal });
+    try {
+      const end = await followGuardian(client, handle, {
+        pollMs: opts.poll * 1000,
+        say,
+        quietMs: QUIET_MS,
+        namespace: conn.namespace,
+      });
+      process.exitCode = exitCodeForEnd(end);
+    } finally {
+      stopWatching.abort();
+      await watching;
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { listGuardians, sendAction, type GuardianHandle } from '../../client/guardians';
+import { unservedTaskQueues } from '../../client/task-queue';
 import type { ActionResult, GuardianAction, GuardianStatus } from '../../workflows/messages';
 import { resolveActor, type ActorClaim } from '../actor';
 import {
@@ -257,7 +258,16 @@ async function list(flags: {
       ...(flags.env ? { environment: flags.env } : {}),
       running: !flags.all,
     });
-    const glances = await glanceAtRunning(client, rows);
+    // Guardians on a task queue nobody polls cannot answer: say why instead of waiting for each.
+    const unserved = await unservedTaskQueues(client, rows);
+    const unanswerable = (row: (typeof rows)[number]) =>
+      row.status === 'RUNNING' && row.taskQueue !== undefined && unserved.has(row.taskQueue);
+    const glances = await glanceAtRunning(
+      client,
+      rows.filter((row) => !unanswerable(row)),
+    );
+    for (const row of rows.filter(unanswerable))
+      glances.set(row.workflowId, { answered: false, error: unserved.get(row.taskQueue!)! });
     if (flags.json) {
       say(
         JSON.stringify(
@@ -269,6 +279,7 @@ async function list(flags: {
       return;
     }
     say(formatGuardianRows(rows, { all: Boolean(flags.all), glances }).join('\n'));
+    for (const hint of unserved.values()) say(hint);
     say(`Web UI   ${guardianListLink(conn, flags.service)}`);
   });
 }
