@@ -215,7 +215,9 @@ test('guard, status, list, pause, a refusal, abort: every command answers and li
 test('an unknown deployment and an unreachable server are one-line errors, exit 1', async () => {
   const unknown = await ripcord(['status', 'no-such-deployment']);
   expectExit(unknown, 1);
-  expect(unknown.stderr).toBe('ripcord: no guardian for deployment no-such-deployment\n');
+  expect(unknown.stderr).toBe(
+    'ripcord: no guardian for deployment no-such-deployment: `ripcord list` shows the running guardians, `ripcord list --all` the closed ones too\n',
+  );
 
   const port = await findFreePort();
   const down = await ripcord(['list'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
