@@ -1,11 +1,13 @@
+import { TransportError } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { describeConnection, loadConnectionProfile } from '../../client/connection-profile';
 import { describeDatabase } from '../../activities/audit';
 import { encryptingDataConverter } from '../../security/codec/data-converter';
 import { createWorker } from '../../worker';
-import { installRuntimeLogger } from '../../worker/runtime';
+import { grpcReason, installRuntimeLogger } from '../../worker/runtime';
 import { preflightWorker, setting } from '../../worker/preflight';
 import { UserFacingError } from '../errors';
+import { EXIT } from '../exit-codes';
 
 interface WorkerFlags {
   profile?: string;
@@ -27,6 +29,27 @@ interface WorkerFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Waits before the next connection attempt: 1, 2, 4… up to 30 s. Ctrl-C ends the wait and the command. */
+async function waitToReconnect(where: string, reason: string, attempt: number): Promise<void> {
+  const seconds = Math.min(30, 2 ** Math.min(attempt - 1, 5));
+  process.stderr.write(
+    `ripcord: Temporal at ${where} unreachable (${reason}); retrying in ${seconds}s (attempt ${attempt}, Ctrl-C to stop)\n`,
+  );
+  let onSignal = () => {};
+  const interrupted = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), seconds * 1000);
+    onSignal = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  if (interrupted) throw new UserFacingError('stopped before Temporal was reachable', EXIT.interrupted);
+}
 
 /** A TCP port, or a usage error that names the flag. */
 function parseMetricsPort(value: string | undefined): number | undefined {
@@ -134,28 +157,35 @@ export function registerWorkerCommand(program: Command): void {
       }
       const { auditKid, auditDatabase, keyring, targets } = checked;
       let created;
-      try {
-        created = await createWorker({
-          connection: conn,
-          ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
-          ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
-          depsOptions: {
-            stateDir: opts.stateDir,
-            dryRun: opts.dryRun === true,
-            ...(approvalKeys ? { approvalKeys } : {}),
-            ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
-            ...(opts.insecureClaims ? { insecureClaims: true } : {}),
-            ...(auditDatabase ? { auditDatabase } : {}),
-            ...(auditKey ? { auditKey } : {}),
-            ...(targets ? { targets } : {}),
-            ...(opts.acceptReplay ? { acceptReplay: true } : {}),
-            notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
-          },
-        });
-      } catch (err) {
-        throw new UserFacingError(
-          `cannot start the worker on ${describeConnection(conn)}: ${(err as Error).message}`,
-        );
+      // Temporal down (not started yet, restarting): one line per attempt, and try again.
+      for (let attempt = 1; created === undefined; attempt++) {
+        try {
+          created = await createWorker({
+            connection: conn,
+            ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
+            ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
+            depsOptions: {
+              stateDir: opts.stateDir,
+              dryRun: opts.dryRun === true,
+              ...(approvalKeys ? { approvalKeys } : {}),
+              ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
+              ...(opts.insecureClaims ? { insecureClaims: true } : {}),
+              ...(auditDatabase ? { auditDatabase } : {}),
+              ...(auditKey ? { auditKey } : {}),
+              ...(targets ? { targets } : {}),
+              ...(opts.acceptReplay ? { acceptReplay: true } : {}),
+              notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
+            },
+          });
+        } catch (err) {
+          if (err instanceof TransportError) {
+            await waitToReconnect(describeConnection(conn), grpcReason(err), attempt);
+            continue;
+          }
+          throw new UserFacingError(
+            `cannot start the worker on ${describeConnection(conn)}: ${(err as Error).message}`,
+          );
+        }
       }
       const { worker, close, metricsServer } = created;
       const shutdown = () => worker.shutdown();
