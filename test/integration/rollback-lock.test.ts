@@ -156,10 +156,14 @@ test('a newer guardian waits while an older one of the same service rolls back; 
   const lockId = rollbackLockId(policy.metadata);
   expect(waiting.waiting!.for).toContain(lockId);
   const lock = client.workflow.getHandle(lockId);
-  expect(await lock.query(rollbackLockStateQuery)).toMatchObject({
-    holder: first.workflowId,
-    queue: [second.workflowId],
-  });
+  // The lock queues a guardian once it has checked the claim with Temporal (an activity): wait for that.
+  const deadline = Date.now() + 30_000;
+  let state = await lock.query(rollbackLockStateQuery);
+  while (state.queue.length === 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    state = await lock.query(rollbackLockStateQuery);
+  }
+  expect(state).toMatchObject({ holder: first.workflowId, queue: [second.workflowId] });
   expect(journalOf(newer)).toEqual([]);
 
   release();
