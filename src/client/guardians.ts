@@ -16,6 +16,7 @@ import {
   type GuardianStatus,
   guardianWorkflowId,
   isGuardianWorkflowId,
+  GUARDIAN_WORKFLOW_ID_PREFIX,
   REHEARSAL_MEMO_KEY,
   REHEARSAL_WORKFLOW_ID_PREFIX,
   statusQuery,
@@ -140,15 +141,22 @@ export async function listGuardians(
  */
 export async function findGuardian(client: Client, idOrDeploymentId: string): Promise<GuardianHandle> {
   if (isGuardianWorkflowId(idOrDeploymentId)) {
-    const handle = client.workflow.getHandle<typeof guardian>(idOrDeploymentId);
-    try {
-      await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError)
-        throw new GuardianNotFoundError(`no guardian ${idOrDeploymentId}`);
-      throw err;
+    // A live id with no live guardian: its rehearsal, e.g. the report step of a pipeline run with --replay.
+    const candidates = [idOrDeploymentId];
+    if (idOrDeploymentId.startsWith(GUARDIAN_WORKFLOW_ID_PREFIX))
+      candidates.push(
+        REHEARSAL_WORKFLOW_ID_PREFIX + idOrDeploymentId.slice(GUARDIAN_WORKFLOW_ID_PREFIX.length),
+      );
+    for (const workflowId of candidates) {
+      const handle = client.workflow.getHandle<typeof guardian>(workflowId);
+      try {
+        await handle.describe();
+        return handle;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     }
-    return handle;
+    throw new GuardianNotFoundError(`no guardian ${idOrDeploymentId}`);
   }
   const rows = await listGuardians(client, { deploymentId: idOrDeploymentId });
   // A live guardian before a rehearsal of the same deployment id; the running one before the newest.

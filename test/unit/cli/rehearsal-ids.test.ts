@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { findGuardian, startGuardian } from '../../../src/client/guardians';
 import { guardianRef } from '../../../src/cli/guardian-lookup';
 import type { GuardianInput } from '../../../src/workflows/messages';
@@ -24,7 +24,14 @@ function fakeClient(rows: Array<{ workflowId: string; status: string; startTime:
         (async function* () {
           for (const row of rows) yield { ...row, status: { name: row.status }, searchAttributes: {} };
         })(),
-      getHandle: (workflowId: string) => ({ workflowId, describe: async () => ({}) }),
+      getHandle: (workflowId: string) => ({
+        workflowId,
+        describe: async () => {
+          if (!rows.some((r) => r.workflowId === workflowId))
+            throw new WorkflowNotFoundError('not found', workflowId, undefined);
+          return {};
+        },
+      }),
     },
   } as unknown as Client;
   return { client, started };
@@ -77,5 +84,17 @@ test('a full rehearsal id is taken as is; a deployment id finds the live guardia
   expect((await findGuardian(client, 'build-481')).workflowId).toBe('ripcord/production/checkout/build-481');
   expect((await findGuardian(client, 'ripcord-rehearsal/production/checkout/build-481')).workflowId).toBe(
     'ripcord-rehearsal/production/checkout/build-481',
+  );
+});
+
+test("a live id with no live guardian finds its rehearsal (a --replay pipeline's report step)", async () => {
+  const { client } = fakeClient([
+    { workflowId: 'ripcord-rehearsal/production/checkout/gh-1', status: 'COMPLETED', startTime: new Date(1) },
+  ]);
+  expect((await findGuardian(client, 'ripcord/production/checkout/gh-1')).workflowId).toBe(
+    'ripcord-rehearsal/production/checkout/gh-1',
+  );
+  await expect(findGuardian(client, 'ripcord/production/checkout/gh-2')).rejects.toThrow(
+    'no guardian ripcord/production/checkout/gh-2',
   );
 });
