@@ -17,7 +17,6 @@ import {
   guardianWorkflowId,
   isGuardianWorkflowId,
   GUARDIAN_WORKFLOW_ID_PREFIX,
-  REHEARSAL_MEMO_KEY,
   REHEARSAL_WORKFLOW_ID_PREFIX,
   statusQuery,
 } from '../workflows/messages';
@@ -56,7 +55,8 @@ export async function startGuardian(
     taskQueue,
     workflowId: guardianWorkflowId(deployment, { rehearsal }),
     args: [input],
-    ...(rehearsal ? { memo: { [REHEARSAL_MEMO_KEY]: true } } : {}),
+    // No memo: a memo is a payload, encrypted with the codec, and every `list` decodes it, so a
+    // client without the keys could no longer list guardians. The id prefix says it instead.
     // Findable by deployment id and service before its first workflow task runs: with no worker
     // serving the task queue, `status <deployment-id>` and `list` must still find it (and say why).
     typedSearchAttributes: [

@@ -59,10 +59,12 @@ test('a confirmed regression rolls back (exit 10), each step applied exactly onc
     integrationCliEnv(),
   );
   expectExit(result, 10);
-  expect(result.stdout).toMatch(/^guardian ripcord\/production\/checkout\/rehearsal-[0-9a-f]{8} on /m);
+  expect(result.stdout).toMatch(
+    /^guardian ripcord-rehearsal\/production\/checkout\/rehearsal-[0-9a-f]{8} on /m,
+  );
   expect(result.stdout).toMatch(
     new RegExp(
-      `^Web UI +http://\\S+/namespaces/${integrationCliEnv().TEMPORAL_NAMESPACE}/workflows/ripcord%2Fproduction`,
+      `^Web UI +http://\\S+/namespaces/${integrationCliEnv().TEMPORAL_NAMESPACE}/workflows/ripcord-rehearsal%2Fproduction`,
       'm',
     ),
   );
