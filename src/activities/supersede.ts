@@ -1,7 +1,6 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import {
   GUARDIAN_WORKFLOW_TYPE,
-  REHEARSAL_MEMO_KEY,
   REHEARSAL_WORKFLOW_ID_PREFIX,
   statusQuery,
   supersedeSignal,
@@ -24,13 +23,12 @@ export function supersedeOlderGuardians(client: Client | undefined) {
     const own = await client.workflow.getHandle(input.workflowId).describe();
     const superseded: string[] = [];
     // A rehearsal supersedes nobody (its guardian skips this activity; a retried old one lands here).
-    if ((await rehearsalOf(client, input.workflowId, own.memo)) === true) return { superseded: [] };
+    if ((await rehearsalOf(client, input.workflowId)) === true) return { superseded: [] };
     for await (const execution of client.workflow.list({ query: runningGuardiansQuery(input) })) {
       if (execution.workflowId === input.workflowId) continue;
       if (execution.startTime.getTime() >= own.startTime.getTime()) continue;
       // A live guardian never stands a rehearsal down: the two live apart.
-      if ((await rehearsalOf(client, execution.workflowId, execution.memo, execution.runId)) === true)
-        continue;
+      if ((await rehearsalOf(client, execution.workflowId, execution.runId)) === true) continue;
       try {
         await client.workflow
           .getHandle(execution.workflowId, execution.runId)
@@ -94,7 +92,7 @@ export function verifySupersede(client: Client | undefined) {
       return refuse(`${input.by} started before this guardian, so it cannot be a newer deployment`);
     }
     // Rehearsals and live guardians live apart: neither stands the other down, and rehearsals supersede nobody.
-    const senderRehearsal = await rehearsalOf(client, input.by, sender.memo, sender.runId);
+    const senderRehearsal = await rehearsalOf(client, input.by, sender.runId);
     if (senderRehearsal !== false) {
       return refuse(
         senderRehearsal
@@ -102,7 +100,7 @@ export function verifySupersede(client: Client | undefined) {
           : `${input.by} did not say whether it is a rehearsal, so it cannot supersede this guardian`,
       );
     }
-    if ((await rehearsalOf(client, input.workflowId, own.memo)) === true) {
+    if ((await rehearsalOf(client, input.workflowId)) === true) {
       return refuse('this guardian is a rehearsal: no other guardian supersedes it');
     }
     return {
@@ -117,18 +115,16 @@ const STATUS_QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * Whether a guardian is a rehearsal (its health a replayed scenario): by its
- * workflow id or memo as the client started it, else by its own status
+ * workflow id as the client started it, else by its own status
  * (`rehearsal: true`, from its input: also catches one started with the raw
  * client under a live id). Undefined when it does not answer.
  */
 export async function rehearsalOf(
   client: Client,
   workflowId: string,
-  memo: Record<string, unknown> | undefined,
   runId?: string,
 ): Promise<boolean | undefined> {
   if (workflowId.startsWith(REHEARSAL_WORKFLOW_ID_PREFIX)) return true;
-  if (memo?.[REHEARSAL_MEMO_KEY] === true) return true;
   try {
     const handle = client.workflow.getHandle(workflowId, runId);
     const status = await client.connection.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () =>

@@ -24,7 +24,7 @@ export const SHARED_KINDS = [
   'canary-blackout',
 ] as const;
 
-/** Kinds beyond ../shared/scenarios/README.md. */
+/** Kinds beyond those of the example scenarios (test/fixtures/scenarios/shared). */
 export const EXTRA_KINDS = [
   /** Traffic, error rate and latency follow a daily curve in both groups. No regression. */
   'diurnal-healthy',

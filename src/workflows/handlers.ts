@@ -4,7 +4,7 @@ import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
 import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
 import { RequestRefused, printable, validateActionRequest } from './request-validation';
-import { rollbackLockCheckSignal, rollbackLockGrantedSignal } from './rollback-lock';
+import { rollbackLockGrantedSignal } from './rollback-lock';
 import { guardianLockId } from './rollback-turn';
 import {
   ACTION_UPDATES,
@@ -31,8 +31,6 @@ export function registerHandlers(g: GuardianState): void {
   setHandler(statusQuery, () => g.status);
   setHandler(supersedeSignal, (payload) => onSupersede(g, payload));
   setHandler(rollbackLockGrantedSignal, (payload) => onRollbackLockGranted(g, payload));
-  // The lock only checks that we are still running; delivery is the answer, and the signal does nothing.
-  setHandler(rollbackLockCheckSignal, () => undefined);
 
   for (const action of Object.keys(ACTION_UPDATES) as GuardianAction[]) {
     setHandler(ACTION_UPDATES[action], (request: ActionRequest) => handle(g, action, request), {

@@ -244,8 +244,6 @@ export function guardianWorkflowId(
 export const GUARDIAN_WORKFLOW_ID_PREFIX = 'ripcord/';
 /** Rehearsals (replayed health) live apart: the same deployment id never collides with the live guardian's. */
 export const REHEARSAL_WORKFLOW_ID_PREFIX = 'ripcord-rehearsal/';
-/** The memo key the client sets on a rehearsal it starts. */
-export const REHEARSAL_MEMO_KEY = 'ripcordRehearsal';
 
 /** A full guardian workflow id (live or rehearsal), as opposed to a bare deployment id. */
 export function isGuardianWorkflowId(id: string): boolean {

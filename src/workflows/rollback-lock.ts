@@ -74,8 +74,6 @@ export const acquireRollbackLockSignal = defineSignal<[RollbackLockRequest]>('ac
 export const releaseRollbackLockSignal = defineSignal<[RollbackLockRequest]>('release');
 /** Sent to a guardian: its turn to change production. */
 export const rollbackLockGrantedSignal = defineSignal<[{ lockId: string }]>('rollbackLockGranted');
-/** Sent by locks before they checked their holder by query; guardians still accept it and do nothing. */
-export const rollbackLockCheckSignal = defineSignal<[]>('rollbackLockCheck');
 export const rollbackLockStateQuery = defineQuery<RollbackLockState>('lockState');
 
 /** The lock's workflow id: one per service and environment in the namespace. */

@@ -389,7 +389,7 @@ export class SecurityStack {
 }
 
 /** The dev server on free ports; a port taken between the check and the start is retried. */
-async function startServer(): Promise<DevServer> {
+export async function startServer(): Promise<DevServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -6,11 +6,11 @@ import { type Client, type WorkflowHandle, WorkflowFailedError } from '@temporal
 import type { Worker } from '@temporalio/worker';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { connectClient } from '../../src/client/connect';
-import { findFreePort } from '../../src/dev/ports';
-import { type DevServer, startDevServer } from '../../src/dev/temporal-dev-server';
+import type { DevServer } from '../../src/dev/temporal-dev-server';
 import { loadPolicyFile } from '../../src/policy';
 import { createWorker } from '../../src/worker';
 import type { GuardianInput } from '../../src/workflows/messages';
+import { startServer } from '../harness/security-stack';
 import { bundleWorkflows, quietRuntime } from '../harness/temporal';
 
 /**
@@ -248,20 +248,4 @@ function causeMessages(error: unknown): string {
     current = current.cause;
   }
   return messages.join(' <- ');
-}
-
-async function startServer(): Promise<DevServer> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startDevServer({
-        port: await findFreePort(),
-        uiPort: await findFreePort(),
-        readyTimeoutMs: 120_000,
-      });
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
 }

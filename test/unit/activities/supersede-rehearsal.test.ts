@@ -6,7 +6,7 @@ import { supersedeOlderGuardians, verifySupersede } from '../../../src/activitie
  * rehearsal (replayed health) and the live guardians of the same service and
  * environment live apart. A live guardian never tells a rehearsal to stand
  * down, and never believes a supersede that a rehearsal sent (or that
- * reaches a rehearsal), whether the rehearsal is known by its id, its memo or
+ * reaches a rehearsal), whether the rehearsal is known by its id or
  * only by its own status.
  */
 
@@ -72,7 +72,7 @@ function fakeClient(executions: Execution[]) {
 const scope = { service: 'checkout', environment: 'production' };
 
 describe('supersedeOlderGuardians: a live guardian never stands a rehearsal down', () => {
-  test('rehearsals known by id, memo or their own status are skipped; live ones are told', async () => {
+  test('rehearsals known by id or their own status are skipped; live ones are told', async () => {
     const me = live('build-482', 30);
     const olderLive = live('build-481', 0);
     const byId: Execution = {
@@ -81,9 +81,8 @@ describe('supersedeOlderGuardians: a live guardian never stands a rehearsal down
       startTime: at(5),
       status: { rehearsal: true },
     };
-    const byMemo: Execution = { ...live('rehearsal-memo', 6), memo: { ripcordRehearsal: true } };
     const byStatus: Execution = { ...live('rehearsal-raw', 7), status: { rehearsal: true } };
-    const { client, signals } = fakeClient([me, olderLive, byId, byMemo, byStatus]);
+    const { client, signals } = fakeClient([me, olderLive, byId, byStatus]);
     const result = await supersedeOlderGuardians(client)({ workflowId: me.workflowId, ...scope });
     expect(result).toEqual({ superseded: [olderLive.workflowId] });
     expect(signals).toEqual([olderLive.workflowId]);
@@ -115,7 +114,6 @@ describe('verifySupersede: a supersede from or to a rehearsal is refused', () =>
 
   test.each([
     ['its rehearsal id', { workflowId: 'ripcord-rehearsal/production/checkout/build-481', status: {} }],
-    ['its memo', { memo: { ripcordRehearsal: true } }],
     ['its own status (started with the raw client under a live id)', { status: { rehearsal: true } }],
   ])('a rehearsal sender known by %s is refused', async (_how, override) => {
     const sender: Execution = { ...live('replayed', 10), ...override } as Execution;
