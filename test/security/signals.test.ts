@@ -157,7 +157,14 @@ test('forged rollbackLockGranted, release and acquire signals do not let a secon
   // The attacker then tells the lock itself that the holder let go, and queues a guardian that never
   // asked: the lock asks Temporal where each stands, and keeps the holder and its queue as they are.
   const lock = stack.client.workflow.getHandle(lockId);
-  const lockBefore = await lock.query(rollbackLockStateQuery);
+  // The lock queues the waiter only after it has checked the waiter's claim with Temporal (an
+  // activity), which can land after the waiter already says it waits for its turn.
+  const queuedBy = Date.now() + 30_000;
+  let lockBefore = await lock.query(rollbackLockStateQuery);
+  while (!lockBefore.queue.includes(waiter.workflowId) && Date.now() < queuedBy) {
+    await new Promise((r) => setTimeout(r, 250));
+    lockBefore = await lock.query(rollbackLockStateQuery);
+  }
   expect(lockBefore).toMatchObject({ holder: holder.workflowId, queue: [waiter.workflowId] });
   await stack.cliSignal(lockId, 'release', { holder: holder.workflowId });
   await lock.signal('acquire', { holder: watching.workflowId });
