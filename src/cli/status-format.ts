@@ -115,7 +115,13 @@ export function formatStatus(
   lines.push(...signalTable(status));
   if (status.decision) {
     const d = status.decision;
-    const at = d.decidedAtIndex === null ? '' : ` at interval ${d.decidedAtIndex}`;
+    // A manual decision taken before the first evaluation has no interval (index -1).
+    const at =
+      d.decidedAtIndex === null
+        ? ''
+        : d.decidedAtIndex < 0
+          ? ' before the first evaluation'
+          : ` at interval ${d.decidedAtIndex}`;
     lines.push(`decision     ${d.decision} (${d.source})${at}: ${d.reason}`);
   }
   if (status.plan) lines.push(...formatPlan(status.plan));

@@ -101,6 +101,12 @@ describe('ripcord status', () => {
     expect(text).toContain('phase        gate (PAUSED: no evaluation until resumed)');
     expect(text).toContain('waiting for  2 approval(s) from sre, lead until 2026-01-01 12:30:00Z (in 30m)');
     expect(text).toContain('decision     rollback (manual) at interval 15: confirmed');
+    const early = formatStatus(
+      status({ decision: { decision: 'rollback', decidedAtIndex: -1, reason: 'by hand', source: 'manual' } }),
+      LINK,
+      NOW,
+    );
+    expect(early).toContain('decision     rollback (manual) before the first evaluation: by hand');
     expect(text).toContain('plan sha256:plan1\n  risk high: canary weight 50% is above 25%');
     expect(text).toContain('  step 0 drain-canary (shift-traffic): pending');
     expect(text).toContain('approvals    alice (sre) at 2026-01-01 11:59:00Z (1m ago)');
