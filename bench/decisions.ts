@@ -11,7 +11,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { loadPolicyFile } from '../src/policy';
-import { decisionConfigFromPolicy } from '../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../src/policy/decision-config';
 import { simulateScenario } from '../src/simulate/simulate';
 import { argoRollouts, flagger, type MethodOutcome } from './lib/emulations';
 import { generatedScenarios, sharedScenarios, TRAFFIC_LEVELS, type BenchScenario } from './lib/scenario-set';

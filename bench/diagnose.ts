@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { loadPolicyFile } from '../src/policy';
-import { decisionConfigFromPolicy } from '../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../src/policy/decision-config';
 import { simulateScenario } from '../src/simulate/simulate';
 import { flagger } from './lib/emulations';
 import { generatedScenarios } from './lib/scenario-set';

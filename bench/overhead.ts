@@ -29,7 +29,7 @@ import { type DemoReport, runDemo } from '../src/dev/demo';
 import { DEMO_WARMUP_SECONDS } from '../src/dev/demo/stories';
 import { findFreePort } from '../src/dev/ports';
 import { startDevServer } from '../src/dev/temporal-dev-server';
-import type { GuardianInput } from '../src/workflows/messages';
+import type { GuardianInput } from '../src/model/guardian';
 import {
   benchPolicyDocument,
   type GuardianPlan,

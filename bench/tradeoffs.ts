@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DecisionConfig } from '../src/decision';
 import { loadPolicyFile } from '../src/policy';
-import { decisionConfigFromPolicy } from '../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../src/policy/decision-config';
 import { simulateScenario } from '../src/simulate/simulate';
 import { argValue } from './lib/cli-args';
 import { percent, runBenchmark, writeResults } from './lib/report-file';

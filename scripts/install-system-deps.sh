@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the integration tier runs for real (DESIGN §6).
+# Installs the Debian packages the integration tier runs for real (docs/architecture.md §6).
 # Idempotent and quiet: apt-get runs only when a binary is missing, so a warm
 # machine pays nothing and a fresh one needs nothing done by hand.
 set -euo pipefail

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
 import { startGuardian } from '../../src/client/guardians';
 import { contentHash, type LoadedPolicy, parsePolicyText, type Policy } from '../../src/policy';
-import type { GuardianInput } from '../../src/workflows/messages';
+import type { GuardianInput } from '../../src/model/guardian';
 
 /**
  * The guardians the benchmarks start: the example canary policy at a 10 s

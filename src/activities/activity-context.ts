@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import type { StepContext } from '../targets';
-import type { DeploymentInfo } from '../workflows/messages';
+import type { DeploymentInfo } from '../model/guardian';
 
 /** The running activity's context, or undefined when a function is called directly (unit tests, scripts). */
 export function currentContext(): Context | undefined {

@@ -2,7 +2,7 @@ import type { ActionTokenVerifier, SignedButRefused } from '../security/action-t
 import { normalizeIdentity, sameIdentity } from '../security/identity';
 import { redactSecrets } from '../security/secrets';
 import type { TokenClaimStore } from './token-claim';
-import type { AuthorizeInput, AuthorizeResult } from './types';
+import type { AuthorizeInput, AuthorizeResult } from '../model/activity-contract';
 
 export type { ActionTokenVerifier, ExpectedAction, VerifiedClaims } from '../security/action-token-types';
 export type { TokenClaimStore } from './token-claim';

@@ -3,7 +3,7 @@ import type { Series, Source } from '../policy';
 import type { HealthReadRequest, SeriesReadings, SourceRegistry } from '../sources';
 import { errorReadings } from '../sources';
 import { currentContext } from './activity-context';
-import type { EvaluateHealthInput, EvaluateHealthResult, IntervalReading } from './types';
+import type { EvaluateHealthInput, EvaluateHealthResult, IntervalReading } from '../model/activity-contract';
 
 /** For sources whose configuration has no timeout of its own (replay). */
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -21,7 +21,7 @@ interface SourceCall {
  * never throws for a source failure: an unknown source type, a source that
  * throws or times out, or a reading that is missing or not a number becomes an
  * `error` reading for the series concerned, and the decision core decides what
- * that means (DESIGN §3, §8).
+ * that means (docs/architecture.md §3, §8).
  */
 export function evaluateHealth(sources: SourceRegistry, options: { refuseReplay?: boolean } = {}) {
   return async (input: EvaluateHealthInput): Promise<EvaluateHealthResult> => {
@@ -46,7 +46,7 @@ export function evaluateHealth(sources: SourceRegistry, options: { refuseReplay?
 }
 
 /**
- * The read as guardians run it since the local-health-reads patch: a local
+ * The read as guardians run it: a local
  * activity, inside the workflow task that the interval's timer opened. That
  * saves a workflow task, an activity task and four history events per
  * evaluation, which is most of what one guardian costs the worker and the
@@ -63,7 +63,7 @@ export function readHealthInterval(evaluate: (input: EvaluateHealthInput) => Pro
 function planCalls(input: EvaluateHealthInput): SourceCall[] {
   const series = Object.entries(input.series).map(([name, s]) => ({ name, ...s }));
   if (input.replay !== undefined) {
-    // A rehearsal replaces every source of the policy by the scenario, matched by series name (DESIGN §4).
+    // A rehearsal replaces every source of the policy by the scenario, matched by series name (docs/architecture.md §4).
     return [
       {
         sourceName: `scenario ${input.replay.scenarioFile}`,

@@ -9,16 +9,15 @@ import { compensateStep, executeStep } from './steps';
 import { confirmRollbackTurn, rollbackLockMember } from './rollback-turn';
 import { supersedeOlderGuardians, verifySupersede } from './supersede';
 import { temporalTokenClaims } from './token-claim';
-import type { GuardianActivityContract } from './types';
+import type { GuardianActivityContract } from '../model/activity-contract';
 
-export { type ActivityDeps, type DefaultActivityDepsOptions, defaultActivityDeps } from './deps';
+export { type ActivityDeps } from './deps';
 export { INVALID_DEPLOYMENT_ERROR } from './admit';
 export { PLAN_ERROR } from './plan/build';
 export { stepIdempotencyKey } from './plan/idempotency';
 export { type ActionTokenVerifier, type VerifiedClaims } from './authorize';
 export { type AuditSink, JsonlAuditSink, MemoryAuditSink } from './audit';
 export { type Notifier, type OutboundNotification, LogNotifier, MemoryNotifier } from './notify';
-export * from './types';
 
 /**
  * The guardian's activities, composed from their dependencies. Workflows import

@@ -1,13 +1,9 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  GUARDIAN_WORKFLOW_TYPE,
-  REHEARSAL_WORKFLOW_ID_PREFIX,
-  statusQuery,
-  supersedeSignal,
-} from '../workflows/messages';
+import { GUARDIAN_WORKFLOW_TYPE, REHEARSAL_WORKFLOW_ID_PREFIX } from '../model/guardian';
+import { statusQuery, supersedeSignal } from '../workflows/messages';
 import { activityLog } from './activity-context';
 import { RipcordEnvironment, RipcordService } from '../workflows/search-attributes';
-import type { SupersedeInput, SupersedeResult, VerifySupersedeInput, VerifySupersedeResult } from './types';
+import type { SupersedeInput, SupersedeResult, VerifySupersedeInput, VerifySupersedeResult } from '../model/activity-contract';
 
 /**
  * Tells older guardians of the same service and environment to stand down: a

@@ -1,4 +1,5 @@
-import type { GuardianOutcome } from '../workflows/messages';
+import type { GuardianOutcome } from '../model/guardian';
+import type { GuardianEnd } from '../client/guardian-end';
 
 /**
  * Exit codes of `ripcord guard --wait` and `ripcord rehearse`. Pipelines branch
@@ -28,12 +29,6 @@ const BY_OUTCOME: Record<GuardianOutcome, number> = {
 export function exitCodeForOutcome(outcome: GuardianOutcome): number {
   return BY_OUTCOME[outcome];
 }
-
-/** How a guardian run ended, as the client sees it. */
-export type GuardianEnd =
-  | { kind: 'outcome'; outcome: GuardianOutcome; reason: string }
-  /** Stopped from outside Temporal's normal path: nobody guards the deployment any more. */
-  | { kind: 'stopped'; how: 'terminated' | 'cancelled' | 'timed out' | 'failed'; message: string };
 
 export function exitCodeForEnd(end: GuardianEnd): number {
   if (end.kind === 'outcome') return exitCodeForOutcome(end.outcome);

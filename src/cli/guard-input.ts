@@ -1,6 +1,6 @@
 import { deploymentProblems, planInputProblems } from '../activities/admit';
 import type { LoadedPolicy } from '../policy';
-import type { DeploymentInfo, GuardianInput } from '../workflows/messages';
+import type { DeploymentInfo, GuardianInput } from '../model/guardian';
 import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
 

@@ -1,11 +1,11 @@
 import type { ResolvedConnection } from '../client/connection-profile';
 import type { GuardianRow } from '../client/guardians';
 import { formatDuration } from '../policy';
-import type { GuardianPhase, GuardianStatus } from '../workflows/messages';
+import type { GuardianPhase, GuardianStatus } from '../model/guardian';
 import { evidenceShort } from '../model/evidence-words';
-import { formatTable } from './table';
+import { formatTable } from '../text/table';
 import { DEFAULT_WEB_UI } from './temporal-session';
-import { guardiansListUrl } from './web-ui-links';
+import { guardiansListUrl } from '../client/web-ui-links';
 
 /**
  * What a running guardian said when asked at a glance: its latest verdict, the

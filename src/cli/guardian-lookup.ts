@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { findGuardian, GuardianNotFoundError, type GuardianHandle } from '../client/guardians';
 import { noWorkerHint, workerPolls } from '../client/task-queue';
-import type { GuardianResult, GuardianStatus } from '../workflows/messages';
-import { guardianWorkflowId, isGuardianWorkflowId } from '../workflows/messages';
+import type { GuardianResult, GuardianStatus } from '../model/guardian';
+import { guardianWorkflowId, isGuardianWorkflowId } from '../model/guardian';
 import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
-import { queryStatus, stoppedBy } from './progress';
-import { firstLine } from './temporal-session';
+import { queryStatus, stoppedBy } from '../client/progress';
+import { firstLine } from '../text/lines';
 
 /** Flags that pin a deployment id to one service and environment (deployment ids need not be global). */
 export interface LocateFlags {

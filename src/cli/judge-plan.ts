@@ -1,4 +1,4 @@
-import type { GuardianStatus } from '../workflows/messages';
+import type { GuardianStatus } from '../model/guardian';
 import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
 import { formatPlan } from './status-format';

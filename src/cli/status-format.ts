@@ -1,43 +1,10 @@
-import { formatDuration } from '../policy';
-import type { GuardianStatus } from '../workflows/messages';
+import type { GuardianStatus } from '../model/guardian';
 import type { ClosedGuardian, ExecutionInfo } from './guardian-lookup';
 import { evidenceWords } from '../model/evidence-words';
-import { formatTable } from './table';
-import { formatWaitEnding } from './wait-ending-format';
-
-/**
- * How a guardian's status reads for a person at a terminal: what it is doing,
- * why, and what it waits for. Pure functions of the status (and of `now` for
- * "in 4m"), so that tests pin the wording.
- */
-
-/** E-values span many orders of magnitude: keep three significant digits either way. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : value < 0 ? '-∞' : 'NaN';
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(2).replace('e+', 'e');
-  return String(Number(value.toPrecision(3)));
-}
-
-/** "2026-01-01T12:00:00.000Z" → "2026-01-01 12:00:00Z (in 4m 30s)". */
-export function formatMoment(iso: string, now: Date): string {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return iso;
-  const shown = new Date(at)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
-  const seconds = Math.round((at - now.getTime()) / 1000);
-  if (seconds > 0) return `${shown} (in ${formatDuration(seconds)})`;
-  if (seconds < 0) return `${shown} (${formatDuration(-seconds)} ago)`;
-  return `${shown} (now)`;
-}
-
-export function formatWaiting(waiting: GuardianStatus['waiting'], now: Date): string | undefined {
-  if (!waiting) return undefined;
-  return waiting.until ? `${waiting.for} until ${formatMoment(waiting.until, now)}` : waiting.for;
-}
+import { formatTable } from '../text/table';
+import { formatWaitEnding } from '../client/wait-ending-format';
+import { formatWaiting } from '../client/waiting-format';
+import { formatMoment } from '../text/moments';
 
 /** The plan a person is asked to judge: its hash, its risk and why, and every step. */
 export function formatPlan(plan: NonNullable<GuardianStatus['plan']>): string[] {

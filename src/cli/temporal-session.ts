@@ -7,9 +7,10 @@ import {
   type ResolvedConnection,
 } from '../client/connection-profile';
 import { GuardianNotFoundError, webUiLink } from '../client/guardians';
-import { EXIT } from './exit-codes';
 import { UserFacingError } from './errors';
-import { serviceListLine } from './web-ui-links';
+import { serviceListLine } from '../client/web-ui-links';
+import { EXIT } from './exit-codes';
+import { firstLine } from '../text/lines';
 
 /** Where the links point when a profile names no Web UI: the embedded dev server's. */
 export const DEFAULT_WEB_UI = 'http://127.0.0.1:8233';
@@ -22,10 +23,6 @@ export interface TemporalSession {
   /** The Web UI list of the guardians of that guardian's service, as a line to print (undefined for other ids). */
   serviceLink(workflowId: string): string | undefined;
   close(): Promise<void>;
-}
-
-export function firstLine(message: string): string {
-  return message.split('\n')[0]?.trim() ?? '';
 }
 
 /** A profile that cannot be loaded is a usage problem (exit 2), named by the loader. */

@@ -6,20 +6,17 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import { ACTION_UPDATES, statusQuery } from '../workflows/messages';
+import { type ActionRequest, type ActionResult, type GuardianAction } from '../model/actions';
 import {
-  ACTION_UPDATES,
-  type ActionRequest,
-  type ActionResult,
   GUARDIAN_WORKFLOW_TYPE,
-  type GuardianAction,
   type GuardianInput,
   type GuardianStatus,
   guardianWorkflowId,
   isGuardianWorkflowId,
   GUARDIAN_WORKFLOW_ID_PREFIX,
   REHEARSAL_WORKFLOW_ID_PREFIX,
-  statusQuery,
-} from '../workflows/messages';
+} from '../model/guardian';
 import type { guardian } from '../workflows/guardian';
 import {
   RipcordDeploymentId,

@@ -1,7 +1,7 @@
 /**
  * The decision core's own configuration. It mirrors the policy's `signals` and
  * `evaluation` sections with every default already applied, but is a plain
- * type: the core never imports the policy module (DESIGN §2), so a policy is
+ * type: the core never imports the policy module (docs/architecture.md §2), so a policy is
  * mapped onto this shape outside the core (src/simulate/decision-config.ts).
  */
 
@@ -65,16 +65,10 @@ export interface DecisionConfig {
   };
   signals: SignalConfig[];
   /**
-   * Whether a dismissed confirmation returns part of its evidence to the main
-   * test (signal-monitor.ts). Absent means yes; guardians whose history was
-   * written before it existed replay with false (a workflow patch).
-   */
-  refundDismissedConfirmations?: boolean;
-  /**
    * The rule before a watch needed evidence of health to promote: true lets a
    * watch that ends without a decision promote whatever it saw. Absent means
-   * false; guardians whose watch ended promoted before the rule existed replay
-   * with true (a workflow patch, see finishWatch in engine.ts).
+   * false, and the guardian never sets it; the report runs the core both ways
+   * to say why a promoted watch was inconclusive (report/evidence-gap.ts).
    */
   promoteWithoutEvidence?: boolean;
 }

@@ -73,7 +73,6 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
     armAt: armingLevel(signal),
     plan,
     minTrafficPerGroup: config.minRequestsPerGroup,
-    refundDismissed: config.refundDismissedConfirmations !== false,
   }));
 }
 

@@ -1,5 +1,5 @@
 /**
- * The pure decision core (DESIGN §3): no I/O, no imports from the rest of
+ * The pure decision core (docs/architecture.md §3): no I/O, no imports from the rest of
  * ripcord. The guardian workflow, `ripcord simulate` and the benchmark all
  * call these functions.
  */

@@ -1,7 +1,7 @@
 /**
  * What the guardian reads in one evaluation interval: for every series the
  * policy names, one number per group, or null where no data arrived. A source
- * that failed reports `error` instead of throwing (DESIGN §8): the core turns
+ * that failed reports `error` instead of throwing (docs/architecture.md §8): the core turns
  * it into an `error` verdict, never into a crash and never into "healthy".
  */
 export interface SeriesReading {

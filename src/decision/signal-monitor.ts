@@ -77,8 +77,6 @@ export interface SignalMonitorParams {
   armAt: number;
   plan: ConfirmationPlan;
   minTrafficPerGroup: number;
-  /** Return part of a dismissed confirmation's evidence to the main test (see refundConfirmation). */
-  refundDismissed: boolean;
 }
 
 export function initialSignalState(alternatives: number): SignalMonitorState {
@@ -295,7 +293,7 @@ function refundConfirmation(
   state: SignalMonitorState,
   confirming: Confirming,
 ): SignalMonitorState {
-  if (!params.refundDismissed || confirming.logCarried === null || confirming.fresh === null) return state;
+  if (confirming.logCarried === null || confirming.fresh === null) return state;
   const logCap = params.logThreshold + Math.log(REFUND_SHARE);
   return {
     ...state,

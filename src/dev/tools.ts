@@ -1,5 +1,6 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { isExecutable } from '../targets/shared/executable';
 
 /**
  * The external binaries ripcord runs, and where each may come from. Resolution
@@ -44,15 +45,6 @@ export function toolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function venvBinDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(toolsDir(env), 'venv', process.platform === 'win32' ? 'Scripts' : 'bin');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { assertPortFree, findFreePort } from './ports';
 
 /**
- * A local Unleash server (npm `unleash-server`, DESIGN §6) for tests and the
+ * A local Unleash server (npm `unleash-server`, docs/architecture.md §6) for tests and the
  * demo: a child process on a free port, with its own freshly created
  * PostgreSQL database and an admin API token made up at start and handed to
  * Unleash through its "init API tokens" option. The token is returned to the

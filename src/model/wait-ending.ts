@@ -1,4 +1,4 @@
-import type { GuardianStatus } from '../workflows/messages';
+import type { GuardianStatus } from './guardian';
 import { approveCommand, escalationCommands, SIGNING_HINT } from './operator-commands';
 
 /**

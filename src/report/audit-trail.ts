@@ -1,5 +1,5 @@
 import { type ChainLink, describeChainFailure, type StoredEntry, verifyChain } from '../security/audit-chain';
-import type { AuditRecord } from '../activities/types';
+import type { AuditRecord } from '../model/audit';
 
 /**
  * The audit trail as the report shows it: the whole chain verified, and the

@@ -1,6 +1,6 @@
-import { formatNumber } from '../cli/status-format';
+import { formatNumber } from '../text/numbers';
 import { evidenceWords } from '../model/evidence-words';
-import type { SignalStatus } from '../workflows/messages';
+import type { SignalStatus } from '../model/guardian';
 import type { DeploymentReport } from './model';
 
 /** Small, shared wording for the text and HTML reports, so both say the same thing the same way. */

@@ -1,5 +1,6 @@
 import { evidenceWords, type EvidenceLike } from '../model/evidence-words';
-import { escapeHtml, PLOT_CSS, plotLegend } from '../simulate/plot';
+import { escapeHtml } from '../text/html';
+import { PLOT_CSS, plotLegend } from '../simulate/plot';
 import { policyVersionLabel } from '../policy/version-label';
 import { renderChart } from './chart';
 import {

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { GuardianHandle } from '../client/guardians';
 import { guardianStatus } from '../client/guardians';
 import { loadScenarioFile } from '../simulate/scenario-files';
-import type { GuardianStatus } from '../workflows/messages';
+import type { GuardianStatus } from '../model/guardian';
 import type { StoredEntry } from '../security/audit-chain';
 import { auditTrailView } from './audit-trail';
 import { fetchGuardianHistory } from './history';

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table';
+import { formatTable } from '../text/table';
 import { policyVersionLabel } from '../policy/version-label';
 import {
   between,

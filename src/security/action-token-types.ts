@@ -1,4 +1,4 @@
-import type { GuardianAction } from '../workflows/messages';
+import type { GuardianAction } from '../model/actions';
 
 /**
  * The contract between the authorisation activity and whatever checks signed

@@ -19,10 +19,10 @@ import type {
   SignedButRefused,
   VerifiedClaims,
 } from './action-token-types';
-import type { GuardianAction } from '../workflows/messages';
+import type { GuardianAction } from '../model/actions';
 
 /**
- * Signed operator actions (DESIGN §5, "who may act"). A token is a compact JWS
+ * Signed operator actions (docs/architecture.md §5, "who may act"). A token is a compact JWS
  * (EdDSA over Ed25519, or ES256) whose claims say who (`sub`, `roles`), what
  * (`action`), on which deployment (`deployment`), for which plan (`plan`,
  * approve and reject only), until when (`exp`), once (`jti`), issued by whom

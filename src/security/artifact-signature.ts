@@ -1,14 +1,14 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
+import { isSha256Digest, SHA256_DIGEST_FORM } from '../model/digest';
 import type { TrustedKeys } from './keys';
 
 /**
- * Detached Ed25519 signatures over artifact digests (DESIGN §5: what may be
+ * Detached Ed25519 signatures over artifact digests (docs/architecture.md §5: what may be
  * deployed back). The signed message is the digest string itself, UTF-8
  * encoded (`sha256:<64 hex>`), and the signature is its 64 bytes in standard
  * base64. A rollback target checks one before it deploys anything back.
  */
 
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const ED25519_SIGNATURE_BYTES = 64;
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -34,12 +34,8 @@ export interface VerifyDigestSignatureInput {
  */
 export function verifyDigestSignature(input: VerifyDigestSignatureInput): SignatureCheck {
   const { digest, keyId, trustedKeys } = input;
-  if (!DIGEST_PATTERN.test(digest)) {
-    return {
-      ok: false,
-      reason: 'malformed',
-      message: 'digest is not "sha256:" followed by 64 lowercase hex digits',
-    };
+  if (!isSha256Digest(digest)) {
+    return { ok: false, reason: 'malformed', message: `digest is not ${SHA256_DIGEST_FORM}` };
   }
   const signature = decodeSignature(input.signature);
   if (signature === undefined) {
@@ -76,9 +72,7 @@ export function verifyDigestSignature(input: VerifyDigestSignatureInput): Signat
 
 /** Signs a digest (development, demo, tests; production signs in its build system). Returns base64. */
 export function signDigest(digest: string, privateKey: KeyObject): string {
-  if (!DIGEST_PATTERN.test(digest)) {
-    throw new Error('digest is not "sha256:" followed by 64 lowercase hex digits');
-  }
+  if (!isSha256Digest(digest)) throw new Error(`digest is not ${SHA256_DIGEST_FORM}`);
   return sign(null, Buffer.from(digest, 'utf8'), privateKey).toString('base64');
 }
 

@@ -3,7 +3,7 @@ import { canonicalJson } from '../policy/canonical';
 import type { AuditSignature, AuditSigner, AuditVerifier } from './audit-signing';
 
 /**
- * The audit trail as a hash chain (DESIGN §5, "what happened"). Every stored
+ * The audit trail as a hash chain (docs/architecture.md §5, "what happened"). Every stored
  * record carries its position (`seq`, from 0), the hash of the record before
  * it (`prevHash`; the first one points at GENESIS_HASH) and its own `hash`:
  * sha256 over the canonical JSON of the record without `hash`. Editing,

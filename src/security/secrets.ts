@@ -2,7 +2,7 @@ import { SECRET_REF_PATTERN } from '../policy/schema/common';
 
 /**
  * Secret references (`${secret:NAME}`) are resolved here, inside the activity
- * that needs the value, at the last moment (DESIGN §5). A value never leaves
+ * that needs the value, at the last moment (docs/architecture.md §5). A value never leaves
  * the caller: errors name the secret and where it was looked for, never what
  * was found, so they are safe for history, logs and audit.
  */

@@ -2,6 +2,7 @@ import type { DecisionConfig, IntervalVerdict } from '../decision';
 import type { Scenario } from './scenario';
 import type { SimulationRun } from './simulate';
 import { clock } from './timeline';
+import { escapeHtml } from '../text/html';
 
 /**
  * `ripcord simulate --plot out.html`: one self-contained page (inline SVG and
@@ -34,15 +35,6 @@ const VERDICT_COLORS: Record<IntervalVerdict['verdict'], string> = {
   regressed: '#f4a259',
   error: '#bc4b51',
 };
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 interface Panel {
   title: string;

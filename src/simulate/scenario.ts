@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Observation, SeriesReading } from '../decision';
 
 /**
- * Scenario files (DESIGN §4): recorded or generated series for a baseline and
+ * Scenario files (docs/architecture.md §4): recorded or generated series for a baseline and
  * a canary, one value per interval, null where no data arrived. `truth` and
  * `params` are for scoring only; nothing that decides ever reads them.
  */

@@ -11,7 +11,7 @@ import {
 } from '../decision';
 import { observationAt, scenarioLength, type Scenario } from './scenario';
 
-/** One line of `ripcord simulate --json` (DESIGN §4). */
+/** One line of `ripcord simulate --json` (docs/architecture.md §4). */
 export interface SimulationResult {
   scenario: string;
   decision: DecisionKind;

@@ -1,6 +1,6 @@
 import type { Observation, SeriesReading } from '../decision';
 import type { Series, Source } from '../policy';
-import type { DeploymentInfo } from '../workflows/messages';
+import type { DeploymentInfo } from '../model/guardian';
 
 /**
  * A health source reads the policy's series for one evaluation interval. One
@@ -10,7 +10,7 @@ import type { DeploymentInfo } from '../workflows/messages';
  * Failures are data: a source returns a reading with `error` for a series it
  * could not read, and throws only for bugs. The activity also turns a throw, a
  * timeout or a missing reading into an `error` reading, so the decision core
- * always gets an answer for every series (DESIGN §8).
+ * always gets an answer for every series (docs/architecture.md §8).
  */
 export interface HealthSource<S extends Source = Source> {
   readonly type: S['type'];

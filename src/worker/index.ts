@@ -4,12 +4,8 @@ import type { DataConverter } from '@temporalio/common';
 import { dataConverterFromConfig } from '../security/codec/data-converter';
 import { connectionOptions } from '../client/connect';
 import type { ResolvedConnection } from '../client/connection-profile';
-import {
-  type ActivityDeps,
-  createActivities,
-  defaultActivityDeps,
-  type DefaultActivityDepsOptions,
-} from '../activities';
+import { type ActivityDeps, createActivities } from '../activities';
+import { defaultActivityDeps, type DefaultActivityDepsOptions } from './composition';
 import { instrumentActivities, type MetricsServer, RipcordMetrics, serveMetrics } from './metrics';
 
 export { RipcordMetrics, type MetricsServer } from './metrics';

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { GuardianState } from './guardian-state';
-import type { GuardianInput, ResumePoint } from './messages';
+import type { GuardianInput, ResumePoint } from '../model/guardian';
 
 /** Waiting phases continue-as-new past this many history events unless the input says otherwise. */
 const DEFAULT_CONTINUE_AS_NEW_AT_EVENTS = 10_000;

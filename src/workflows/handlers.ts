@@ -6,14 +6,8 @@ import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
 import { RequestRefused, printable, validateActionRequest } from './request-validation';
 import { rollbackLockGrantedSignal } from './rollback-lock';
 import { guardianLockId } from './rollback-turn';
-import {
-  ACTION_UPDATES,
-  type ActionRequest,
-  type ActionResult,
-  type GuardianAction,
-  statusQuery,
-  supersedeSignal,
-} from './messages';
+import { ACTION_UPDATES, statusQuery, supersedeSignal } from './messages';
+import { type ActionRequest, type ActionResult, type GuardianAction } from '../model/actions';
 
 /**
  * Everything that reaches a guardian from outside. Nothing is trusted for who

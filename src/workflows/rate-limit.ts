@@ -1,5 +1,5 @@
 /**
- * The manual-rollback rate limit (DESIGN §5, abuse resistance). Each
+ * The manual-rollback rate limit (docs/architecture.md §5, abuse resistance). Each
  * `rollbackNow` that reaches the guardian costs an authorisation activity,
  * audit records and history, whether or not its token is good; someone
  * holding a start-workflow or update permission but no valid token could

@@ -1,6 +1,6 @@
 import { findCredential } from '../model/credential-text';
 import { normalizeIdentity } from '../model/identity';
-import type { ActionRequest, GuardianAction } from './messages';
+import type { ActionRequest, GuardianAction } from '../model/actions';
 
 /**
  * Shape checks for everything that enters a guardian from outside, run by

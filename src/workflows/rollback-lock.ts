@@ -8,10 +8,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GuardianActivityContract, RollbackLockMemberResult } from '../activities/types';
+import type { GuardianActivityContract, RollbackLockMemberResult } from '../model/activity-contract';
 
 /**
- * One rollback at a time per service (DESIGN §5, abuse resistance): a small
+ * One rollback at a time per service (docs/architecture.md §5, abuse resistance): a small
  * workflow per service and environment hands out the right to change production in arrival
  * order. Two guardians of one service can be rolling back at once when a
  * newer deployment supersedes an older guardian that is already executing its

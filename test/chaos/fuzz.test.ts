@@ -18,8 +18,9 @@ import {
 } from '../../src/security/action-tokens';
 import { parseScenarioText, ScenarioFileError } from '../../src/simulate/scenario-files';
 import { PrometheusHealthSource, parseInstantQuery } from '../../src/sources/prometheus';
-import { type GuardianAction, validateActionRequest } from '../../src/workflows/messages';
-import { defaultActivityDeps } from '../../src/activities/deps';
+import { type GuardianAction } from '../../src/model/actions';
+import { validateActionRequest } from '../../src/workflows/messages';
+import { defaultActivityDeps } from '../../src/worker/composition';
 import { connectClient } from '../../src/client/connect';
 import { guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
 import { createWorker } from '../../src/worker';

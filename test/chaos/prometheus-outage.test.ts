@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { guardianStatus, sendAction, startGuardian } from '../../src/client/guardians';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { auditRecords, verifyAuditFile } from '../harness/chaos-evidence';
 import { chaosPolicy, type PolicyDocument } from '../harness/chaos-policy';
 import { trace, waitForStatus, waitUntil } from '../harness/chaos-poll';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { auditRecords, healthReadIndices, verifyAuditFile } from '../harness/chaos-evidence';
 import { trace, waitForStatus } from '../harness/chaos-poll';
 import { chaosPolicy } from '../harness/chaos-policy';

@@ -69,21 +69,13 @@ export async function scheduledActivities(handle: GuardianHandle): Promise<Sched
 }
 
 /**
- * The interval of every health read, in history order: the evaluateHealth
- * activities of guardians from before the local-health-reads patch, and the
- * local activity markers (whose result names the interval) since.
+ * The interval of every health read, in history order: a read is a local
+ * activity, whose marker's result names the interval.
  */
 export async function healthReadIndices(handle: GuardianHandle): Promise<number[]> {
   const history = await handle.fetchHistory();
   const indices: number[] = [];
   for (const event of history.events ?? []) {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'evaluateHealth') {
-      indices.push(
-        (decode(scheduled.input?.payloads?.[0] as HistoryPayload | undefined) as { index: number }).index,
-      );
-      continue;
-    }
     const local = localActivityMarker(event);
     if (local?.type === 'readHealthInterval' && !local.failure) {
       indices.push(

@@ -1,6 +1,6 @@
 import type { GuardianHandle } from '../../src/client/guardians';
 import { guardianStatus } from '../../src/client/guardians';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 
 /**
  * Waiting in the chaos tier: every wait is a poll against a generous deadline,

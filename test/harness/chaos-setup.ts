@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, sendAction, startGuardian } from '../../src/client/guardians';
 import type { LoadedPolicy } from '../../src/policy';
-import type { DeploymentInfo } from '../../src/workflows/messages';
+import type { DeploymentInfo } from '../../src/model/guardian';
 import { HOOK_SECRET_ENV, type PolicyAddresses } from './chaos-policy';
 import { waitForStatus } from './chaos-poll';
 import { type ChaosReceiver, startChaosReceiver } from './chaos-receiver';

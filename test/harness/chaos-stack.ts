@@ -7,7 +7,7 @@ import { generateSigningKey, writeTrustedKeysFile } from '../../src/security/key
 import { readRunningVersion } from '../../src/targets/artifact';
 import { readServiceState, setCanaryWeight } from '../../src/targets/nginx';
 import type { WorkerTargetsFile } from '../../src/worker/targets-file';
-import type { DeploymentInfo } from '../../src/workflows/messages';
+import type { DeploymentInfo } from '../../src/model/guardian';
 import { waitUntil } from './chaos-poll';
 
 /**

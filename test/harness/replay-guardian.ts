@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { type GuardianHandle, startGuardian } from '../../src/client/guardians';
-import type { DeploymentInfo } from '../../src/workflows/messages';
+import type { DeploymentInfo } from '../../src/model/guardian';
 import type { Policy } from '../../src/policy';
 
 /**

@@ -10,14 +10,14 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { connectClient } from '../../src/client/connect';
 import { startGuardian } from '../../src/client/guardians';
 import { findFreePort } from '../../src/dev/ports';
-import { prepareRehearsal, rehearsalInput } from '../../src/dev/rehearse';
+import { prepareRehearsal, rehearsalInput } from '../../src/rehearsal/prepare';
 import { type DevServer, startDevServer } from '../../src/dev/temporal-dev-server';
 import { requireTool } from '../../src/dev/tools';
 import { type LoadedPolicy, loadPolicyFile } from '../../src/policy';
 import { generateActionKey, writeActionKey } from '../../src/security/action-keys';
 import { type IssueActionTokenInput, issueActionToken } from '../../src/security/action-tokens';
 import { createWorker } from '../../src/worker';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { bundleWorkflows, quietRuntime } from './temporal';
 
 /**

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stepIdempotencyKey } from '../../src/activities/plan/idempotency';
-import type { PlannedStep } from '../../src/activities/types';
+import type { PlannedStep } from '../../src/model/plan';
 import { findFreePort } from '../../src/dev/ports';
 import { generateSigningKey, writeTrustedKeysFile } from '../../src/security/keys';
 import { PermanentStepError, type StepContext } from '../../src/targets';

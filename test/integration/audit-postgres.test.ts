@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { initAuditSchema, PostgresAuditSink, recordAudit } from '../../src/activities/audit';
-import type { AuditRecord } from '../../src/activities/types';
+import type { AuditRecord } from '../../src/model/audit';
 import { runCli } from '../harness/cli';
 
 /**

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Worker } from '@temporalio/worker';
-import { defaultActivityDeps } from '../../src/activities';
+import { defaultActivityDeps } from '../../src/worker/composition';
 import { findFreePort } from '../../src/dev/ports';
 import { createWorker } from '../../src/worker';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 

@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { defaultActivityDeps } from '../../src/activities';
+import { defaultActivityDeps } from '../../src/worker/composition';
 import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
-import { prepareRehearsal, rehearsalInput } from '../../src/dev/rehearse';
+import { prepareRehearsal, rehearsalInput } from '../../src/rehearsal/prepare';
 import { loadPolicyFile } from '../../src/policy';
 import { createWorker } from '../../src/worker';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationCliEnv, integrationConnection, quietRuntime } from '../harness/temporal';
 

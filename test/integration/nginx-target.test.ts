@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PlannedStep, ResolvedAction } from '../../src/activities/types';
+import type { PlannedStep, ResolvedAction } from '../../src/model/plan';
 import { type NginxServer, startNginx } from '../../src/dev/nginx';
 import { findFreePort } from '../../src/dev/ports';
 import { PermanentStepError, type StepContext } from '../../src/targets';
@@ -15,7 +15,7 @@ import {
   setCanaryWeight,
   setLiveColour,
 } from '../../src/targets/nginx';
-import type { DeploymentInfo } from '../../src/workflows/messages';
+import type { DeploymentInfo } from '../../src/model/guardian';
 
 /**
  * The nginx traffic target against a real nginx (Debian package) run by

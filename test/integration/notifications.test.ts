@@ -11,7 +11,7 @@ import { webUiLink } from '../../src/client/guardians';
 import { loadPolicyFile } from '../../src/policy';
 import { verifyWebhookSignature } from '../../src/targets/webhook/signature';
 import { createWorker, type RipcordMetrics } from '../../src/worker';
-import type { NotificationEventName } from '../../src/activities/types';
+import type { NotificationEventName } from '../../src/model/activity-contract';
 import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationConnection, quietRuntime, integrationCliEnv } from '../harness/temporal';
 import { Receiver } from '../unit/activities/notify/receiver';

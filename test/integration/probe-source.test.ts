@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { evaluateHealth } from '../../src/activities/health';
-import type { EvaluateHealthInput } from '../../src/activities/types';
+import type { EvaluateHealthInput } from '../../src/model/activity-contract';
 import { findFreePort } from '../../src/dev/ports';
 import { SourceRegistry } from '../../src/sources';
 import { ProbeHealthSource } from '../../src/sources/probe';

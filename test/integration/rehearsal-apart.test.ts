@@ -8,7 +8,7 @@ import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus, startGuardian } from '../../src/client/guardians';
 import { contentHash, loadPolicyFile, Policy } from '../../src/policy';
 import { createWorker } from '../../src/worker';
-import type { GuardianResult } from '../../src/workflows/messages';
+import type { GuardianResult } from '../../src/model/guardian';
 import { rehearsalRollbackLockId, rollbackLockId } from '../../src/workflows/rollback-lock';
 import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationCliEnv, integrationConnection, quietRuntime } from '../harness/temporal';

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, defaultActivityDeps } from '../../src/activities';
+import { createActivities } from '../../src/activities';
+import { defaultActivityDeps } from '../../src/worker/composition';
 import { connectClient } from '../../src/client/connect';
 import { type GuardianHandle, guardianStatus } from '../../src/client/guardians';
 import { contentHash, loadPolicyFile, Policy } from '../../src/policy';
-import { abortUpdate, type GuardianStatus } from '../../src/workflows/messages';
+import { abortUpdate } from '../../src/workflows/messages';
+import { type GuardianStatus } from '../../src/model/guardian';
 import {
   // The guardians here replay a scenario, so they are rehearsals: they share their service's rehearsal lock.
   rehearsalRollbackLockId as rollbackLockId,
@@ -19,7 +21,7 @@ import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness
 import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';
 
 /**
- * One rollback at a time per service and environment (DESIGN §5), on the real
+ * One rollback at a time per service and environment (docs/architecture.md §5), on the real
  * dev server with the real activities and the recording (dry-run) target.
  * Two guardians of one service can both be rolling back when a newer
  * deployment supersedes a guardian that is already executing its plan (a

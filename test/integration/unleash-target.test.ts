@@ -1,11 +1,11 @@
 import { startUnleash, type LocalUnleash } from '../../src/dev/unleash';
-import type { ResolvedAction } from '../../src/activities/types';
+import type { ResolvedAction } from '../../src/model/plan';
 import { findFreePort } from '../../src/dev/ports';
 import {
   CircuitBreakers,
   CircuitOpenError,
   EndpointUnavailableError,
-} from '../../src/targets/circuit-breaker';
+} from '../../src/targets/shared/circuit-breaker';
 import { PermanentStepError } from '../../src/targets/errors';
 import { RECORD_TAG_TYPE, UnleashFlagTarget } from '../../src/targets/unleash';
 import { recordTag } from '../../src/targets/unleash/rollback-record';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
-import { defaultActivityDeps } from '../../src/activities';
+import { defaultActivityDeps } from '../../src/worker/composition';
 import { findFreePort } from '../../src/dev/ports';
 import { createWorker } from '../../src/worker';
 import { CliProcess } from '../harness/cli';

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ResolvedAction } from '../../src/activities/types';
+import type { ResolvedAction } from '../../src/model/plan';
 import {
   CircuitBreakers,
   CircuitOpenError,
   EndpointUnavailableError,
-} from '../../src/targets/circuit-breaker';
+} from '../../src/targets/shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../../src/targets/errors';
 import { verifyWebhookSignature, type WebhookPayload, WebhookTarget } from '../../src/targets/webhook';
 import { testContext } from '../unit/targets/helpers';

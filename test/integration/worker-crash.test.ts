@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { connectClient } from '../../src/client/connect';
 import { guardianStatus, listGuardians } from '../../src/client/guardians';
 import { loadPolicyFile } from '../../src/policy';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { CliProcess } from '../harness/cli';
 import { integrationConnection } from '../harness/temporal';
 import { startReplayGuardian, writeErrorStepScenario } from '../harness/replay-guardian';

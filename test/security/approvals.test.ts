@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { GuardianStatus } from '../../src/workflows/messages';
+import type { GuardianStatus } from '../../src/model/guardian';
 import { brief, expectAuditBounded, OWNER_TEAM, SecurityStack, sleep } from '../harness/security-stack';
 
 /**

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { JsonlAuditSink, PostgresAuditSink, recordAudit } from '../../src/activities/audit';
-import type { AuditRecord } from '../../src/activities/types';
+import type { AuditRecord } from '../../src/model/audit';
 import { canonicalJson } from '../../src/policy/canonical';
 import { chainHash } from '../../src/security/audit-chain';
 import { loadAuditSigner } from '../../src/security/audit-signing';
-import type { GuardianResult } from '../../src/workflows/messages';
+import type { GuardianResult } from '../../src/model/guardian';
 import { runCli } from '../harness/cli';
 import { SecurityStack } from '../harness/security-stack';
 

@@ -9,7 +9,7 @@ import { connectClient } from '../../src/client/connect';
 import type { DevServer } from '../../src/dev/temporal-dev-server';
 import { loadPolicyFile } from '../../src/policy';
 import { createWorker } from '../../src/worker';
-import type { GuardianInput } from '../../src/workflows/messages';
+import type { GuardianInput } from '../../src/model/guardian';
 import { startServer } from '../harness/security-stack';
 import { bundleWorkflows, quietRuntime } from '../harness/temporal';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { activityLog } from '../activity-context';
-import type { AuditReceipt, AuditRecord } from '../types';
+import type { AuditReceipt, AuditRecord } from '../../model/audit';
 import type { AuditSink } from './sink';
 
 export { type AuditAppendResult, type AuditSink, redactRecord } from './sink';

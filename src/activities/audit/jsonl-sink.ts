@@ -2,8 +2,8 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { chainRecord, type Chained, type StoredEntry } from '../../security/audit-chain';
 import type { AuditSigner } from '../../security/audit-signing';
-import { AppendOnlyJsonl } from '../../targets/append-only-file';
-import type { AuditReceipt, AuditRecord } from '../types';
+import { AppendOnlyJsonl } from '../../targets/shared/append-only-file';
+import type { AuditReceipt, AuditRecord } from '../../model/audit';
 import { type AuditAppendResult, type AuditSink, redactRecord } from './sink';
 
 export const DEFAULT_AUDIT_FILE = path.join('.ripcord', 'audit.jsonl');

@@ -1,6 +1,6 @@
 import { chainRecord, type Chained } from '../../security/audit-chain';
 import type { AuditSigner } from '../../security/audit-signing';
-import type { AuditRecord } from '../types';
+import type { AuditRecord } from '../../model/audit';
 import { type AuditAppendResult, type AuditSink, redactRecord } from './sink';
 
 /** Keeps records in memory, with the same duplicate rule and chain as the file sink (workflow tests). */

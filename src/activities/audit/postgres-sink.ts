@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { chainRecord, serializeChained, type StoredEntry } from '../../security/audit-chain';
 import type { AuditSigner } from '../../security/audit-signing';
-import type { AuditRecord } from '../types';
+import type { AuditRecord } from '../../model/audit';
 import { type AuditAppendResult, type AuditSink, redactRecord } from './sink';
 
 /**

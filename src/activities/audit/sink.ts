@@ -1,5 +1,5 @@
 import { redactCredentials } from '../../security/credential-text';
-import type { AuditReceipt, AuditRecord } from '../types';
+import type { AuditReceipt, AuditRecord } from '../../model/audit';
 
 /** Where an appended record landed: stored now, or already stored (a retry), and its place in the chain. */
 export interface AuditAppendResult extends AuditReceipt {

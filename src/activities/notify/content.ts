@@ -1,7 +1,7 @@
 import { webUiLink } from '../../client/guardians';
 import { approveCommand, escalationCommands, ripcordCli } from '../../model/operator-commands';
-import type { DeploymentInfo, GuardianOutcome } from '../../workflows/messages';
-import type { NotificationEventName } from '../types';
+import type { DeploymentInfo, GuardianOutcome } from '../../model/guardian';
+import type { NotificationEventName } from '../../model/activity-contract';
 import type { OutboundNotification } from './notifier';
 
 /**

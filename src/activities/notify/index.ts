@@ -1,5 +1,5 @@
 import { activityLog } from '../activity-context';
-import type { NotifyInput } from '../types';
+import type { NotifyInput } from '../../model/activity-contract';
 import type { Notifier } from './notifier';
 
 export type { Notifier, OutboundNotification } from './notifier';

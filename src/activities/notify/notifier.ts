@@ -1,6 +1,6 @@
 import type { Notification } from '../../policy';
-import type { DeploymentInfo, GuardianOutcome } from '../../workflows/messages';
-import type { ApprovalRequest, NotificationEventName } from '../types';
+import type { DeploymentInfo, GuardianOutcome } from '../../model/guardian';
+import type { ApprovalRequest, NotificationEventName } from '../../model/activity-contract';
 
 /** One message to one receiver of the policy. */
 export interface OutboundNotification {

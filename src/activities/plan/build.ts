@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { contentHash, type PlanStep, type Policy } from '../../policy';
-import type { BuildPlanInput, PlannedStep, ResolvedAction, RollbackPlan } from '../types';
+import type { BuildPlanInput } from '../../model/activity-contract';
+import type { PlannedStep, ResolvedAction, RollbackPlan } from '../../model/plan';
 import { describeAction } from './changes';
 import { stepIdempotencyKey } from './idempotency';
 import { assessRisk } from './risk';

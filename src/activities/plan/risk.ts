@@ -1,5 +1,5 @@
 import type { Policy, RiskRule } from '../../policy';
-import type { RiskLevel } from '../../workflows/messages';
+import type { RiskLevel } from '../../model/guardian';
 
 export interface RiskAssessment {
   risk: RiskLevel;

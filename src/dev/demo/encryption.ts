@@ -11,7 +11,7 @@ import {
 import { findFreePort } from '../ports';
 
 /**
- * The demo runs with payload encryption on, as production should (DESIGN §5):
+ * The demo runs with payload encryption on, as production should (docs/architecture.md §5):
  * a fresh AES-256-GCM keyring per run, the same data converter for the worker
  * and the client, and a codec server the dev server's Web UI decodes through.
  * Only the Web UI's origin may call it from a browser; the demo's codec server

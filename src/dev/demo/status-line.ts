@@ -1,5 +1,5 @@
 import type { LoadCounts } from '../fleet';
-import type { GuardianStatus } from '../../workflows/messages';
+import type { GuardianStatus } from '../../model/guardian';
 import { evidenceShort } from '../../model/evidence-words';
 import { formatWait, type Wait } from './waits';
 

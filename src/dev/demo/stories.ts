@@ -1,5 +1,5 @@
 import type { BehaviourPreset } from '../fleet';
-import type { GuardianOutcome } from '../../workflows/messages';
+import type { GuardianOutcome } from '../../model/guardian';
 
 /**
  * What each `ripcord demo --story` shows. Every story runs the same real stack;

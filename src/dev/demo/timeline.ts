@@ -1,4 +1,4 @@
-import type { GuardianStatus } from '../../workflows/messages';
+import type { GuardianStatus } from '../../model/guardian';
 
 /**
  * The story's milestones with wall-clock times, as the demo saw them: when

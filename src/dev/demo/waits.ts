@@ -1,5 +1,5 @@
 import type { Policy } from '../../policy';
-import type { GuardianStatus } from '../../workflows/messages';
+import type { GuardianStatus } from '../../model/guardian';
 
 /**
  * What the guardian is waiting for right now, as a bar people can watch fill:

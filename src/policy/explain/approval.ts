@@ -1,6 +1,6 @@
 import type { Approval, RiskRule } from '../schema/governance';
 import type { Policy } from '../schema/policy';
-import { formatDuration } from './format';
+import { formatDuration } from '../../text/duration';
 
 function riskRuleText(rule: RiskRule): string {
   switch (rule.when) {

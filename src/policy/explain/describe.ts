@@ -5,7 +5,8 @@ import type { PlanStep } from '../schema/plan';
 import type { Policy } from '../schema/policy';
 import type { Signal } from '../schema/signals';
 import type { Source } from '../schema/sources';
-import { formatDuration, formatThreshold, percent } from './format';
+import { formatDuration } from '../../text/duration';
+import { formatThreshold, percent } from './format';
 
 export function describeDeployment(policy: Policy): string {
   const dep = policy.deployment;

@@ -10,10 +10,11 @@ import {
   describeSource,
   describeStep,
 } from './describe';
-import { formatDuration, formatThreshold, percent } from './format';
+import { formatDuration } from '../../text/duration';
+import { formatThreshold, percent } from './format';
 import { worstCase } from './worst-case';
 
-export { formatDuration } from './format';
+export { formatDuration } from '../../text/duration';
 
 export interface ExplainOptions {
   /** Dotted paths filled in by defaults (LoadedPolicy.defaultedPaths); they are marked "(default)". */

@@ -5,7 +5,7 @@ import {
   trafficPauseSeconds,
 } from '../plan-facts';
 import type { Policy } from '../schema/policy';
-import { formatDuration } from './format';
+import { formatDuration } from '../../text/duration';
 
 /**
  * The part of the time to roll back that the policy itself imposes. The time

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../../model/digest';
 
 /**
  * Building blocks shared by every section of the policy. Each carries its own
@@ -23,8 +24,8 @@ export const KeyId = z.string().regex(KEY_ID_PATTERN, {
   error: 'must be a key id: letters, digits, ".", "_", ":" or "-" (at most 128 characters)',
 });
 
-export const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, {
-  error: 'must be an artifact digest: "sha256:" followed by 64 lowercase hex digits',
+export const Digest = z.string().regex(SHA256_DIGEST, {
+  error: `must be an artifact digest: ${SHA256_DIGEST_FORM}`,
 });
 
 /** Whole seconds within [min, max]; every duration in a policy is written this way. */

@@ -5,7 +5,7 @@ import type { Keyring } from './keyring';
 
 /**
  * Encrypts every payload with AES-256-GCM before it leaves the process
- * (DESIGN §5, "what history may hold"). The whole payload (metadata and data)
+ * (docs/architecture.md §5, "what history may hold"). The whole payload (metadata and data)
  * is serialised and encrypted; the outer payload says only that it is
  * encrypted and with which key: `encoding: binary/encrypted`,
  * `encryption-key-id: <id>`. The key id is also authenticated (GCM additional

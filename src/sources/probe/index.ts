@@ -40,7 +40,7 @@ export interface ProbeSourceOptions {
 }
 
 /**
- * Synthetic end-to-end transactions (DESIGN §1: "end-to-end probes"). Each
+ * Synthetic end-to-end transactions (docs/architecture.md §1: "end-to-end probes"). Each
  * evaluation sends `probesPerGroup` requests at once per group to the
  * source's URL with its placeholders filled for that group ({{group}},
  * {{version}}, {{service}}, {{environment}}, {{interval}}; values URL-encoded),

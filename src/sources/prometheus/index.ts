@@ -27,7 +27,7 @@ const GROUPS: readonly GroupName[] = ['baseline', 'canary'];
  * placeholders filled for that group (`{{version}}`, ...). The evaluation runs
  * when its interval closes, so the query time is "now": the end of the interval
  * the guardian is judging. Every failure is a reading with `error` and null
- * values, never an exception (DESIGN §8).
+ * values, never an exception (docs/architecture.md §8).
  */
 export class PrometheusHealthSource implements HealthSource<PrometheusConfig> {
   readonly type = 'prometheus' as const;

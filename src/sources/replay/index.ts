@@ -14,7 +14,7 @@ type ReplayConfig = Extract<Source, { type: 'replay' }>;
  * Past the end of the file there is no data (null), which the decision core
  * treats as missing, never as healthy. A policy series is matched by its name;
  * its query is not used. Rehearsals replace every source of the policy by one
- * scenario the same way (DESIGN §4).
+ * scenario the same way (docs/architecture.md §4).
  */
 export class ReplayHealthSource implements HealthSource<ReplayConfig> {
   readonly type = 'replay' as const;

@@ -5,7 +5,7 @@ import {
   isCancellation,
   sleep,
 } from '@temporalio/workflow';
-import type { PlannedStep, RollbackPlan } from '../../activities/types';
+import type { PlannedStep, RollbackPlan } from '../../model/plan';
 import { stepActivities } from '../activity-proxies';
 import { checkRecovery } from '../recovery';
 import type { GuardianState } from '../guardian-state';

@@ -1,4 +1,4 @@
-import type { RollbackPlan } from '../../activities/types';
+import type { RollbackPlan } from '../../model/plan';
 import { waitOrCarry } from '../carry';
 import type { GuardianState } from '../guardian-state';
 

@@ -1,8 +1,9 @@
-import { createActivities, defaultActivityDeps } from '../../../src/activities';
+import { createActivities } from '../../../src/activities';
+import { defaultActivityDeps } from '../../../src/worker/composition';
 import { admitDeployment, INVALID_DEPLOYMENT_ERROR } from '../../../src/activities/admit';
-import type { AdmitInput } from '../../../src/activities/types';
+import type { AdmitInput } from '../../../src/model/activity-contract';
 import { contentHash } from '../../../src/policy';
-import type { DeploymentInfo } from '../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../src/model/guardian';
 import { deploymentFor, examplePolicy, failureOf, fixedNow, tempDir, viaJson } from './helpers';
 
 const admit = admitDeployment(fixedNow);

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { JsonlAuditSink, MemoryAuditSink, recordAudit } from '../../../src/activities/audit';
-import type { AuditRecord } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
 import { failureOf, tempDir } from './helpers';
 
 function record(sequence: number, details?: Record<string, unknown>): AuditRecord {

@@ -1,6 +1,6 @@
 import { type ActionTokenVerifier, authorizeAction } from '../../../src/activities/authorize';
-import type { AuthorizeInput } from '../../../src/activities/types';
-import type { ActionRequest, GuardianAction } from '../../../src/workflows/messages';
+import type { AuthorizeInput } from '../../../src/model/activity-contract';
+import type { ActionRequest, GuardianAction } from '../../../src/model/actions';
 
 // A refusal says which --role (or --as) would have been allowed, so a person refused mid-incident
 // knows what to pass next instead of reading the policy (issue 17).

@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { type ActionTokenVerifier, authorizeAction } from '../../../src/activities/authorize';
 import type { TokenClaim, TokenClaimOutcome, TokenClaimStore } from '../../../src/activities/token-claim';
-import type { AuthorizeInput, AuthorizeResult } from '../../../src/activities/types';
+import type { AuthorizeInput, AuthorizeResult } from '../../../src/model/activity-contract';
 import { generateActionKey, writeActionKey } from '../../../src/security/action-keys';
 import {
   type IssueActionTokenInput,
   issueActionToken,
   JoseActionTokenVerifier,
 } from '../../../src/security/action-tokens';
-import type { ActionRequest, GuardianAction } from '../../../src/workflows/messages';
+import type { ActionRequest, GuardianAction } from '../../../src/model/actions';
 
 /**
  * The rules of issue #16 that live in the authorisation activity: identity

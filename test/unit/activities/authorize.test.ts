@@ -1,6 +1,6 @@
 import { type ActionTokenVerifier, authorizeAction } from '../../../src/activities/authorize';
-import type { AuthorizeInput } from '../../../src/activities/types';
-import type { ActionRequest, GuardianAction } from '../../../src/workflows/messages';
+import type { AuthorizeInput } from '../../../src/model/activity-contract';
+import type { ActionRequest, GuardianAction } from '../../../src/model/actions';
 
 const PLAN = `sha256:${'1'.repeat(64)}`;
 const approval = {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { createActivities, defaultActivityDeps } from '../../../src/activities';
-import type { GuardianActivityContract } from '../../../src/activities/types';
-import { PERMANENT_STEP_ERROR } from '../../../src/activities/types';
+import { createActivities } from '../../../src/activities';
+import { defaultActivityDeps } from '../../../src/worker/composition';
+import type { GuardianActivityContract } from '../../../src/model/activity-contract';
+import { PERMANENT_STEP_ERROR } from '../../../src/model/plan';
 import { examplePlan } from '../targets/helpers';
 import { failureOf, runActivity, tempDir } from './helpers';
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultActivityDeps } from '../../../src/activities/deps';
+import { defaultActivityDeps } from '../../../src/worker/composition';
 import { evaluateHealth } from '../../../src/activities/health';
-import type { EvaluateHealthInput } from '../../../src/activities/types';
+import type { EvaluateHealthInput } from '../../../src/model/activity-contract';
 import type { Policy } from '../../../src/policy';
 import { type HealthSource, ReplayHealthSource, SourceRegistry } from '../../../src/sources';
 import { deploymentFor, examplePolicy, tempDir } from './helpers';

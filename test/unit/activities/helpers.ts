@@ -5,7 +5,7 @@ import { ApplicationFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { loadPolicyFile, type Policy } from '../../../src/policy';
-import type { DeploymentInfo } from '../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../src/model/guardian';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SCENARIOS_DIR = '/work/shared/scenarios';

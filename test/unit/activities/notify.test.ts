@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { LogNotifier, MemoryNotifier, notify, type Notifier } from '../../../src/activities/notify';
-import type { NotifyInput } from '../../../src/activities/types';
+import type { NotifyInput } from '../../../src/model/activity-contract';
 import { deploymentFor, examplePolicy, quietActivityEnv } from './helpers';
 
 /** Keeps every log line so the test can read what was logged. */

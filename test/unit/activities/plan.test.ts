@@ -1,6 +1,7 @@
 import { buildRollbackPlan, PLAN_ERROR } from '../../../src/activities/plan/build';
 import { stepIdempotencyKey } from '../../../src/activities/plan/idempotency';
-import type { BuildPlanInput, RollbackPlan } from '../../../src/activities/types';
+import type { BuildPlanInput } from '../../../src/model/activity-contract';
+import type { RollbackPlan } from '../../../src/model/plan';
 import { contentHash, type Policy, type RiskRule } from '../../../src/policy';
 import { deploymentFor, examplePolicy, failureOf, fixedNow } from './helpers';
 

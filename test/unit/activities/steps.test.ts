@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { compensateStep, executeStep } from '../../../src/activities/steps';
-import { PERMANENT_STEP_ERROR, type StepInput, VERIFICATION_FAILED } from '../../../src/activities/types';
+import { PERMANENT_STEP_ERROR, type StepInput, VERIFICATION_FAILED } from '../../../src/model/plan';
 import { RecordingTarget, TargetRegistry, dryRunTargetRegistry, type StepFault } from '../../../src/targets';
 import { examplePlan } from '../targets/helpers';
 import { failureOf, quietActivityEnv, runActivity, tempDir } from './helpers';

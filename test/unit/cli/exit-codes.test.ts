@@ -1,5 +1,6 @@
-import { exitCodeForEnd, exitCodeForOutcome, type GuardianEnd } from '../../../src/cli/exit-codes';
-import type { GuardianOutcome } from '../../../src/workflows/messages';
+import { exitCodeForEnd, exitCodeForOutcome } from '../../../src/cli/exit-codes';
+import { type GuardianEnd } from '../../../src/client/guardian-end';
+import type { GuardianOutcome } from '../../../src/model/guardian';
 
 describe('exit codes of guard --wait and rehearse', () => {
   it.each<[GuardianOutcome, number]>([

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { GuardianHandle } from '../../../src/client/guardians';
-import { followGuardian, stillLine } from '../../../src/cli/progress';
-import type { GuardianResult, GuardianStatus } from '../../../src/workflows/messages';
+import { followGuardian, stillLine } from '../../../src/client/progress';
+import type { GuardianResult, GuardianStatus } from '../../../src/model/guardian';
 import { status } from './helpers';
 
 /**

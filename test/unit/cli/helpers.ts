@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { GuardianStatus } from '../../../src/workflows/messages';
+import type { GuardianStatus } from '../../../src/model/guardian';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');

@@ -1,4 +1,4 @@
-import { describeEnd, progressLines } from '../../../src/cli/progress';
+import { describeEnd, progressLines } from '../../../src/client/progress';
 import { PLAN, status } from './helpers';
 
 const NOW = new Date('2026-01-01T12:00:00Z');

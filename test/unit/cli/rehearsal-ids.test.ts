@@ -1,7 +1,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { findGuardian, startGuardian } from '../../../src/client/guardians';
 import { guardianRef } from '../../../src/cli/guardian-lookup';
-import type { GuardianInput } from '../../../src/workflows/messages';
+import type { GuardianInput } from '../../../src/model/guardian';
 
 /**
  * Issue 17: a rehearsal with the same deployment id as a live guardian must

@@ -8,13 +8,8 @@ import {
   rehearsalPollMs,
   secondsPerInterval,
 } from '../../../src/cli/commands/rehearse';
-import {
-  prepareRehearsal,
-  rehearsalInput,
-  rehearsalProblems,
-  RehearsalSetupError,
-  summariseJournal,
-} from '../../../src/dev/rehearse';
+import { prepareRehearsal, rehearsalInput, rehearsalProblems, RehearsalSetupError } from '../../../src/rehearsal/prepare';
+import { summariseJournal } from '../../../src/dev/rehearse';
 import { loadPolicyFile, type LoadedPolicy } from '../../../src/policy';
 import { parseScenarioText } from '../../../src/simulate/scenario-files';
 import { JournalView, type JournalEntry } from '../../../src/targets';

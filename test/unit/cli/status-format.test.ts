@@ -1,11 +1,7 @@
 import { formatGuardianRows, guardianListLink } from '../../../src/cli/guardian-list';
-import {
-  formatClosedGuardian,
-  formatMoment,
-  formatNumber,
-  formatPlan,
-  formatStatus,
-} from '../../../src/cli/status-format';
+import { formatClosedGuardian, formatPlan, formatStatus } from '../../../src/cli/status-format';
+import { formatMoment } from '../../../src/text/moments';
+import { formatNumber } from '../../../src/text/numbers';
 import { PLAN, status } from './helpers';
 
 const NOW = new Date('2026-01-01T12:00:00Z');

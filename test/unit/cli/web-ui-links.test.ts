@@ -1,5 +1,5 @@
 import { guardianListLink } from '../../../src/cli/guardian-list';
-import { guardiansListUrl, serviceListLine, serviceOfWorkflowId } from '../../../src/cli/web-ui-links';
+import { guardiansListUrl, serviceListLine, serviceOfWorkflowId } from '../../../src/client/web-ui-links';
 
 /**
  * The Web UI list a command links to keeps to one service's guardians

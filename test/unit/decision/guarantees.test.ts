@@ -2,7 +2,7 @@ import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
 import path from 'node:path';
 import type { DecisionConfig } from '../../../src/decision';
 import { loadPolicyFile } from '../../../src/policy';
-import { decisionConfigFromPolicy } from '../../../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../../../src/policy/decision-config';
 import { config, ERROR_RATE, LATENCY, run, simulateTraffic } from './support';
 
 /** Largest count k with P(Bin(n, p) > k) <= 0.001: a rate within p plus a binomial confidence margin. */

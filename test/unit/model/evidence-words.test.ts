@@ -1,6 +1,6 @@
-import { progressLines } from '../../../src/cli/progress';
+import { progressLines } from '../../../src/client/progress';
 import { evidenceShort, evidenceWords } from '../../../src/model/evidence-words';
-import type { GuardianStatus, SignalStatus } from '../../../src/workflows/messages';
+import type { GuardianStatus, SignalStatus } from '../../../src/model/guardian';
 
 // Evidence a person can read (issue 17): "3.4× the evidence needed", not e=34/10.
 

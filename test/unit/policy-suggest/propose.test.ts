@@ -1,11 +1,11 @@
 import { parsePolicyText } from '../../../src/policy';
-import { learnRatio, learnValue, NotEnoughDataError } from '../../../src/policy/suggest/learn';
-import { applyProposal, defaultPolicyText } from '../../../src/policy/suggest/policy-output';
-import { propose, proposeAlpha, proposeTolerance } from '../../../src/policy/suggest/propose';
-import { historyQuery, widenGroupMatchers } from '../../../src/policy/suggest/queries';
-import { checkProposal } from '../../../src/policy/suggest/check';
-import { widerAlphaAdvice } from '../../../src/policy/suggest/format';
-import type { Point } from '../../../src/policy/suggest/stats';
+import { learnRatio, learnValue, NotEnoughDataError } from '../../../src/suggest/learn';
+import { applyProposal, defaultPolicyText } from '../../../src/suggest/policy-output';
+import { propose, proposeAlpha, proposeTolerance } from '../../../src/suggest/propose';
+import { historyQuery, widenGroupMatchers } from '../../../src/suggest/queries';
+import { checkProposal } from '../../../src/suggest/check';
+import { widerAlphaAdvice } from '../../../src/suggest/format';
+import type { Point } from '../../../src/suggest/stats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

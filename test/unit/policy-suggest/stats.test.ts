@@ -9,7 +9,7 @@ import {
   relativeChanges,
   roundUpToStep,
   stretchSeconds,
-} from '../../../src/policy/suggest/stats';
+} from '../../../src/suggest/stats';
 
 describe('suggest statistics', () => {
   test('quantile interpolates between order statistics and ignores non-finite values', () => {

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildRollbackPlan } from '../../../src/activities/plan/build';
-import type { AuditRecord, PlannedStep, RollbackPlan } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
+import type { PlannedStep, RollbackPlan } from '../../../src/model/plan';
 import type { Observation } from '../../../src/decision';
 import { parsePolicyText } from '../../../src/policy';
 import type { ActivityCall, GuardianHistory } from '../../../src/report/history';
-import { decisionConfigFromPolicy } from '../../../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../../../src/policy/decision-config';
 import { parseScenarioText } from '../../../src/simulate/scenario-files';
 import { simulateScenario } from '../../../src/simulate/simulate';
-import type { GuardianInput } from '../../../src/workflows/messages';
+import type { GuardianInput } from '../../../src/model/guardian';
 
 /**
  * A guardian's decoded history built by hand, the way the guardian writes it:

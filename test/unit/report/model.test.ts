@@ -1,5 +1,5 @@
 import { chainRecord, serializeChained, type StoredEntry } from '../../../src/security/audit-chain';
-import type { AuditRecord } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
 import { auditTrailView } from '../../../src/report/audit-trail';
 import { buildReport } from '../../../src/report/model';
 import { auditRecord, decidedAtIndex, rolledBackHistory, t, WORKFLOW_ID } from './fixture';

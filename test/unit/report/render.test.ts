@@ -181,7 +181,7 @@ describe('decoding history events', () => {
       },
     ];
     const { run } = await decodeRun(plain, 'run-1', asEvents(events));
-    // The patches the run took: the report recomputes verdicts with the rule the guardian used.
+    // The patches the run took (a marker's id; this one is only an example).
     expect(run.patches).toEqual(['local-health-reads']);
     expect(run.calls).toEqual([
       {

@@ -2,7 +2,7 @@ import type { Observation } from '../../../src/decision';
 import { renderHtml, renderText } from '../../../src/report';
 import type { GuardianHistory } from '../../../src/report/history';
 import { buildReport } from '../../../src/report/model';
-import type { GuardianResult } from '../../../src/workflows/messages';
+import type { GuardianResult } from '../../../src/model/guardian';
 import { input, t, WORKFLOW_ID } from './fixture';
 
 /**

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { authorizeAction } from '../../../src/activities/authorize';
-import { actionTokenVerifier } from '../../../src/activities/deps';
-import type { AuthorizeInput } from '../../../src/activities/types';
+import { actionTokenVerifier } from '../../../src/worker/composition';
+import type { AuthorizeInput } from '../../../src/model/activity-contract';
 import { generateActionKey, writeActionKey } from '../../../src/security/action-keys';
 import {
   ACTION_TOKEN_TYPE,

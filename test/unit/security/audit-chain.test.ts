@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JsonlAuditSink, recordAudit } from '../../../src/activities/audit';
-import type { AuditRecord } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
 import { chainRecord, GENESIS_HASH, verifyChain } from '../../../src/security/audit-chain';
 import { runCli } from '../../harness/cli';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryAuditSink, recordAudit } from '../../../src/activities/audit';
-import type { AuditRecord } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
 import {
   type Chained,
   chainRecord,

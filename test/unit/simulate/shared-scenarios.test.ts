@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DecisionConfig } from '../../../src/decision';
 import { loadPolicyFile } from '../../../src/policy';
-import { decisionConfigFromPolicy } from '../../../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../../../src/policy/decision-config';
 import { parseScenarioText } from '../../../src/simulate/scenario-files';
 import { simulateScenario } from '../../../src/simulate/simulate';
 import { CANARY_POLICY, SHARED_DIR } from './support';

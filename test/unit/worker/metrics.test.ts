@@ -1,7 +1,9 @@
-import type { AuditRecord, NotifyInput, StepInput } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
+import type { NotifyInput } from '../../../src/model/activity-contract';
+import type { StepInput } from '../../../src/model/plan';
 import type { GuardianActivities } from '../../../src/activities';
 import { instrumentActivities, RipcordMetrics, serveMetrics } from '../../../src/worker/metrics';
-import type { DeploymentInfo } from '../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../src/model/guardian';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const deployment: DeploymentInfo = {

@@ -9,7 +9,7 @@ import {
   type SlackMessage,
   type WebhookNotification,
 } from '../../../../src/activities/notify';
-import type { NotificationEventName, NotifyInput } from '../../../../src/activities/types';
+import type { NotificationEventName, NotifyInput } from '../../../../src/model/activity-contract';
 import { NOTIFICATION_EVENTS, type Notification } from '../../../../src/policy/schema/governance';
 import type { SecretProvider } from '../../../../src/security/secrets';
 import { verifyWebhookSignature } from '../../../../src/targets/webhook/signature';

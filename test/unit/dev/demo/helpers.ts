@@ -1,4 +1,4 @@
-import type { GuardianStatus, SignalStatus, StepStatus } from '../../../../src/workflows/messages';
+import type { GuardianStatus, SignalStatus, StepStatus } from '../../../../src/model/guardian';
 
 /** A guardian status as the query returns it, with the fields a test does not care about filled in. */
 export function status(overrides: Partial<GuardianStatus> = {}): GuardianStatus {

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { DEMO_POLICY_FILES, demoPolicy, demoPolicyText } from '../../../../src/dev/demo/policy';
 import { DEMO_STORIES, type DemoStoryName } from '../../../../src/dev/demo/stories';
 import { parsePolicyText } from '../../../../src/policy';
-import { decisionConfigFromPolicy } from '../../../../src/simulate/decision-config';
+import { decisionConfigFromPolicy } from '../../../../src/policy/decision-config';
 import { simulateScenario } from '../../../../src/simulate/simulate';
 import { demoScenario, histogramQuantile } from './demo-scenarios';
 

@@ -1,7 +1,7 @@
-import { alphaWithoutEffect, MAX_ALPHA, type DecisionConfig } from '../../decision';
-import { decisionConfigFromPolicy } from '../../simulate/decision-config';
-import { simulateScenario } from '../../simulate/simulate';
-import type { Policy } from '../schema/policy';
+import { alphaWithoutEffect, MAX_ALPHA, type DecisionConfig } from '../decision';
+import { decisionConfigFromPolicy } from '../policy/decision-config';
+import { simulateScenario } from '../simulate/simulate';
+import type { Policy } from '../policy/schema/policy';
 import type { SignalProfile } from './learn';
 import type { Proposal } from './propose';
 import { generateCheckScenario, type CheckCase, type ScenarioModel } from './scenarios';

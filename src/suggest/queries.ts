@@ -1,5 +1,5 @@
-import { renderQuery } from '../../sources/query-template';
-import type { Policy } from '../schema/policy';
+import { renderQuery } from '../sources/query-template';
+import type { Policy } from '../policy/schema/policy';
 
 /**
  * Which PromQL to read history with. A guardian fills a series query per

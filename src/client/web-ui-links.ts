@@ -1,4 +1,4 @@
-import { GUARDIAN_WORKFLOW_TYPE } from '../workflows/messages';
+import { GUARDIAN_WORKFLOW_TYPE } from '../model/guardian';
 
 /**
  * Links into the Temporal Web UI's workflow list. The namespace also holds

@@ -1,11 +1,11 @@
 import type { DecisionConfig, SignalConfig } from '../decision';
-import type { Policy } from '../policy';
+import type { Policy } from '.';
 
 /**
  * Maps a validated policy onto the decision core's own configuration. The
  * policy schema has already applied every default and checked every field, so
  * this is a field-by-field copy; it lives outside src/decision because the
- * core may not depend on the policy module (DESIGN §2).
+ * core may not depend on the policy module (docs/architecture.md §2).
  */
 export function decisionConfigFromPolicy(policy: Policy): DecisionConfig {
   const { evaluation } = policy;

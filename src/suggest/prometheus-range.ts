@@ -1,5 +1,5 @@
-import { describeStatus, get, type RequestOptions } from '../../sources/prometheus/client';
-import { apiError } from '../../sources/prometheus/parse';
+import { describeStatus, get, type RequestOptions } from '../sources/prometheus/client';
+import { apiError } from '../sources/prometheus/parse';
 import type { Point } from './stats';
 
 /**

@@ -1,6 +1,6 @@
-import { createRandom, mixSeed, type Random } from '../../simulate/random';
-import { SCENARIO_FORMAT, type Scenario } from '../../simulate/scenario';
-import type { Signal } from '../schema/signals';
+import { createRandom, mixSeed, type Random } from '../simulate/random';
+import { SCENARIO_FORMAT, type Scenario } from '../simulate/scenario';
+import type { Signal } from '../policy/schema/signals';
 import { trafficSeriesOf, type LevelPoint, type SignalProfile } from './learn';
 
 /**

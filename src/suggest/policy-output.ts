@@ -1,6 +1,6 @@
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
-import { PolicyValidationError, formatIssue } from '../issues';
-import { parsePolicyText, type LoadedPolicy } from '../loader';
+import { PolicyValidationError, formatIssue } from '../policy/issues';
+import { parsePolicyText, type LoadedPolicy } from '../policy/loader';
 import { DEFAULT_SERIES } from './queries';
 import type { Proposal } from './propose';
 

@@ -1,5 +1,5 @@
-import { formatDuration } from '../explain';
-import type { SuggestResult } from './index';
+import { formatDuration } from '../policy/explain';
+import type { SuggestResult } from '.';
 
 /** How a suggestion reads for a person: what was read, each proposal and why, and the check. */
 

@@ -1,4 +1,4 @@
-import type { Signal } from '../schema/signals';
+import type { Signal } from '../policy/schema/signals';
 import {
   absoluteChanges,
   byStretch,

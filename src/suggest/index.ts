@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { credentials } from '../../sources/prometheus/auth';
-import type { RequestOptions } from '../../sources/prometheus/client';
-import { envSecretProvider, SecretError, type SecretProvider } from '../../security/secrets';
-import type { Policy } from '../schema/policy';
+import { credentials } from '../sources/prometheus/auth';
+import type { RequestOptions } from '../sources/prometheus/client';
+import { envSecretProvider, SecretError, type SecretProvider } from '../security/secrets';
+import type { Policy } from '../policy/schema/policy';
 import { checkProposal, type CheckReport } from './check';
 import { learnSignal, type SignalProfile } from './learn';
 import {

@@ -1,5 +1,5 @@
-import { formatDuration } from '../explain';
-import type { Signal } from '../schema/signals';
+import { formatDuration } from '../policy/explain';
+import type { Signal } from '../policy/schema/signals';
 import type { SignalProfile } from './learn';
 import { ceilToTwoDigits, niceCeil, niceFloor, roundUpToStep } from './stats';
 

@@ -5,13 +5,14 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
 } from '@temporalio/client';
-import { guardianStatus, type GuardianHandle } from '../client/guardians';
+import { guardianStatus, type GuardianHandle } from './guardians';
 import { evidenceWords } from '../model/evidence-words';
-import type { GuardianStatus } from '../workflows/messages';
-import type { GuardianEnd } from './exit-codes';
-import { formatMoment, formatWaiting } from './status-format';
+import type { GuardianStatus } from '../model/guardian';
+import type { GuardianEnd } from './guardian-end';
+import { formatMoment } from '../text/moments';
+import { formatWaiting } from './waiting-format';
 import { formatWaitEnding } from './wait-ending-format';
-import { firstLine } from './temporal-session';
+import { firstLine } from '../text/lines';
 
 /**
  * Following a guardian from a terminal or a pipeline log: one line for each

@@ -1,0 +1,3 @@
+export function firstLine(message: string): string {
+  return message.split('\n')[0]?.trim() ?? '';
+}
