@@ -68,9 +68,12 @@ export function layerViolations(edges, layers = LAYERS) {
   const problems = [];
   for (const edge of edges) {
     for (const folder of [edge.from, edge.to])
-      if (!rank.has(folder)) problems.push(`src/${folder} is in no layer: add it to LAYERS in scripts/check-layers.mjs`);
+      if (!rank.has(folder))
+        problems.push(`src/${folder} is in no layer: add it to LAYERS in scripts/check-layers.mjs`);
     if (rank.has(edge.from) && rank.has(edge.to) && rank.get(edge.to) > rank.get(edge.from))
-      problems.push(`src/${edge.file} imports ${edge.spec}: ${edge.from} may not import ${edge.to}, a layer above it`);
+      problems.push(
+        `src/${edge.file} imports ${edge.spec}: ${edge.from} may not import ${edge.to}, a layer above it`,
+      );
   }
   return [...new Set(problems)];
 }
@@ -80,15 +83,20 @@ function main() {
   const edges = folderImports(at > 0 ? resolve(process.argv[at + 1]) : root);
   if (process.argv.includes('--graph')) {
     const counts = new Map();
-    for (const { from, to } of edges) counts.set(`${from} -> ${to}`, (counts.get(`${from} -> ${to}`) ?? 0) + 1);
+    for (const { from, to } of edges)
+      counts.set(`${from} -> ${to}`, (counts.get(`${from} -> ${to}`) ?? 0) + 1);
     for (const layer of [...LAYERS].reverse()) {
-      const below = [...counts].filter(([key]) => key.startsWith(`${layer} -> `)).map(([key, n]) => `${key.split(' -> ')[1]} (${n})`);
+      const below = [...counts]
+        .filter(([key]) => key.startsWith(`${layer} -> `))
+        .map(([key, n]) => `${key.split(' -> ')[1]} (${n})`);
       console.log(`${layer.padEnd(10)} -> ${below.join(', ') || '(nothing)'}`);
     }
   }
   const problems = layerViolations(edges);
   if (problems.length > 0) {
-    console.error(`layers: ${problems.length} import(s) break the layering (bottom first: ${LAYERS.join(' < ')})`);
+    console.error(
+      `layers: ${problems.length} import(s) break the layering (bottom first: ${LAYERS.join(' < ')})`,
+    );
     for (const problem of problems) console.error(`  ${problem}`);
     process.exit(1);
   }

@@ -57,7 +57,7 @@ export interface GuardianRun {
   startedAt: string;
   input: GuardianInput;
   calls: ActivityCall[];
-  /** Workflow patches the run took (their markers), e.g. the decision rule it evaluated with. */
+  /** Workflow patches the run took (their markers): which side of a versioned change it ran. */
   patches?: string[];
   end?: RunEnd;
 }
@@ -155,8 +155,8 @@ export async function decodeRun(
     }
     const local = localActivityMarker(event);
     if (local) {
-      // Health reads became local activities (the local-health-reads patch): shown as the
-      // evaluateHealth calls they replace, with the interval their result names.
+      // Health reads are local activities: shown as the evaluateHealth calls they stand
+      // for, with the interval their result names.
       if (local.type !== 'readHealthInterval') continue;
       const call: ActivityCall = {
         type: 'evaluateHealth',

@@ -18,7 +18,6 @@ import type {
 } from '../workflows/messages';
 import type { AuditTrailView } from './audit-trail';
 import type { ActivityCall, GuardianHistory } from './history';
-import { DECISION_REFUND_PATCH } from '../workflows/patches';
 import { watchWithoutEvidence } from './evidence-gap';
 
 /**
@@ -188,13 +187,7 @@ function readingsOf(history: GuardianHistory): Reading[] {
 /** The verdicts the guardian reached, interval by interval: the same pure core, on the same readings. */
 function recompute(history: GuardianHistory, readings: Reading[], watchEnded: boolean) {
   const first = history.runs[0]!;
-  const config = {
-    ...decisionConfigFromPolicy(first.input.policy),
-    // The rule the guardian decided with: one started before the refund of dismissed breaches replays without it.
-    // (Runs are read from the first; a guardian upgraded mid-watch is recomputed with its first run's rule.)
-    refundDismissedConfirmations:
-      first.patches === undefined || first.patches.includes(DECISION_REFUND_PATCH),
-  };
+  const config = decisionConfigFromPolicy(first.input.policy);
   let state = initialDecisionState(config);
   const verdicts: IntervalVerdict[] = [];
   let decided: { decision: DecisionKind; decidedAtIndex: number | null } | undefined;

@@ -15,20 +15,12 @@ export const bookkeeping = proxyActivities<GuardianActivityContract>({
   },
 });
 
-/** Health reads: a source failure is data (an error reading), so a retry is only for the activity itself. */
-export function healthActivities(intervalSeconds: number) {
-  return proxyActivities<GuardianActivityContract>({
-    startToCloseTimeout: `${Math.max(5, Math.min(intervalSeconds, 60))} seconds`,
-    retry: { maximumAttempts: 3, initialInterval: '1 second' },
-  });
-}
-
 /**
- * The same read as a local activity (guardians started since the
- * local-health-reads patch): it runs inside the workflow task its timer
- * opened, so an evaluation is one workflow task instead of two plus an
+ * Health reads, as a local activity: it runs inside the workflow task its
+ * timer opened, so an evaluation is one workflow task instead of two plus an
  * activity task. A read is idempotent, so running it again after a crash
- * (what a local activity does) is harmless.
+ * (what a local activity does) is harmless. A source failure is data (an
+ * error reading), so a retry is only for the activity itself.
  */
 export function localHealthActivities(intervalSeconds: number) {
   return proxyLocalActivities<GuardianActivityContract>({

@@ -1,4 +1,4 @@
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   type DecisionConfig,
   type DecisionState,
@@ -14,8 +14,7 @@ import type {
   NotificationEventName,
   RollbackPlan,
 } from '../activities/types';
-import { bookkeeping, healthActivities, localHealthActivities, notifications } from './activity-proxies';
-import { DECISION_REFUND_PATCH, HUMAN_WAITS_REAL_TIME_PATCH, LOCAL_HEALTH_READS_PATCH } from './patches';
+import { bookkeeping, localHealthActivities, notifications } from './activity-proxies';
 import type {
   ActionRequest,
   GuardianInput,
@@ -79,8 +78,6 @@ export class GuardianState {
     if (turn === undefined) delete this.status.rollbackTurn;
     else this.status.rollbackTurn = turn;
   }
-  /** Health reads run as local activities (see LOCAL_HEALTH_READS_PATCH). */
-  private readonly localHealthReads: boolean;
   /** When each verified identity's manual rollback requests reached the guardian (workflow time, ms). */
   rollbackNowBySubject: Record<string, number[]>;
   /** The worker verifies signed tokens (learnt at admission): validators refuse requests without one. */
@@ -95,11 +92,7 @@ export class GuardianState {
 
   constructor(input: GuardianInput) {
     this.input = input;
-    this.config = {
-      ...decisionConfigFromPolicy(input.policy),
-      refundDismissedConfirmations: patched(DECISION_REFUND_PATCH),
-    };
-    this.localHealthReads = patched(LOCAL_HEALTH_READS_PATCH);
+    this.config = decisionConfigFromPolicy(input.policy);
     const carried = input.carried;
     this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
     this.admittedAt = carried?.admittedAt ?? '';
@@ -139,7 +132,11 @@ export class GuardianState {
     return Math.max(0, (Date.now() - Date.parse(this.input.deployment.deployedAt)) / 1000);
   }
 
-  /** Reads every series of the policy for one interval; a failing source is an error reading, never a throw. */
+  /**
+   * Reads every series of the policy for one interval; a failing source is an
+   * error reading, never a throw. A local activity: it runs inside the
+   * workflow task its timer opened (activity-proxies.ts).
+   */
   async readHealth(index: number): Promise<Observation> {
     const { policy, deployment, replay } = this.input;
     const intervalSeconds = this.config.intervalSeconds;
@@ -151,7 +148,6 @@ export class GuardianState {
       sources: policy.sources,
       ...(replay ? { replay } : {}),
     };
-    if (!this.localHealthReads) return healthActivities(intervalSeconds).evaluateHealth(input);
     return (await localHealthActivities(intervalSeconds).readHealthInterval(input)).observation;
   }
 
@@ -170,9 +166,6 @@ export class GuardianState {
    * may compress it on purpose (`humanWaitSpeed`).
    */
   humanMs(seconds: number): number {
-    const speed = this.input.speed ?? 1;
-    // Rehearsals that started this wait before the patch replay the compressed timer they recorded.
-    if (speed !== 1 && !patched(HUMAN_WAITS_REAL_TIME_PATCH)) return this.ms(seconds);
     // Only a rehearsal may compress them (production workers refuse replay input at admission).
     const human = this.input.replay !== undefined ? (this.input.humanWaitSpeed ?? 1) : 1;
     return Math.max(1, Math.round((seconds * 1000) / human));

@@ -1,10 +1,9 @@
-import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DecisionOutcome } from '../decision';
 import type { RollbackPlan } from '../activities/types';
 import { bookkeeping } from './activity-proxies';
 import { continueGuardian, waitOrCarry } from './carry';
 import { GuardianState } from './guardian-state';
-import { OVERLAPPED_BOOKKEEPING_PATCH, ROLLBACK_LOCK_PATCH } from './patches';
 import { registerHandlers } from './handlers';
 import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from './messages';
 import { execute } from './phases/execute';
@@ -125,8 +124,9 @@ function manualDecision(g: GuardianState, actor: string, reason?: string): Decis
 /**
  * What the core decided, filtered through the policy's mode and rollback
  * window. Every ending waits for the decision's audit record; a rollback that
- * goes ahead writes it while the plan is built (OVERLAPPED_BOOKKEEPING_PATCH).
- * Guardians from before the patch wait for it first, as they did.
+ * goes ahead writes it while the plan is built. Records still land one after
+ * the other (each is awaited before the next is started), so the audit chain
+ * keeps its order, and every record is in before the step it precedes starts.
  */
 async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
   g.status.decision = { ...decision, source: 'automatic' };
@@ -135,7 +135,7 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     signal: decision.signal,
     evidence: g.status.signals,
   });
-  if (decision.decision !== 'rollback' || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await recorded;
+  if (decision.decision !== 'rollback') await recorded;
   if (decision.decision === 'escalate') return escalate(g, decision.reason);
 
   const { mode, rollbackWindow } = g.input.policy;
@@ -199,7 +199,7 @@ async function rollback(
     { changes: plan.changes, riskReasons: plan.riskReasons },
   );
   // A high-risk plan waits for people: its record must be in before their approvals are.
-  if (plan.risk === 'high' || !patched(OVERLAPPED_BOOKKEEPING_PATCH)) await planRecorded;
+  if (plan.risk === 'high') await planRecorded;
 
   return carryOut(g, plan, await gate(g, plan), planRecorded);
 }
@@ -260,10 +260,6 @@ async function executeInTurn(
   plan: Parameters<typeof execute>[1],
   planRecorded: Promise<void>,
 ): Promise<Awaited<ReturnType<typeof execute>> | 'aborted-waiting'> {
-  if (!patched(ROLLBACK_LOCK_PATCH)) {
-    await planRecorded;
-    return execute(g, plan);
-  }
   try {
     const [turn] = await Promise.all([waitForRollbackTurn(g), planRecorded]);
     if (turn === 'aborted') return 'aborted-waiting';

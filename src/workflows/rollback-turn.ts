@@ -4,13 +4,11 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { bookkeeping } from './activity-proxies';
 import type { GuardianState } from './guardian-state';
-import { REHEARSAL_APART_PATCH } from './patches';
 import {
   acquireRollbackLockSignal,
   releaseRollbackLockSignal,
@@ -33,12 +31,10 @@ export type TurnResult = 'granted' | 'aborted';
 /**
  * A rehearsal (its health a replayed scenario) lives apart from live
  * guardians: it supersedes nobody and queues on a lock of its own, so it
- * never waits behind, or blocks, a live rollback. Rehearsals from before
- * REHEARSAL_APART_PATCH keep the shared lock (patched() answers the same
- * throughout one run).
+ * never waits behind, or blocks, a live rollback.
  */
 export function rehearsalApart(g: Pick<GuardianState, 'input'>): boolean {
-  return g.input.replay !== undefined && patched(REHEARSAL_APART_PATCH);
+  return g.input.replay !== undefined;
 }
 
 /** The rollback lock this guardian queues on: its service's, or its service's rehearsal lock. */

@@ -1,8 +1,7 @@
-import { condition, patched, workflowInfo } from '@temporalio/workflow';
+import { condition, workflowInfo } from '@temporalio/workflow';
 import { type DecisionOutcome, evaluateInterval, finishWatch } from '../../decision';
 import { cadenceWords } from '../../model/replay-cadence';
 import type { GuardianState, Interrupt } from '../guardian-state';
-import { EVIDENCE_TO_PROMOTE_PATCH } from '../patches';
 
 export type WatchEnd =
   | { kind: 'decided'; decision: DecisionOutcome }
@@ -37,7 +36,8 @@ export async function watch(g: GuardianState): Promise<WatchEnd> {
   for (;;) {
     if (g.interrupt) return { kind: 'interrupted', interrupt: g.interrupt };
     if (g.decisionState.nextIndex * interval >= limit) {
-      const final = endOfWatch(g);
+      // A watch without evidence of health escalates instead of promoting.
+      const final = finishWatch(g.config, g.decisionState);
       return final.decision === 'no-rollback' ? { kind: 'ended' } : { kind: 'decided', decision: final };
     }
     if (g.evaluationsThisRun >= continueEvery || workflowInfo().continueAsNewSuggested) {
@@ -62,18 +62,4 @@ export async function watch(g: GuardianState): Promise<WatchEnd> {
       return { kind: 'decided', decision: step.decision };
     }
   }
-}
-
-/**
- * The core's decision at the end of the watch. A watch without evidence of
- * health escalates (finishWatch); a guardian whose watch ended before that
- * rule existed promoted there, so it replays the promotion. The patch is asked
- * only where the two rules part, so other histories carry no marker.
- */
-function endOfWatch(g: GuardianState): DecisionOutcome {
-  const final = finishWatch(g.config, g.decisionState);
-  if (final.decision === 'no-rollback') return final;
-  const before = finishWatch({ ...g.config, promoteWithoutEvidence: true }, g.decisionState);
-  if (before.decision === 'no-rollback' && !patched(EVIDENCE_TO_PROMOTE_PATCH)) return before;
-  return final;
 }
