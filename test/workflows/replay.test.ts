@@ -10,8 +10,9 @@ import { HISTORIES_DIR } from './support/histories';
  * code: a change that would break guardians already running (a reordered
  * activity, a new timer without a patch) fails here, not in production.
  */
-// Subdirectories keep histories recorded by older workflow code (e.g. before-rollback-lock/):
-// guardians started then may still be running, so today's code must replay them through its patches.
+// After a release, subdirectories keep histories recorded by older workflow code (e.g. before-<change>/):
+// guardians started then may still be running, so today's code must replay them through its patches
+// (docs/operations.md, "Changing a workflow after release").
 const files = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.binpb'))
   .sort();

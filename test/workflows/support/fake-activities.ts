@@ -159,7 +159,7 @@ export class FakeWorld {
         this.notifications.push(input);
       },
     };
-    // The local-activity form wraps the same read, as the worker's does (guardians since the local-health-reads patch).
+    // The guardian reads health as a local activity, which wraps the same read, as the worker's does.
     return { ...activities, readHealthInterval: readHealthInterval(activities.evaluateHealth) };
   }
 }
