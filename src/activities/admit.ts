@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Policy, contentHash } from '../policy';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../model/digest';
 import type { DeploymentInfo } from '../workflows/messages';
 import type { AdmitInput, AdmitResult } from './types';
 
@@ -9,7 +10,6 @@ export const INVALID_DEPLOYMENT_ERROR = 'InvalidDeploymentError';
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DEPLOYMENT_ID = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:@-]{0,127}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
 const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,200}$/;
@@ -56,8 +56,8 @@ export function deploymentProblems(deployment: DeploymentInfo | undefined): stri
   check('deploymentId', DEPLOYMENT_ID, 'lowercase letters, digits, ".", "_" or "-" (1-128)', true);
   check('version', VERSION, '1-128 characters of [A-Za-z0-9._+:@-]', true);
   check('previousVersion', VERSION, '1-128 characters of [A-Za-z0-9._+:@-]', true);
-  check('artifactDigest', DIGEST, '"sha256:" followed by 64 lowercase hex digits', false);
-  check('previousDigest', DIGEST, '"sha256:" followed by 64 lowercase hex digits', false);
+  check('artifactDigest', SHA256_DIGEST, SHA256_DIGEST_FORM, false);
+  check('previousDigest', SHA256_DIGEST, SHA256_DIGEST_FORM, false);
   check('deployer', PRINTABLE, '1-200 printable characters', false);
   check('deployedAt', ISO_TIME, 'an ISO 8601 time with a zone, e.g. 2026-01-01T12:00:00Z', true);
   if (
