@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
+import { isExecutable } from '../shared/executable';
 
 /**
  * Talking to an nginx that is already running: find the binary, test a full
@@ -33,15 +33,6 @@ export interface NginxInstance {
   prefix?: string;
   confFile: string;
   pidFile: string;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
