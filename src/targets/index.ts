@@ -12,4 +12,4 @@ export {
   type StepFault,
   type JournalEntry,
 } from './recording';
-export { safeUrl } from './safe-url';
+export { safeUrl } from './shared/safe-url';

@@ -1,4 +1,4 @@
-import { safeUrl } from '../safe-url';
+import { safeUrl } from '../shared/safe-url';
 import type { StepContext } from '../types';
 
 /** What the running service says it runs. */

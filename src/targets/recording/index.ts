@@ -5,7 +5,7 @@ import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { FaultInjector, type StepFault } from './faults';
 import { Journal, type JournalEntry, type JournalView, scopeOf } from './journal';
 import { currentValues, describeChanges, holds, intendedChanges, type SimulatedState } from './state';
-import { safeUrl } from '../safe-url';
+import { safeUrl } from '../shared/safe-url';
 
 export type { StepFault } from './faults';
 export type { JournalEntry } from './journal';

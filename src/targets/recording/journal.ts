@@ -1,6 +1,6 @@
 import type { ResolvedAction } from '../../activities/types';
 import type { DeploymentInfo } from '../../workflows/messages';
-import { AppendOnlyJsonl } from '../append-only-file';
+import { AppendOnlyJsonl } from '../shared/append-only-file';
 import { applyChanges, initialState, type SimulatedState, type StateChange } from './state';
 
 /** Which simulated production an entry belongs to. */

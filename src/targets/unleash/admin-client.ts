@@ -1,5 +1,5 @@
 import { redactSecrets } from '../../security/secrets';
-import type { CircuitBreakers } from '../circuit-breaker';
+import type { CircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError } from '../errors';
 import {
   describeAnswer,
@@ -7,7 +7,7 @@ import {
   type OutboundResponse,
   sanitizeText,
   sendOutbound,
-} from '../outbound-http';
+} from '../shared/outbound-http';
 
 /** A feature flag as ripcord reads it back: whether it is on in each environment. */
 export interface FeatureView {

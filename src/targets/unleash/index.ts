@@ -1,6 +1,6 @@
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
 import { resolveSecret, SecretError, type SecretProvider } from '../../security/secrets';
-import { type CircuitBreakers, sharedCircuitBreakers } from '../circuit-breaker';
+import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { type FeatureView, UnleashAdminClient } from './admin-client';

@@ -1,10 +1,10 @@
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
 import { redactSecrets, resolveSecret, SecretError, type SecretProvider } from '../../security/secrets';
 import type { DeploymentInfo } from '../../workflows/messages';
-import { type CircuitBreakers, sharedCircuitBreakers } from '../circuit-breaker';
+import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError } from '../errors';
-import { describeAnswer, jsonBody, type OutboundResponse, sendOutbound } from '../outbound-http';
-import { safeUrl } from '../safe-url';
+import { describeAnswer, jsonBody, type OutboundResponse, sendOutbound } from '../shared/outbound-http';
+import { safeUrl } from '../shared/safe-url';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { WebhookTargetConfig, type WebhookTargetConfigInput } from './config';
 import {

@@ -1,6 +1,6 @@
-import { EndpointUnavailableError } from '../circuit-breaker';
+import { EndpointUnavailableError } from '../shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { describeAnswer, jsonBody, sanitizeText } from '../outbound-http';
+import { describeAnswer, jsonBody, sanitizeText } from '../shared/outbound-http';
 import type { StepContext } from '../types';
 
 /**

@@ -1,4 +1,4 @@
-import { redactSecrets } from '../security/secrets';
+import { redactSecrets } from '../../security/secrets';
 import { type CircuitBreakers, EndpointUnavailableError } from './circuit-breaker';
 
 /**

@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { PermanentStepError, StepVerificationError } from './errors';
+import { PermanentStepError, StepVerificationError } from '../errors';
 
 /**
  * One circuit breaker per outside endpoint (scheme, host and port), shared by
