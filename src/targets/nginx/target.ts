@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
 import { PermanentStepError, StepVerificationError } from '../errors';
+import { heartbeatingPause } from '../shared/pause';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import type { NginxTargetConfig, NginxTargetConfigInput } from './config';
 import { NginxNotRunningError, readMasterPid } from './control';
@@ -24,8 +25,6 @@ import {
 } from './upstream';
 
 type TrafficAction = Extract<ResolvedAction, { type: 'shift-traffic' | 'swap-blue-green' }>;
-
-const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
  * Traffic rollback through nginx: `shift-traffic` moves the canary's share
@@ -126,21 +125,14 @@ export class NginxTrafficTarget implements RollbackTarget {
     ctx: StepContext,
   ): Promise<void> {
     for (let stage = record.stagesDone; stage < action.weights.length; stage++) {
-      if (stage > 0) await this.pause(action.pauseSeconds, ctx, step.index, stage);
+      if (stage > 0) {
+        const pauseMs = action.pauseSeconds * 1000 * this.config.pauseScale;
+        await heartbeatingPause(pauseMs, ctx, { step: step.index, pausingBefore: stage });
+      }
       const weight = action.weights[stage] ?? 0;
       await installState(this.config, service, { pattern: 'canary', canaryWeight: weight }, ctx.signal);
       await this.records.update(step.idempotencyKey, (r) => ({ ...r, stagesDone: stage + 1 }));
       ctx.heartbeat({ step: step.index, stage, weight });
-    }
-  }
-
-  private async pause(seconds: number, ctx: StepContext, index: number, stage: number): Promise<void> {
-    let remaining = seconds * 1000 * this.config.pauseScale;
-    while (remaining > 0) {
-      const slice = Math.min(remaining, HEARTBEAT_EVERY_MS);
-      await ctx.sleep(slice);
-      remaining -= slice;
-      ctx.heartbeat({ step: index, pausingBefore: stage });
     }
   }
 

@@ -1,6 +1,7 @@
 import { EndpointUnavailableError } from '../shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import { describeAnswer, jsonBody, sanitizeText } from '../shared/outbound-http';
+import { heartbeatingPause } from '../shared/pause';
 import type { StepContext } from '../types';
 
 /**
@@ -31,8 +32,6 @@ export interface PollResult {
   message: string;
 }
 
-const HEARTBEAT_EVERY_MS = 1_000;
-
 export async function pollUntilDone(options: PollOptions): Promise<PollResult> {
   const { ctx } = options;
   let interval = options.initialIntervalMs ?? 1_000;
@@ -45,7 +44,7 @@ export async function pollUntilDone(options: PollOptions): Promise<PollResult> {
     last = outcome.message;
     const remaining = options.deadlineMs - options.now();
     if (remaining <= 0) break;
-    await pause(Math.min(interval, remaining), ctx, options.job);
+    await heartbeatingPause(Math.min(interval, remaining), ctx, { polling: options.job });
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
   }
   throw new StepVerificationError(
@@ -92,13 +91,3 @@ async function pollOnce(
 
 /** The receiver says its job failed: a read-back mismatch for a rollback (retried by the step's policy). */
 export class JobFailedError extends StepVerificationError {}
-
-async function pause(ms: number, ctx: StepContext, job: string): Promise<void> {
-  let remaining = ms;
-  while (remaining > 0) {
-    const slice = Math.min(remaining, HEARTBEAT_EVERY_MS);
-    await ctx.sleep(slice);
-    remaining -= slice;
-    ctx.heartbeat({ polling: job });
-  }
-}
