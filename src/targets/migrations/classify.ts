@@ -202,8 +202,30 @@ class Findings {
   }
 }
 
+/**
+ * Kinds judged alike in the up and the down: sequence state and cascades are
+ * problems either way, and code ripcord cannot read is uninspectable. False
+ * for every other kind, which the caller judges by direction.
+ */
+function judgeEitherWay(op: Operation, what: string, findings: Findings): boolean {
+  switch (op.kind) {
+    case 'sequence-state':
+    case 'cascade':
+      findings.problem(what);
+      return true;
+    case 'raw-sql':
+    case 'direct-query':
+    case 'unknown':
+      findings.uninspectable(what);
+      return true;
+    default:
+      return false;
+  }
+}
+
 function judgeUp(op: Operation, findings: Findings): void {
   const what = `the up ${describeOperation(op)}`;
+  if (judgeEitherWay(op, what, findings)) return;
   switch (op.kind) {
     case 'drop-table':
     case 'drop-columns':
@@ -212,13 +234,6 @@ function judgeUp(op: Operation, findings: Findings): void {
       );
     case 'change-column-type':
       return findings.problem(`${what}: the down cannot restore the values as they were`);
-    case 'sequence-state':
-    case 'cascade':
-      return findings.problem(what);
-    case 'raw-sql':
-    case 'direct-query':
-    case 'unknown':
-      return findings.uninspectable(what);
     default:
       return;
   }
@@ -226,6 +241,7 @@ function judgeUp(op: Operation, findings: Findings): void {
 
 function judgeDown(op: Operation, up: BuiltMigration, findings: Findings): void {
   const what = `the down ${describeOperation(op)}`;
+  if (judgeEitherWay(op, what, findings)) return;
   switch (op.kind) {
     case 'drop-table': {
       const created = up.operations.some(
@@ -266,13 +282,6 @@ function judgeDown(op: Operation, up: BuiltMigration, findings: Findings): void 
     }
     case 'change-column-type':
       return findings.problem(`${what}: values may not survive the conversion`);
-    case 'sequence-state':
-    case 'cascade':
-      return findings.problem(what);
-    case 'raw-sql':
-    case 'direct-query':
-    case 'unknown':
-      return findings.uninspectable(what);
     default:
       return findings.note(what);
   }

@@ -149,10 +149,7 @@ export async function setCanaryWeight(
   weight: number,
   options: { signal?: AbortSignal } = {},
 ): Promise<string> {
-  const parsed = toConfig(config);
-  const state: UpstreamState = { pattern: 'canary', canaryWeight: checkWeight(weight) };
-  await installState(parsed, resolveService(parsed, service), state, options.signal);
-  return `${describeState(state)} (nginx reloaded)`;
+  return setState(config, service, { pattern: 'canary', canaryWeight: checkWeight(weight) }, options);
 }
 
 /** Deploy time: make `colour` the live one for a blue-green service, then reload nginx. */
@@ -162,8 +159,16 @@ export async function setLiveColour(
   colour: Colour,
   options: { signal?: AbortSignal } = {},
 ): Promise<string> {
+  return setState(config, service, { pattern: 'blue-green', live: colour }, options);
+}
+
+async function setState(
+  config: NginxTargetConfig | NginxTargetConfigInput,
+  service: string,
+  state: UpstreamState,
+  options: { signal?: AbortSignal },
+): Promise<string> {
   const parsed = toConfig(config);
-  const state: UpstreamState = { pattern: 'blue-green', live: colour };
   await installState(parsed, resolveService(parsed, service), state, options.signal);
   return `${describeState(state)} (nginx reloaded)`;
 }
