@@ -4,6 +4,7 @@ import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../act
 import { verifyDigestSignature } from '../../security/artifact-signature';
 import { KeyFileError, loadTrustedKeys } from '../../security/keys';
 import { PermanentStepError, StepVerificationError } from '../errors';
+import { rethrowAs } from '../shared/rethrow';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { type ArtifactTargetConfig, type LocalProcessService } from './config';
 import { ReleaseContentError } from './digest';
@@ -296,13 +297,12 @@ export class ArtifactTarget implements RollbackTarget {
   }
 
   private async switchTo(service: string, version: string): Promise<void> {
-    try {
-      await activateRelease({ releasesDir: this.config.releasesDir, service, version });
-    } catch (error) {
-      // A missing release or a `current` that is not a symlink will not fix itself.
-      if (error instanceof ReleaseContentError) throw new PermanentStepError(error.message);
-      throw error;
-    }
+    // A missing release or a `current` that is not a symlink will not fix itself.
+    await rethrowAs(
+      () => activateRelease({ releasesDir: this.config.releasesDir, service, version }),
+      ReleaseContentError,
+      PermanentStepError,
+    );
   }
 
   /** A version with its digest from its manifest (null when the manifest cannot be read). */

@@ -1,6 +1,7 @@
 import { Client, DatabaseError } from 'pg';
-import { type SecretProvider, SecretError, redactSecrets, resolveSecret } from '../../security/secrets';
+import { type SecretProvider, redactSecrets } from '../../security/secrets';
 import { PermanentStepError, StepVerificationError } from '../errors';
+import { resolveStepSecret } from '../shared/step-secret';
 import type { StepContext } from '../types';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -23,14 +24,7 @@ export async function withDatabase<T>(
   ctx: Pick<StepContext, 'signal'>,
   work: (client: Client) => Promise<T>,
 ): Promise<T> {
-  let connectionString: string;
-  try {
-    connectionString = resolveSecret(connectionRef, secrets);
-  } catch (error) {
-    // SecretError messages name the secret and where it was looked for, never a value.
-    if (error instanceof SecretError) throw new PermanentStepError(`database connection: ${error.message}`);
-    throw error;
-  }
+  const connectionString = resolveStepSecret(connectionRef, secrets, 'database connection');
   const secretParts = secretsIn(connectionString);
   if (ctx.signal.aborted) throw new Error('the step was cancelled before it reached the database');
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import { heartbeatingPause } from '../shared/pause';
+import { rethrowAs } from '../shared/rethrow';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import type { NginxTargetConfig, NginxTargetConfigInput } from './config';
 import { NginxNotRunningError, readMasterPid } from './control';
@@ -206,13 +207,8 @@ export class NginxTrafficTarget implements RollbackTarget {
     return interpreted.state;
   }
 
-  private async assertRunning(): Promise<number> {
-    try {
-      return await readMasterPid(this.config.pidFile);
-    } catch (error) {
-      if (error instanceof NginxNotRunningError) throw new StepVerificationError(error.message);
-      throw error;
-    }
+  private assertRunning(): Promise<number> {
+    return rethrowAs(() => readMasterPid(this.config.pidFile), NginxNotRunningError, StepVerificationError);
   }
 
   /** "nginx reloaded, 20/20 probes answered by 1.9.0"; throws StepVerificationError on a mismatch. */
