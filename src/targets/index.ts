@@ -1,4 +1,8 @@
-/** Rollback targets behind one interface (DESIGN §2, §8); real ones arrive with the next issue. */
+/**
+ * Rollback targets behind one interface (docs/architecture.md §2, §8). Each target folder
+ * keeps its implementation in target.ts and re-exports it from index.ts;
+ * what several targets use (pauses, outside calls, response schemas) is in shared/.
+ */
 export type { ApplyResult, RollbackTarget, StepContext, ActionType } from './types';
 export { PermanentStepError, StepVerificationError } from './errors';
 export { TargetRegistry, dryRunTargetRegistry } from './registry';

@@ -13,7 +13,9 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../../model/digest';
 import { signDigest } from '../../security/artifact-signature';
+import { readJsonResponse } from '../shared/response';
 import { directoryDigest, MANIFEST_FILE, ReleaseContentError } from './digest';
 
 /**
@@ -30,9 +32,7 @@ import { directoryDigest, MANIFEST_FILE, ReleaseContentError } from './digest';
 export const ReleaseManifest = z.object({
   service: z.string().min(1),
   version: z.string().min(1),
-  digest: z
-    .string()
-    .regex(/^sha256:[0-9a-f]{64}$/, { error: 'must be "sha256:" and 64 lowercase hex digits' }),
+  digest: z.string().regex(SHA256_DIGEST, { error: `must be ${SHA256_DIGEST_FORM}` }),
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;
 
@@ -85,20 +85,12 @@ export async function readManifest(dir: string): Promise<ReleaseManifest> {
       `${dir} has no readable ${MANIFEST_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ReleaseContentError(`${path.join(dir, MANIFEST_FILE)} is not JSON`);
-  }
-  const result = ReleaseManifest.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ReleaseContentError(
-      `${path.join(dir, MANIFEST_FILE)}: ${issue?.path.join('.') || '(top level)'} ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return result.data;
+  const manifest = readJsonResponse(ReleaseManifest, text, {
+    target: 'artifact',
+    what: path.join(dir, MANIFEST_FILE),
+  });
+  if (!manifest.ok) throw new ReleaseContentError(manifest.problem);
+  return manifest.value;
 }
 
 export type ReleaseFiles = Readonly<Record<string, string | Uint8Array>>;

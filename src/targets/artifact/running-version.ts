@@ -1,11 +1,11 @@
+import { z } from 'zod';
+import { readJsonResponse } from '../shared/response';
 import { safeUrl } from '../shared/safe-url';
 import type { StepContext } from '../types';
 
-/** What the running service says it runs. */
-export interface RunningVersion {
-  version: string;
-  digest: string;
-}
+/** What the running service says it runs; it may say more (a pid, a start time), which is not read. */
+const RunningVersion = z.object({ version: z.string(), digest: z.string() });
+export type RunningVersion = z.infer<typeof RunningVersion>;
 
 export type VersionReading = { ok: true; running: RunningVersion } | { ok: false; problem: string };
 
@@ -32,17 +32,11 @@ export async function readRunningVersion(url: string, signal: AbortSignal): Prom
   }
   const text = await response.text().catch(() => '');
   if (!response.ok) return { ok: false, problem: `${where} answered HTTP ${response.status}` };
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `${where} did not answer JSON` };
-  }
-  const { version, digest } = (body ?? {}) as { version?: unknown; digest?: unknown };
-  if (typeof version !== 'string' || typeof digest !== 'string') {
-    return { ok: false, problem: `${where} did not answer { version, digest }` };
-  }
-  return { ok: true, running: { version, digest } };
+  const reading = readJsonResponse(RunningVersion, text, {
+    target: 'artifact',
+    what: `the answer of ${where}`,
+  });
+  return reading.ok ? { ok: true, running: reading.value } : reading;
 }
 
 export function describeReading(reading: VersionReading): string {

@@ -9,7 +9,7 @@ import { type CircuitBreakers, EndpointUnavailableError } from './circuit-breake
  * EndpointUnavailableError that counts towards opening the circuit; every
  * other answer is returned for the caller to judge. Redirects are never
  * followed: a redirect would carry credentials, or deployment data, to a host
- * nobody allowed.
+ * nobody allowed. What the body says is read with a schema (./response.ts).
  */
 
 export interface OutboundRequest {
@@ -89,16 +89,6 @@ export function sanitizeText(text: string, max = MAX_EXCERPT): string {
   const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
   const flat = text.replace(controls, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-/** The body as JSON, or undefined when it is empty or not JSON. */
-export function jsonBody(response: OutboundResponse): unknown {
-  if (response.text.trim() === '') return undefined;
-  try {
-    return JSON.parse(response.text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 // fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in the cause.

@@ -1,13 +1,9 @@
+import { z } from 'zod';
 import { redactSecrets } from '../../security/secrets';
 import type { CircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError } from '../errors';
-import {
-  describeAnswer,
-  jsonBody,
-  type OutboundResponse,
-  sanitizeText,
-  sendOutbound,
-} from '../shared/outbound-http';
+import { describeAnswer, type OutboundResponse, sanitizeText, sendOutbound } from '../shared/outbound-http';
+import { parseJsonResponse, readJsonResponse, type ResponseSource } from '../shared/response';
 
 /** A feature flag as ripcord reads it back: whether it is on in each environment. */
 export interface FeatureView {
@@ -16,10 +12,15 @@ export interface FeatureView {
   environments: { name: string; enabled: boolean }[];
 }
 
-export interface FeatureTag {
-  type: string;
-  value: string;
-}
+const FeatureTag = z.object({ type: z.string(), value: z.string() });
+export type FeatureTag = z.infer<typeof FeatureTag>;
+
+/** The Admin API's answers, as far as ripcord reads them (Unleash sends more; the rest is dropped). */
+const FeatureAnswer = z.object({
+  environments: z.array(z.object({ name: z.string(), enabled: z.boolean() })),
+});
+const TagsAnswer = z.object({ tags: z.array(FeatureTag) });
+const RefusalAnswer = z.object({ message: z.string() });
 
 export interface UnleashClientOptions {
   baseUrl: string;
@@ -57,7 +58,11 @@ export class UnleashAdminClient {
       );
     }
     this.expectOk(response, `reading feature flag "${flag}"`);
-    return parseFeature(jsonBody(response), flag, project);
+    const answer = parseJsonResponse(FeatureAnswer, response.text, {
+      ...this.source(`feature flag "${flag}"`),
+      hint: "is the target's url an Unleash server?",
+    });
+    return { name: flag, project, environments: answer.environments };
   }
 
   /** Turns the flag on or off in one environment; a missing flag, project or environment is permanent. */
@@ -85,12 +90,9 @@ export class UnleashAdminClient {
   async tags(flag: string, signal: AbortSignal): Promise<FeatureTag[]> {
     const response = await this.send('GET', ['api/admin/features', flag, 'tags'], signal);
     this.expectOk(response, `reading the tags of feature flag "${flag}"`);
-    const tags = (jsonBody(response) as { tags?: unknown } | undefined)?.tags;
-    if (!Array.isArray(tags)) return [];
-    return tags.filter(
-      (tag): tag is FeatureTag =>
-        typeof (tag as FeatureTag | null)?.type === 'string' && typeof (tag as FeatureTag).value === 'string',
-    );
+    // The tags are the step's record: an answer without them must not read as "no record".
+    return parseJsonResponse(TagsAnswer, response.text, this.source(`the tags of feature flag "${flag}"`))
+      .tags;
   }
 
   /** Adds a tag; adding one the flag already has is not an error (Unleash keeps one copy). */
@@ -153,6 +155,10 @@ export class UnleashAdminClient {
     );
   }
 
+  private source(about: string): ResponseSource {
+    return { target: 'unleash', what: `the answer of ${this.what} for ${about}` };
+  }
+
   /** Unleash's own words go into the message; the token never does, whatever Unleash echoed. */
   private refusal(message: string): PermanentStepError {
     return new PermanentStepError(redactSecrets(message, [this.options.token]));
@@ -161,23 +167,6 @@ export class UnleashAdminClient {
 
 /** Unleash explains a refusal in `message`; fall back to the raw body. */
 function unleashMessage(response: OutboundResponse): string {
-  const message = (jsonBody(response) as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : response.text;
-}
-
-function parseFeature(body: unknown, flag: string, project: string): FeatureView {
-  const environments = (body as { environments?: unknown } | undefined)?.environments;
-  if (!Array.isArray(environments)) {
-    throw new PermanentStepError(
-      `Unleash answered for feature flag "${flag}" without a list of environments: is the target's url an Unleash server?`,
-    );
-  }
-  return {
-    name: flag,
-    project,
-    environments: environments.flatMap((env: unknown) => {
-      const { name, enabled } = (env ?? {}) as { name?: unknown; enabled?: unknown };
-      return typeof name === 'string' && typeof enabled === 'boolean' ? [{ name, enabled }] : [];
-    }),
-  };
+  const refusal = readJsonResponse(RefusalAnswer, response.text, { target: 'unleash', what: 'a refusal' });
+  return refusal.ok ? refusal.value.message : response.text;
 }

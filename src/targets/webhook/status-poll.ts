@@ -1,14 +1,20 @@
+import { z } from 'zod';
 import { EndpointUnavailableError } from '../shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { describeAnswer, jsonBody, sanitizeText } from '../shared/outbound-http';
+import { describeAnswer, sanitizeText } from '../shared/outbound-http';
 import { heartbeatingPause } from '../shared/pause';
+import { readJsonResponse } from '../shared/response';
 import type { StepContext } from '../types';
 
 /**
  * Follows a receiver's status URL until the job it started ends. The receiver
  * answers `{ "state": "pending" | "running" | "succeeded" | "failed",
- * "message"?: "..." }`; any other state is taken as not finished yet.
+ * "message"?: "..." }`; any other state is taken as not finished yet, and so
+ * is an answer of another shape (the problem, naming the field, is what the
+ * timeout error says it saw last).
  */
+
+const JobStatus = z.object({ state: z.string(), message: z.string().optional() });
 
 export type JobState = 'succeeded' | 'failed' | 'unfinished';
 
@@ -75,18 +81,23 @@ async function pollOnce(
       `${options.what} refused the status request: ${describeAnswer(answer.status, answer.text)}`,
     );
   }
-  const body = jsonBody({ status: answer.status, headers: new Headers(), text: answer.text }) as
-    { state?: unknown; message?: unknown } | undefined;
-  const state = typeof body?.state === 'string' ? body.state : undefined;
-  const message = typeof body?.message === 'string' ? sanitizeText(body.message) : '';
+  const reading = readJsonResponse(JobStatus, answer.text, {
+    target: 'webhook',
+    what: `the status answer of ${options.what}`,
+  });
+  if (!reading.ok) return { state: 'unfinished', message: reading.problem };
+  const { state } = reading.value;
+  const message = sanitizeText(reading.value.message ?? '');
   if (state === 'succeeded') return { state: 'succeeded', message };
   if (state === 'failed') {
     throw new JobFailedError(
       `${options.what} reports the ${options.job} failed${message ? `: ${message}` : ' (no message)'}`,
     );
   }
-  const shown = state === undefined ? 'no state in the answer' : `state "${sanitizeText(state, 40)}"`;
-  return { state: 'unfinished', message: `${shown}${message ? `: ${message}` : ''}` };
+  return {
+    state: 'unfinished',
+    message: `state "${sanitizeText(state, 40)}"${message ? `: ${message}` : ''}`,
+  };
 }
 
 /** The receiver says its job failed: a read-back mismatch for a rollback (retried by the step's policy). */

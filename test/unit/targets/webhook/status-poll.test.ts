@@ -104,4 +104,20 @@ describe('pollUntilDone', () => {
     await expect(h.poll()).resolves.toMatchObject({ state: 'succeeded' });
     expect(h.polls()).toBe(3);
   });
+
+  it('takes an answer of another shape as not finished, and names its field when time runs out', async () => {
+    const h = harness([json(200, { state: 'succeeded', message: { text: 'synced' } })]);
+    const error = (await h.poll(5_000).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(StepVerificationError);
+    expect(error.message).toBe(
+      'the receiver at https://deploy.example.com did not report the rollback as succeeded in time ' +
+        '(last: the webhook target could not read the status answer of the receiver at https://deploy.example.com: ' +
+        'field "message": expected string, received object)',
+    );
+  });
+
+  it('says when an answer has no state', async () => {
+    const h = harness([json(200, { message: 'working on it' })]);
+    await expect(h.poll(1_000)).rejects.toThrow(/field "state" is missing \(expected string\)\)$/);
+  });
 });
