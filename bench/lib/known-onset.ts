@@ -1,4 +1,6 @@
 import type { DecisionConfig } from '../../src/decision';
+import type { SignalConfig } from '../../src/decision/config';
+import type { BaselineTail } from '../../src/decision/histogram';
 import { alternativesOf, readSignal } from '../../src/decision/readings';
 import { logSumExp } from '../../src/decision/stats/log-space';
 import { observationAt, scenarioLength, type Scenario } from '../../src/simulate/scenario';
@@ -24,12 +26,15 @@ import type { MethodOutcome } from './emulations';
 export function knownOnsetTest(config: DecisionConfig, scenario: Scenario): MethodOutcome {
   const onset = scenario.truth?.onsetIndex ?? 0;
   const logLevel = -Math.log(config.alpha / config.signals.length);
-  const sums = config.signals.map((signal) => new Array<number>(alternativesOf(signal).length).fill(0));
+  const sums = config.signals.map((signal) => new Array<number>(alternativesOf(signal)).fill(0));
+  // A histogram signal chooses its bounds from the baseline before each interval, the onset's included.
+  const tails = config.signals.map((signal) => baselineTailBefore(signal, scenario, onset));
   const length = scenarioLength(scenario);
   for (let index = onset; index < length; index++) {
     const observation = observationAt(scenario, index);
     for (const [j, signal] of config.signals.entries()) {
-      const reading = readSignal(signal, observation);
+      const reading = readSignal(signal, observation, tails[j]);
+      if (reading.status === 'aligned' && reading.baselineTail) tails[j] = reading.baselineTail;
       const sum = sums[j];
       if (reading.status !== 'aligned' || reading.logLR === null || sum === undefined) continue;
       reading.logLR.forEach((value, k) => (sum[k] = (sum[k] ?? 0) + value));
@@ -39,4 +44,17 @@ export function knownOnsetTest(config: DecisionConfig, scenario: Scenario): Meth
     }
   }
   return { decision: 'no-rollback', decidedAtIndex: null };
+}
+
+function baselineTailBefore(
+  signal: SignalConfig,
+  scenario: Scenario,
+  onset: number,
+): BaselineTail | undefined {
+  let tail: BaselineTail | undefined;
+  for (let index = 0; index < onset; index++) {
+    const reading = readSignal(signal, observationAt(scenario, index), tail);
+    if (reading.status === 'aligned' && reading.baselineTail) tail = reading.baselineTail;
+  }
+  return tail;
 }

@@ -41,7 +41,23 @@ export interface ValueSignalConfig extends SignalCommon {
   weight?: string;
 }
 
-export type SignalConfig = RatioSignalConfig | ValueSignalConfig;
+/**
+ * Latency judged on a histogram's counts (decision/histogram.ts): for every
+ * bound B the series `<buckets>_le_<B>` holds the requests of the interval that
+ * took at most B (cumulative), and `total` holds all requests.
+ */
+export interface HistogramSignalConfig extends SignalCommon {
+  kind: 'histogram';
+  buckets: string;
+  total: string;
+}
+
+export type SignalConfig = RatioSignalConfig | ValueSignalConfig | HistogramSignalConfig;
+
+/** Signals whose evidence is event counts among requests (errors, or requests slower than a bound). */
+export function countsEvents(signal: SignalConfig): signal is RatioSignalConfig | HistogramSignalConfig {
+  return signal.kind === 'ratio' || signal.kind === 'histogram';
+}
 
 export interface DecisionConfig {
   intervalSeconds: number;
@@ -76,6 +92,7 @@ export interface DecisionConfig {
 /** Every series name the signals read, in a stable order. */
 export function seriesUsedBy(signal: SignalConfig): string[] {
   if (signal.kind === 'ratio') return [signal.numerator, signal.denominator];
+  if (signal.kind === 'histogram') return [signal.buckets, signal.total];
   return signal.weight === undefined ? [signal.series] : [signal.series, signal.weight];
 }
 
@@ -113,6 +130,9 @@ export function configProblems(config: DecisionConfig): string[] {
     if (signal.kind === 'ratio' && signal.comparison === 'absolute') {
       const t = signal.threshold ?? NaN;
       if (!(t > 0 && t < 1)) problems.push(`signals.${i}.threshold must be a rate in (0, 1) for a ratio`);
+    }
+    if (signal.kind === 'histogram' && signal.comparison === 'absolute') {
+      problems.push(`signals.${i}.comparison: a histogram signal compares the canary with a reference group`);
     }
     nonNegative(signal.tolerance.relative, `signals.${i}.tolerance.relative`);
     nonNegative(signal.tolerance.absolute, `signals.${i}.tolerance.absolute`);

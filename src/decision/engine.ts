@@ -1,4 +1,4 @@
-import { configProblems, seriesUsedBy, type DecisionConfig, type SignalConfig } from './config';
+import { configProblems, countsEvents, seriesUsedBy, type DecisionConfig, type SignalConfig } from './config';
 import { CONFIRM_ALPHA, confirmationPlan } from './confirmation';
 import type { Group, Observation } from './observation';
 import { alternativesOf, armingLevel, breachEValue, readSignal } from './readings';
@@ -52,7 +52,7 @@ export function initialDecisionState(config: DecisionConfig): DecisionState {
   return {
     version: 1,
     nextIndex: 0,
-    signals: config.signals.map((s) => initialSignalState(alternativesOf(s).length)),
+    signals: config.signals.map((s) => initialSignalState(alternativesOf(s))),
     silentSince: { canary: null, baseline: null },
     inconclusiveSince: null,
     outcome: null,
@@ -67,7 +67,7 @@ function monitorParams(config: DecisionConfig): SignalMonitorParams[] {
   const plan = confirmationPlan(config.confirmationWindowSeconds, config.intervalSeconds);
   return config.signals.map((signal) => ({
     signal,
-    alternatives: alternativesOf(signal).length,
+    alternatives: alternativesOf(signal),
     logThreshold: Math.min(Math.log(breachEValue(signal)), logRollback),
     logRollback,
     armAt: armingLevel(signal),
@@ -161,7 +161,12 @@ export function evaluateInterval(
   const signalVerdicts: SignalVerdict[] = [];
   params.forEach((p, i) => {
     const previous = state.signals[i] ?? initialSignalState(p.alternatives);
-    const { state: next, verdict } = stepSignal(p, previous, readSignal(p.signal, observation), index);
+    const { state: next, verdict } = stepSignal(
+      p,
+      previous,
+      readSignal(p.signal, observation, previous.baselineTail),
+      index,
+    );
     signalStates.push(next);
     signalVerdicts.push(verdict);
   });
@@ -215,6 +220,7 @@ export function finishWatch(config: DecisionConfig, state: DecisionState): Decis
       decision: 'escalate',
       decidedAtIndex: last,
       reason: `watch ended while a breach of ${name} was still being confirmed`,
+      cause: 'breach-pending-at-end',
       signal: name,
     };
   }
@@ -223,6 +229,7 @@ export function finishWatch(config: DecisionConfig, state: DecisionState): Decis
       decision: 'escalate',
       decidedAtIndex: last,
       reason: `watch ended while the canary was silent (since interval ${state.silentSince.canary})`,
+      cause: 'canary-silent',
     };
   }
   const lacking = watchEvidence(config, state).filter((e) => !e.enough);
@@ -231,6 +238,7 @@ export function finishWatch(config: DecisionConfig, state: DecisionState): Decis
       decision: 'escalate',
       decidedAtIndex: last,
       reason: `the watch ended without evidence of health: ${lacking.map(describeLack).join('; ')}`,
+      cause: 'no-evidence',
       ...(lacking.length === 1 ? { signal: lacking[0]!.signal } : {}),
     };
   }
@@ -238,6 +246,7 @@ export function finishWatch(config: DecisionConfig, state: DecisionState): Decis
     decision: 'no-rollback',
     decidedAtIndex: null,
     reason: 'no confirmed regression during the watch',
+    cause: 'healthy',
   };
 }
 
@@ -278,7 +287,7 @@ export function watchEvidence(config: DecisionConfig, state: DecisionState): Sig
   const evaluated = Math.max(0, state.nextIndex - warmupIntervals);
   return params.map((p, i) => {
     const s = state.signals[i] ?? initialSignalState(p.alternatives);
-    const countsTraffic = p.signal.kind === 'ratio' || p.signal.weight !== undefined;
+    const countsTraffic = countsEvents(p.signal) || ('weight' in p.signal && p.signal.weight !== undefined);
     return {
       signal: p.signal.name,
       enough: enoughTraffic(p, s),
@@ -361,6 +370,7 @@ function decide(
       decision: 'rollback',
       decidedAtIndex: index,
       reason: `${critical.signal.name} regressed: ${critical.verdict?.reason ?? ''}`,
+      cause: 'regression',
       signal: critical.signal.name,
     };
   }
@@ -370,6 +380,7 @@ function decide(
       decision: 'escalate',
       decidedAtIndex: index,
       reason: `non-critical signal ${advisory.signal.name} regressed`,
+      cause: 'advisory-regression',
       signal: advisory.signal.name,
     };
   }
@@ -384,6 +395,7 @@ function decide(
       decision: 'escalate',
       decidedAtIndex: index,
       reason: `the canary has reported nothing for ${canarySilence}s while the baseline reports`,
+      cause: 'canary-silent',
     };
   }
   if (Math.max(canarySilence, baselineSilence) > maxGapSeconds && onLongGap === 'escalate') {
@@ -391,6 +403,7 @@ function decide(
       decision: 'escalate',
       decidedAtIndex: index,
       reason: `no data for ${Math.max(canarySilence, baselineSilence)}s (limit ${maxGapSeconds}s)`,
+      cause: 'no-data',
     };
   }
   if (state.inconclusiveSince !== null) {
@@ -400,6 +413,7 @@ function decide(
         decision: 'escalate',
         decidedAtIndex: index,
         reason: `inconclusive for ${inconclusive}s (limit ${config.maxInconclusiveSeconds}s)`,
+        cause: 'inconclusive',
       };
     }
   }
@@ -411,6 +425,7 @@ function decide(
         decision: 'escalate',
         decidedAtIndex: index,
         reason: `a breach of ${name} could be neither confirmed nor dismissed within ${config.maxInconclusiveSeconds}s`,
+        cause: 'breach-unresolved',
         signal: name,
       };
     }

@@ -7,14 +7,17 @@ export type {
   Comparison,
   DecisionConfig,
   Direction,
+  HistogramSignalConfig,
   RatioSignalConfig,
   SignalConfig,
   Tolerance,
   ValueSignalConfig,
 } from './config';
-export { configProblems, MAX_ALPHA, seriesUsedBy } from './config';
+export { configProblems, countsEvents, MAX_ALPHA, seriesUsedBy } from './config';
+export { bucketBounds, bucketSeries, TAIL_SHARES } from './histogram';
 export type { Observation, SeriesReading } from './observation';
 export type {
+  DecisionCause,
   DecisionKind,
   DecisionOutcome,
   IntervalVerdict,

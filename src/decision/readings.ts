@@ -1,4 +1,5 @@
-import type { RatioSignalConfig, SignalConfig, ValueSignalConfig } from './config';
+import { countsEvents, type RatioSignalConfig, type SignalConfig, type ValueSignalConfig } from './config';
+import { type BaselineTail, HISTOGRAM_ALTERNATIVES, readHistogram } from './histogram';
 import type { Group, Observation } from './observation';
 import { usable } from './observation';
 import { COUNT_ALTERNATIVES, oneSampleCountLogLR, twoSampleCountLogLR } from './stats/count-tests';
@@ -21,6 +22,8 @@ export type SignalReading =
       logLR: number[] | null;
       traffic: Traffic;
       counts: IntervalCounts;
+      /** Histogram signals: the baseline's tail so far, to choose the next interval's bounds. */
+      baselineTail?: BaselineTail;
     };
 
 /**
@@ -72,11 +75,43 @@ export function addCounts(a: IntervalCounts, b: IntervalCounts): IntervalCounts 
 }
 
 /** Number of alternatives in the signal's mixture. */
-export function alternativesOf(signal: SignalConfig): readonly number[] {
-  return signal.kind === 'ratio' ? COUNT_ALTERNATIVES : SIGN_ALTERNATIVES;
+export function alternativesOf(signal: SignalConfig): number {
+  if (signal.kind === 'histogram') return HISTOGRAM_ALTERNATIVES;
+  return signal.kind === 'ratio' ? COUNT_ALTERNATIVES.length : SIGN_ALTERNATIVES.length;
 }
 
-export function readSignal(signal: SignalConfig, observation: Observation): SignalReading {
+/** `tail`: what a histogram signal's baseline has shown in the intervals before this one. */
+export function readSignal(
+  signal: SignalConfig,
+  observation: Observation,
+  tail?: BaselineTail,
+): SignalReading {
+  if (signal.kind === 'histogram') {
+    const traffic = trafficOf(observation, signal.total, groupsCompared(signal));
+    const error = observation[signal.total]?.error ?? bucketError(observation, signal.buckets);
+    if (error !== undefined) return { status: 'error', detail: error, traffic };
+    const reading = readHistogram(signal, observation, tail);
+    if (reading.status !== 'aligned') return { ...reading, traffic };
+    const shown = reading.shown;
+    return {
+      status: 'aligned',
+      logLR: reading.logLR,
+      traffic,
+      counts: {
+        ...ZERO_COUNTS,
+        intervals: 1,
+        ...(shown
+          ? {
+              canaryEvents: shown.canarySlow,
+              canaryTrials: shown.canaryTotal,
+              referenceEvents: shown.baselineSlow,
+              referenceTrials: shown.baselineTotal,
+            }
+          : {}),
+      },
+      baselineTail: reading.baselineTail,
+    };
+  }
   const names = signal.kind === 'ratio' ? [signal.numerator, signal.denominator] : [signal.series];
   if (signal.kind !== 'ratio' && signal.weight !== undefined) names.push(signal.weight);
   const traffic = trafficOf(
@@ -91,6 +126,15 @@ export function readSignal(signal: SignalConfig, observation: Observation): Sign
   return signal.kind === 'ratio'
     ? readRatio(signal, observation, traffic)
     : readValue(signal, observation, traffic);
+}
+
+/** The first failed bucket series of a histogram, in words. */
+function bucketError(observation: Observation, buckets: string): string | undefined {
+  for (const [name, reading] of Object.entries(observation)) {
+    if ((name === buckets || name.startsWith(`${buckets}_le_`)) && reading?.error !== undefined)
+      return `series ${name}: ${reading.error}`;
+  }
+  return undefined;
 }
 
 function groupsCompared(signal: SignalConfig): Group[] {
@@ -218,7 +262,7 @@ function readValue(signal: ValueSignalConfig, observation: Observation, traffic:
  * interval (whose mixture ratio is 1.65), since each interval is one bit.
  */
 export function armingLevel(signal: SignalConfig): number {
-  return signal.kind === 'ratio' ? COUNT_ARM_LOG_LR : SIGN_ARM_LOG_LR;
+  return countsEvents(signal) ? COUNT_ARM_LOG_LR : SIGN_ARM_LOG_LR;
 }
 
 const COUNT_ARM_LOG_LR = Math.log(4);
@@ -235,5 +279,5 @@ const SIGN_ARM_LOG_LR = Math.log(1.6);
  * is dropped (signal-monitor.ts), so a breach on noise costs nothing.
  */
 export function breachEValue(signal: SignalConfig): number {
-  return signal.kind === 'ratio' ? 10 : 2;
+  return countsEvents(signal) ? 10 : 2;
 }

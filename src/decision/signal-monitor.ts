@@ -1,4 +1,5 @@
-import type { SignalConfig } from './config';
+import { countsEvents, type SignalConfig } from './config';
+import type { BaselineTail } from './histogram';
 import { checkFreshEvidence, type ConfirmationPlan } from './confirmation';
 import {
   ZERO_COUNTS,
@@ -41,6 +42,8 @@ export interface SignalMonitorState {
   confirming: Confirming | null;
   confirmedAtIndex: number | null;
   dismissals: number;
+  /** Histogram signals: what the baseline has shown so far (which bounds to watch next). */
+  baselineTail?: BaselineTail;
 }
 
 interface Confirming {
@@ -119,6 +122,7 @@ export function stepSignal(
       ...next,
       alignedIntervals: next.alignedIntervals + 1,
       sinceReset: addCounts(next.sinceReset, reading.counts),
+      ...(reading.baselineTail ? { baselineTail: reading.baselineTail } : {}),
       evidence: reading.logLR ? stepEProcess(next.evidence, reading.logLR, params.armAt) : next.evidence,
     };
   }
@@ -308,7 +312,8 @@ function refundConfirmation(
  */
 export function enoughTraffic(params: SignalMonitorParams, state: SignalMonitorState): boolean {
   if (state.alignedIntervals === 0) return false;
-  const countsTraffic = params.signal.kind === 'ratio' || params.signal.weight !== undefined;
+  const countsTraffic =
+    countsEvents(params.signal) || ('weight' in params.signal && params.signal.weight !== undefined);
   if (!countsTraffic) return true;
   const min = params.minTrafficPerGroup;
   if (params.signal.comparison === 'absolute') return state.traffic.canary >= min;
@@ -356,7 +361,17 @@ function evidenceOf(params: SignalMonitorParams, state: SignalMonitorState): Sig
     eValue: eValue(confirmingLog ?? logEValue(state.evidence)),
     threshold: eValue(params.plan.windowIntervals === 0 ? params.logRollback : params.logThreshold),
   };
-  if (signal.kind === 'ratio') {
+  if (signal.kind === 'histogram') {
+    // Requests slower than the watched shoulder bound (about the baseline's p90), canary against baseline.
+    evidence.counts = {
+      canary: [c.canaryEvents, c.canaryTrials],
+      reference: [c.referenceEvents, c.referenceTrials],
+    };
+    evidence.bound = round(1 + signal.tolerance.relative, 4);
+    if (c.canaryTrials > 0 && c.referenceTrials > 0 && c.referenceEvents > 0) {
+      evidence.estimate = round(c.canaryEvents / c.canaryTrials / (c.referenceEvents / c.referenceTrials), 3);
+    }
+  } else if (signal.kind === 'ratio') {
     evidence.counts = {
       canary: [c.canaryEvents, c.canaryTrials],
       ...(signal.comparison === 'absolute' ? {} : { reference: [c.referenceEvents, c.referenceTrials] }),

@@ -40,11 +40,37 @@ export interface IntervalVerdict {
   signals: SignalVerdict[];
 }
 
+/**
+ * Why the core decided, as a code for programs (metrics, reports, audit
+ * details); `reason` says the same for people and is never parsed.
+ * - regression: a critical signal's regression was confirmed (rollback);
+ * - advisory-regression: a non-critical signal's regression was confirmed;
+ * - canary-silent: the canary reports nothing while the baseline does;
+ * - no-data: no data for longer than the policy allows;
+ * - inconclusive: inconclusive for longer than the policy allows;
+ * - breach-unresolved: a breach could be neither confirmed nor dismissed in time;
+ * - breach-pending-at-end: the watch ended while a breach was still being confirmed;
+ * - no-evidence: the watch ended without evidence of health (missing data, too little traffic);
+ * - healthy: the watch ended without a confirmed regression (no-rollback).
+ */
+export type DecisionCause =
+  | 'regression'
+  | 'advisory-regression'
+  | 'canary-silent'
+  | 'no-data'
+  | 'inconclusive'
+  | 'breach-unresolved'
+  | 'breach-pending-at-end'
+  | 'no-evidence'
+  | 'healthy';
+
 export interface DecisionOutcome {
   decision: DecisionKind;
   /** Interval at which the guardian would act (every wait included), or null when the watch simply ended. */
   decidedAtIndex: number | null;
   reason: string;
+  /** Why, as a code. The core always sets it; absent in outcomes recorded before it did. */
+  cause?: DecisionCause;
   /** The signal that caused it, when one did. */
   signal?: string;
 }

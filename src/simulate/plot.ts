@@ -69,6 +69,25 @@ function panelsFor(config: DecisionConfig, scenario: Scenario): Panel[] {
         canary: ratioSeries(scenario, signal.numerator, signal.denominator, 'canary'),
       });
       traffic.add(signal.denominator);
+    } else if (signal.kind === 'histogram') {
+      const bound = shoulderBound(scenario, signal.buckets, signal.total);
+      if (bound !== undefined) {
+        const slower = (group: 'baseline' | 'canary') => {
+          const total = scenario.series[signal.total]?.[group] ?? [];
+          const atMost = scenario.series[`${signal.buckets}_le_${bound}`]?.[group] ?? [];
+          return total.map((n, i) => {
+            const le = atMost[i];
+            return n === null || le === null || le === undefined || n === 0 ? null : Math.max(0, n - le) / n;
+          });
+        };
+        panels.push({
+          title: `${signal.name}: share of requests slower than ${bound} (${signal.buckets})`,
+          unit: '',
+          baseline: slower('baseline'),
+          canary: slower('canary'),
+        });
+      }
+      traffic.add(signal.total);
     } else {
       const s = scenario.series[signal.series];
       panels.push({
@@ -85,6 +104,25 @@ function panelsFor(config: DecisionConfig, scenario: Scenario): Panel[] {
     if (s !== undefined) panels.push({ title: `${name} per interval`, unit: '', ...s });
   }
   return panels;
+}
+
+/** The bucket bound the baseline exceeds closest to one request in ten: the panel a person reads first. */
+function shoulderBound(scenario: Scenario, buckets: string, total: string): number | undefined {
+  const requests = (scenario.series[total]?.baseline ?? []).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+  if (requests === 0) return undefined;
+  let best: number | undefined;
+  let distance = Infinity;
+  for (const [name, series] of Object.entries(scenario.series)) {
+    if (!name.startsWith(`${buckets}_le_`)) continue;
+    const bound = Number(name.slice(buckets.length + 4));
+    const atMost = series.baseline.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    const share = Math.max(0, requests - atMost) / requests;
+    if (Number.isFinite(bound) && share > 0 && Math.abs(Math.log(share / 0.1)) < distance) {
+      distance = Math.abs(Math.log(share / 0.1));
+      best = bound;
+    }
+  }
+  return best;
 }
 
 function formatValue(value: number): string {

@@ -33,10 +33,15 @@ export interface SimulationRun {
   timeline: IntervalVerdict[];
 }
 
-/** Series the configuration reads that the scenario does not have. */
+/** Series the configuration reads that the scenario does not have (a histogram is there when its buckets are). */
 export function missingSeries(config: DecisionConfig, scenario: Scenario): string[] {
   const needed = new Set(config.signals.flatMap(seriesUsedBy));
-  return [...needed].filter((name) => scenario.series[name] === undefined).sort();
+  const names = Object.keys(scenario.series);
+  return [...needed]
+    .filter(
+      (name) => scenario.series[name] === undefined && !names.some((key) => key.startsWith(`${name}_le_`)),
+    )
+    .sort();
 }
 
 /**
