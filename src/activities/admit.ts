@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Policy, contentHash } from '../policy';
-import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../model/digest';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../policy/schema/common';
 import type { DeploymentInfo } from '../workflows/messages';
 import type { AdmitInput, AdmitResult } from './types';
 

@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../../model/digest';
+import { Digest } from '../../policy/schema/common';
 import { signDigest } from '../../security/artifact-signature';
 import { readJsonResponse } from '../shared/response';
 import { directoryDigest, MANIFEST_FILE, ReleaseContentError } from './digest';
@@ -32,7 +32,7 @@ import { directoryDigest, MANIFEST_FILE, ReleaseContentError } from './digest';
 export const ReleaseManifest = z.object({
   service: z.string().min(1),
   version: z.string().min(1),
-  digest: z.string().regex(SHA256_DIGEST, { error: `must be ${SHA256_DIGEST_FORM}` }),
+  digest: Digest,
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;
 
