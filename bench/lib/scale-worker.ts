@@ -50,8 +50,8 @@ async function main(): Promise<void> {
   const lastEnd = new Map<string, number>();
   let evaluations = 0;
   const evaluateHealth = activities.evaluateHealth;
-  // Both forms of the read are timed: evaluateHealth (an activity, guardians from before the
-  // local-health-reads patch) and readHealthInterval (a local activity, which calls the same read).
+  // Both forms of the read are timed: evaluateHealth (a regular activity) and readHealthInterval
+  // (the local activity guardians use, which calls the same read).
   const timedEvaluateHealth: typeof evaluateHealth = async (input: EvaluateHealthInput) => {
     const startedMs = Date.now();
     const info = Context.current().info;

@@ -208,8 +208,9 @@ export interface GuardianActivityContract {
   verifySupersede(input: VerifySupersedeInput): Promise<VerifySupersedeResult>;
   confirmRollbackTurn(input: ConfirmRollbackTurnInput): Promise<ConfirmRollbackTurnResult>;
   rollbackLockMember(input: RollbackLockMemberInput): Promise<RollbackLockMemberResult>;
+  /** One health read as a regular activity (the worker still serves it; guardians read as below). */
   evaluateHealth(input: EvaluateHealthInput): Promise<EvaluateHealthResult>;
-  /** The same read, run as a local activity by guardians started since the local-health-reads patch. */
+  /** The health read the guardian makes every interval, as a local activity inside the timer's workflow task. */
   readHealthInterval(input: EvaluateHealthInput): Promise<IntervalReading>;
   buildRollbackPlan(input: BuildPlanInput): Promise<RollbackPlan>;
   executeStep(input: StepInput): Promise<StepOutcome>;
