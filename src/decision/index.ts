@@ -15,6 +15,7 @@ export type {
 } from './config';
 export { configProblems, countsEvents, MAX_ALPHA, seriesUsedBy } from './config';
 export { bucketBounds, bucketSeries, TAIL_SHARES } from './histogram';
+export { histogramQuantile, observedQuantile, type CumulativeBucket } from './quantile';
 export type { Observation, SeriesReading } from './observation';
 export type {
   DecisionCause,
