@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Policy, contentHash } from '../policy';
-import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../policy/schema/common';
-import type { DeploymentInfo } from '../workflows/messages';
-import type { AdmitInput, AdmitResult } from './types';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../policy/digest';
+import type { DeploymentInfo } from '../model/guardian';
+import type { AdmitInput, AdmitResult } from '../model/activity-contract';
 
 export const INVALID_DEPLOYMENT_ERROR = 'InvalidDeploymentError';
 

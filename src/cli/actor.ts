@@ -8,15 +8,15 @@ export interface ActorClaim {
 }
 
 /**
- * Until signed tokens arrive (security issue), the actor and role are claims:
- * the guardian's authorisation activity checks them against the policy
- * (approval roles, service owners) and writes them to the audit trail, but it
- * cannot prove them.
+ * The actor and role a request claims. On a worker that verifies tokens the
+ * signed token decides who acts and in which role; on one that trusts claims
+ * (--dry-run, --insecure-claims) these are checked against the policy
+ * (approval roles, service owners) and audited, but cannot be proven.
  */
 export const ACTOR_CLAIM_HELP = [
   'Identity: --as defaults to $RIPCORD_ACTOR, else $USER; --role defaults to $RIPCORD_ROLE and is required.',
-  'Until signed tokens arrive (security issue) these are claims: the guardian checks them against the',
-  "policy's approval roles and owners and records them in the audit trail, but cannot verify them.",
+  'With --key or --token the signed token proves them; without one they are claims, which only a worker',
+  'that trusts claims (--dry-run, --insecure-claims) accepts, after checking them against the policy.',
 ].join('\n');
 
 export function resolveActor(

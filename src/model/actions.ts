@@ -4,10 +4,10 @@ import type { GuardianPhase } from './guardian';
 
 /**
  * An operator's request. Validators only reject malformed requests; who may do
- * what is decided by the authorizeAction activity (signed tokens: security issue).
+ * what is decided by the authorizeAction activity, from the signed token.
  */
 export interface ActionRequest {
-  /** Who asks, as the token (or, until tokens exist, the CLI user) names them. */
+  /** Who asks, as the token names them (on a worker that trusts claims, as the CLI user claims). */
   actor: string;
   role: string;
   reason?: string;

@@ -1,5 +1,5 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { isSha256Digest, SHA256_DIGEST_FORM } from '../policy/schema/common';
+import { isSha256Digest, SHA256_DIGEST_FORM } from '../policy/digest';
 import type { TrustedKeys } from './keys';
 
 /**

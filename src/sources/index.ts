@@ -1,4 +1,4 @@
-/** Health sources behind one interface (docs/architecture.md §2, §8): replay and Prometheus; probes arrive with the sources issue. */
+/** Health sources behind one interface (docs/architecture.md §2, §8): Prometheus, synthetic probes and replayed scenarios. */
 export type {
   GroupInfo,
   GroupName,

@@ -1,5 +1,5 @@
-import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../activities/types';
-import type { DeploymentInfo } from '../workflows/messages';
+import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../model/plan';
+import type { DeploymentInfo } from '../model/guardian';
 
 /**
  * A rollback target changes one kind of thing in production (traffic weights,

@@ -1,3 +1,4 @@
+import { SHA256_DIGEST } from '../policy/digest';
 import { findCredential } from '../model/credential-text';
 import { normalizeIdentity } from '../model/identity';
 import type { ActionRequest, GuardianAction } from '../model/actions';
@@ -21,7 +22,7 @@ export const MAX_REASON = 2_000;
 export const MAX_TOKEN = 16_384;
 /** Letters, digits and the few signs names and e-mail addresses use. */
 const NAME = /^[\p{L}\p{N}._@+-]+$/u;
-const PLAN_HASH = /^sha256:[0-9a-f]{64}$/;
+const PLAN_HASH = SHA256_DIGEST;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** C0 and C1 controls, and the bidirectional overrides that make text read differently than it is stored. */
 // eslint-disable-next-line no-control-regex -- the point is to find control characters

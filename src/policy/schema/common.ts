@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256_DIGEST, SHA256_DIGEST_FORM } from '../digest';
 
 /**
  * Building blocks shared by every section of the policy. Each carries its own
@@ -22,21 +23,6 @@ const KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const KeyId = z.string().regex(KEY_ID_PATTERN, {
   error: 'must be a key id: letters, digits, ".", "_", ":" or "-" (at most 128 characters)',
 });
-
-/**
- * A content digest as ripcord writes it everywhere (artifacts, releases, plan
- * and policy hashes): "sha256:" and 64 lowercase hex digits. The one
- * definition: security, targets, activities and workflows import it from here,
- * the lowest layer that needs it (it imports nothing of the project).
- */
-export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-/** The form in words, for messages that refuse something else. */
-export const SHA256_DIGEST_FORM = '"sha256:" followed by 64 lowercase hex digits';
-
-export function isSha256Digest(value: string): boolean {
-  return SHA256_DIGEST.test(value);
-}
 
 export const Digest = z.string().regex(SHA256_DIGEST, {
   error: `must be an artifact digest: ${SHA256_DIGEST_FORM}`,

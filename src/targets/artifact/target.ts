@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import { verifyDigestSignature } from '../../security/artifact-signature';
 import { KeyFileError, loadTrustedKeys } from '../../security/keys';
 import { PermanentStepError, StepVerificationError } from '../errors';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Client } from 'pg';
-import type { CompensationOutcome, PlannedStep } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep } from '../../model/plan';
 import { type SecretProvider, envSecretProvider } from '../../security/secrets';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import { heartbeatingPause } from '../shared/pause';
 import { rethrowAs } from '../shared/rethrow';

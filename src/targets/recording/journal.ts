@@ -1,5 +1,5 @@
-import type { ResolvedAction } from '../../activities/types';
-import type { DeploymentInfo } from '../../workflows/messages';
+import type { ResolvedAction } from '../../model/plan';
+import type { DeploymentInfo } from '../../model/guardian';
 import { AppendOnlyJsonl } from '../shared/append-only-file';
 import { applyChanges, initialState, type SimulatedState, type StateChange } from './state';
 

@@ -1,5 +1,5 @@
-import type { ResolvedAction } from '../../activities/types';
-import type { DeploymentInfo } from '../../workflows/messages';
+import type { ResolvedAction } from '../../model/plan';
+import type { DeploymentInfo } from '../../model/guardian';
 
 /**
  * The production a dry run pretends to change. One state per deployment,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CompensationOutcome, PlannedStep } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep } from '../../model/plan';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { FaultInjector, type StepFault } from './faults';

@@ -1,4 +1,4 @@
-import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import type { SecretProvider } from '../../security/secrets';
 import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';

@@ -1,7 +1,7 @@
-import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../activities/types';
+import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import { z } from 'zod';
 import { redactSecrets, type SecretProvider } from '../../security/secrets';
-import type { DeploymentInfo } from '../../workflows/messages';
+import type { DeploymentInfo } from '../../model/guardian';
 import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
 import { PermanentStepError } from '../errors';
 import { describeAnswer, type OutboundResponse, sendOutbound } from '../shared/outbound-http';

@@ -1,9 +1,9 @@
 // Run by recording.test.ts in separate processes: applies the given steps through its own
 // RecordingTarget on a shared journal and prints which ones it applied.
 import { readFileSync } from 'node:fs';
-import type { PlannedStep, RollbackPlan } from '../../../src/activities/types';
+import type { PlannedStep, RollbackPlan } from '../../../src/model/plan';
 import { RecordingTarget } from '../../../src/targets';
-import type { DeploymentInfo } from '../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../src/model/guardian';
 
 interface Spec {
   journalFile: string;

@@ -1,7 +1,7 @@
 import { buildRollbackPlan } from '../../../src/activities/plan/build';
-import type { RollbackPlan } from '../../../src/activities/types';
+import type { RollbackPlan } from '../../../src/model/plan';
 import type { StepContext } from '../../../src/targets';
-import type { DeploymentInfo } from '../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../src/model/guardian';
 import { deploymentFor, examplePolicy, fixedNow } from '../activities/helpers';
 
 export { tempDir } from '../activities/helpers';

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stepIdempotencyKey } from '../../../../src/activities/plan/idempotency';
-import type { PlannedStep } from '../../../../src/activities/types';
+import type { PlannedStep } from '../../../../src/model/plan';
 import { generateSigningKey, type SigningKey, writeTrustedKeysFile } from '../../../../src/security/keys';
 import type { StepContext } from '../../../../src/targets';
 import { createRelease, currentLink, type Release, signRelease } from '../../../../src/targets/artifact';
-import type { DeploymentInfo } from '../../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../../src/model/guardian';
 
 export const SERVICE = 'checkout';
 export const PLAN_HASH = 'plan-hash-for-artifact-tests';

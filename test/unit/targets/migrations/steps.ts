@@ -1,8 +1,8 @@
 import { stepIdempotencyKey } from '../../../../src/activities/plan/idempotency';
-import type { PlannedStep } from '../../../../src/activities/types';
+import type { PlannedStep } from '../../../../src/model/plan';
 import type { SecretProvider } from '../../../../src/security/secrets';
 import type { StepContext } from '../../../../src/targets';
-import type { DeploymentInfo } from '../../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../../src/model/guardian';
 
 export const PLAN_HASH = 'c0ffee'.repeat(8);
 

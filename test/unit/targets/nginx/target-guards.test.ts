@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PlannedStep, ResolvedAction } from '../../../../src/activities/types';
+import type { PlannedStep, ResolvedAction } from '../../../../src/model/plan';
 import { PermanentStepError, StepVerificationError } from '../../../../src/targets';
 import { NginxTrafficTarget } from '../../../../src/targets/nginx';
-import type { DeploymentInfo } from '../../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../../src/model/guardian';
 import { tempDir, testContext } from '../helpers';
 
 /**

@@ -1,7 +1,7 @@
-import type { PlannedStep, ResolvedAction } from '../../../../src/activities/types';
+import type { PlannedStep, ResolvedAction } from '../../../../src/model/plan';
 import { stepIdempotencyKey } from '../../../../src/activities/plan/idempotency';
 import type { SecretProvider } from '../../../../src/security/secrets';
-import type { DeploymentInfo } from '../../../../src/workflows/messages';
+import type { DeploymentInfo } from '../../../../src/model/guardian';
 
 /** Shared by the Unleash and webhook target tests (unit and integration). */
 
