@@ -15,6 +15,7 @@ export const LAYERS = [
   'model', // plain data shared by all: deployment, guardian status, plan, audit record, activity contract
   'security', // tokens, identities, audit signing
   'simulate', // the decision core run over scenario files
+  'releases', // several deployments judged together: release scenarios and the pure release judge
   'sources', // health reads (Prometheus, probes, replayed scenarios)
   'targets', // production changes (nginx, releases, Unleash, migrations, webhooks)
   'workflows', // deterministic guardian and lock workflows, their messages
