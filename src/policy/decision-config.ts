@@ -32,6 +32,10 @@ export function decisionConfigFromPolicy(policy: Policy): DecisionConfig {
       if (signal.kind === 'ratio') {
         return { ...common, kind: 'ratio', numerator: signal.numerator, denominator: signal.denominator };
       }
+      if (signal.kind === 'histogram') {
+        // The core reads the buckets as `<buckets>_le_<ms>`, the names a histogram series' readings carry.
+        return { ...common, kind: 'histogram', buckets: signal.buckets, total: signal.total };
+      }
       return {
         ...common,
         kind: signal.kind,

@@ -1,4 +1,4 @@
-import type { Observation } from '../decision';
+import { observedQuantile, type Observation } from '../decision';
 import type { Policy } from '../policy';
 
 export interface RecoveryCheck {
@@ -34,6 +34,9 @@ export function checkRecovery(
       const events = usable(num?.baseline);
       const total = usable(den?.baseline);
       value = events !== null && total !== null && total > 0 ? events / total : null;
+    } else if (signal.kind === 'histogram') {
+      // The threshold is a p99 in ms, estimated from the buckets as histogram_quantile does.
+      value = observedQuantile(0.99, observation, signal, 'baseline');
     } else {
       value = usable(observation[signal.series]?.baseline);
     }

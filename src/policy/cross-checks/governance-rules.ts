@@ -127,6 +127,15 @@ const recoveryThresholdsFit: CrossRule = ({ recovery, signals }) => {
         },
       ];
     }
+    if (kinds.get(target.signal) === 'histogram' && target.threshold <= 0) {
+      return [
+        {
+          path: ['recovery', 'targets', i, 'threshold'],
+          message: `is the p99 in milliseconds estimated from the buckets of the histogram signal "${target.signal}", so it is greater than 0`,
+          expected: 'a latency in milliseconds, greater than 0',
+        },
+      ];
+    }
     return [];
   });
 };

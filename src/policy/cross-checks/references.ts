@@ -25,10 +25,12 @@ export function collectReferences(document: unknown): Reference[] {
     const fields =
       signal?.kind === 'ratio'
         ? ['numerator', 'denominator']
-        : // No String(): a hostile value (an object whose toString is null) must not throw here.
-          ['latency', 'gauge', 'probe'].includes(signal?.kind as string)
-          ? ['series', 'weight']
-          : [];
+        : signal?.kind === 'histogram'
+          ? ['buckets', 'total']
+          : // No String(): a hostile value (an object whose toString is null) must not throw here.
+            ['latency', 'gauge', 'probe'].includes(signal?.kind as string)
+            ? ['series', 'weight']
+            : [];
     for (const field of fields) pushName(refs, signal?.[field], ['signals', i, field], 'series');
   });
   list(record(root.plan)?.steps).forEach((item, i) => {

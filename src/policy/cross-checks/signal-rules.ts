@@ -30,6 +30,17 @@ const ratioOfDistinctSeries: CrossRule = ({ signals }) =>
 
 function thresholdIssue(signal: Signal, index: number): CrossIssue | undefined {
   const path = ['signals', index, 'threshold'];
+  // A histogram signal never has a threshold of its own; comparison: absolute is refused by histogramSignalsFit.
+  if (signal.kind === 'histogram') {
+    if (signal.comparison === 'absolute' || signal.threshold === undefined) return undefined;
+    return {
+      path,
+      message:
+        'is not used by a histogram signal: it compares the canary with the other group by its tolerance; ' +
+        "a recovery target's threshold (the p99 in ms estimated from the buckets) belongs under recovery.targets",
+      expected: 'no threshold',
+    };
+  }
   if (signal.comparison === 'absolute' && signal.threshold === undefined) {
     return { path, message: 'is required when comparison is "absolute"', expected: thresholdMeaning(signal) };
   }
@@ -66,6 +77,102 @@ const thresholdMatchesComparison: CrossRule = ({ signals }) =>
     const issue = thresholdIssue(value, index);
     return issue === undefined ? [] : [issue];
   });
+
+const HISTOGRAM_OPTION = 'histogram: { leUnit: seconds | milliseconds }';
+
+/**
+ * A histogram signal counts requests slower than bounds the baseline rarely
+ * exceeds, canary against the other group (src/decision/histogram.ts). So more
+ * slow requests is always worse, there is no absolute threshold to hold it to,
+ * and its tolerance is relative only.
+ */
+const histogramSignalsFit: CrossRule = ({ signals }) =>
+  signals.flatMap(({ index, value }): CrossIssue[] => {
+    if (value.kind !== 'histogram') return [];
+    const issues: CrossIssue[] = [];
+    if (value.comparison === 'absolute') {
+      issues.push({
+        path: ['signals', index, 'comparison'],
+        message:
+          'cannot be "absolute" for a histogram signal: it compares the canary\'s share of slow requests with the ' +
+          "other group's and has no threshold; to hold latency to a fixed limit, use a signal of kind: latency " +
+          'with comparison: absolute and a threshold in milliseconds',
+        expected: '"vs-baseline" (or "before-after" in a blue-green deployment)',
+      });
+    }
+    if (value.direction !== 'higher-is-worse') {
+      issues.push({
+        path: ['signals', index, 'direction'],
+        message:
+          'must be "higher-is-worse" for a histogram signal: it counts slow requests, and more of them is worse',
+        expected: 'higher-is-worse',
+      });
+    }
+    if (value.tolerance.absolute > 0) {
+      issues.push({
+        path: ['signals', index, 'tolerance', 'absolute'],
+        message:
+          "is not used by a histogram signal: its tolerance is relative to the baseline's share of slow requests",
+        expected: '0, or no absolute tolerance',
+      });
+    }
+    return issues;
+  });
+
+/**
+ * A histogram series holds one count per bucket (its query returns a vector by
+ * `le`), not one number: only a histogram signal's `buckets` may read it, and
+ * that field may read nothing else.
+ */
+const histogramSeriesReadAsBuckets: CrossRule = ({ series, signals }) => {
+  const histograms = new Set(series.filter(([, s]) => s.histogram !== undefined).map(([name]) => name));
+  const plain = new Set(series.filter(([, s]) => s.histogram === undefined).map(([name]) => name));
+  const histogramList = [...histograms];
+  return signals.flatMap(({ index, value }): CrossIssue[] => {
+    const issues: CrossIssue[] = [];
+    if (value.kind === 'histogram') {
+      if (plain.has(value.buckets)) {
+        issues.push({
+          path: ['signals', index, 'buckets'],
+          message: `names the series "${value.buckets}", which has no histogram option, so it has no buckets to read`,
+          expected:
+            histogramList.length === 0
+              ? `a series with ${HISTOGRAM_OPTION} (none is defined)`
+              : `a series with ${HISTOGRAM_OPTION}: ${histogramList.join(', ')}`,
+        });
+      }
+      if (histograms.has(value.total)) {
+        issues.push({
+          path: ['signals', index, 'total'],
+          message: `names the histogram series "${value.total}", which holds one count per bucket, not all requests`,
+          expected: 'a series without histogram that counts every request of the interval',
+        });
+      }
+      return issues;
+    }
+    const fields: Array<[string, string | undefined]> =
+      value.kind === 'ratio'
+        ? [
+            ['numerator', value.numerator],
+            ['denominator', value.denominator],
+          ]
+        : [
+            ['series', value.series],
+            ['weight', value.weight],
+          ];
+    for (const [field, name] of fields) {
+      if (name === undefined || !histograms.has(name)) continue;
+      issues.push({
+        path: ['signals', index, field],
+        message:
+          `names the histogram series "${name}", whose query returns one count per bucket, not one value; ` +
+          `only a signal of kind: histogram reads it, as its buckets`,
+        expected: 'a series without histogram (or a signal of kind: histogram)',
+      });
+    }
+    return issues;
+  });
+};
 
 // Blue-green never runs both versions at once, so there is no concurrent baseline to compare with;
 // the other patterns always have one, so comparing with the past would ignore a shared outage.
@@ -183,6 +290,8 @@ export const signalRules: CrossRule[] = [
   queryPlaceholdersKnown,
   ratioOfDistinctSeries,
   thresholdMatchesComparison,
+  histogramSignalsFit,
+  histogramSeriesReadAsBuckets,
   comparisonFitsPattern,
   someSignalIsCritical,
   uniqueSignalNames,

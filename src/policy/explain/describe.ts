@@ -4,7 +4,8 @@ import type { Notification } from '../schema/governance';
 import type { PlanStep } from '../schema/plan';
 import type { Policy } from '../schema/policy';
 import type { Signal } from '../schema/signals';
-import type { Source } from '../schema/sources';
+import type { Series, Source } from '../schema/sources';
+import { TAIL_SHARES } from '../../decision/histogram';
 import { formatDuration } from '../../text/duration';
 import { formatThreshold, percent } from './format';
 
@@ -24,7 +25,37 @@ export function describeDeployment(policy: Policy): string {
   }
 }
 
+/** "p70, p90 and p98": the baseline percentiles a histogram signal's bounds sit near. */
+function tailPercentiles(): string {
+  const names = TAIL_SHARES.map((share) => `p${Math.round(100 * (1 - share))}`);
+  return names.length < 2
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * A histogram signal in plain words: which requests count as slow, against
+ * what, and what a regression is (src/decision/histogram.ts).
+ */
+function describeHistogramSignal(
+  signal: Extract<Signal, { kind: 'histogram' }>,
+  d: (path: string) => string,
+): string {
+  const against =
+    signal.comparison === 'before-after' ? 'the same service before the swap' : 'the concurrent baseline';
+  return (
+    `${signal.name} (${signal.critical ? 'critical' : 'informational, never triggers a rollback'}${d('critical')}): ` +
+    `request counts of the histogram series ${signal.buckets} (all requests: ${signal.total}). It counts the ` +
+    `requests slower than bounds the baseline itself rarely exceeds (the bucket bounds nearest the baseline's ` +
+    `${tailPercentiles()}, chosen from its own data of the intervals before), new version against ${against}; ` +
+    `a regression is a share of slow requests ${percent(signal.tolerance.relative)}${d('tolerance.relative')} ` +
+    `higher than the baseline's at any of those bounds. Watching several bounds keeps the alpha guarantee ` +
+    `below: they share this signal's part of alpha.`
+  );
+}
+
 export function describeSignal(signal: Signal, d: (path: string) => string): string {
+  if (signal.kind === 'histogram') return describeHistogramSignal(signal, d);
   const what =
     signal.kind === 'ratio'
       ? `${signal.numerator} / ${signal.denominator}`
@@ -39,6 +70,15 @@ export function describeSignal(signal: Signal, d: (path: string) => string): str
       ? ''
       : `; acts only on a change of at least ${percent(signal.tolerance.relative)}${d('tolerance.relative')} relative and ${signal.tolerance.absolute}${d('tolerance.absolute')} absolute`;
   return `${signal.name} (${signal.critical ? 'critical' : 'informational, never triggers a rollback'}${d('critical')}): ${what}, ${comparison}; ${signal.direction.replace(/-/g, ' ')}${d('direction')}${tolerance}.`;
+}
+
+/** One series: its source and query, and for a histogram the buckets it becomes. */
+export function describeSeries(name: string, series: Series): string {
+  const histogram =
+    series.histogram === undefined
+      ? ''
+      : ` (a histogram: one count per \`le\` in ${series.histogram.leUnit}, read as the buckets ${name}_le_<ms>)`;
+  return `${name} from ${series.source}${histogram}: ${series.query}`;
 }
 
 export function describeSource(source: Source): string {

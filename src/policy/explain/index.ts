@@ -6,6 +6,7 @@ import { describeApproval } from './approval';
 import {
   describeDeployment,
   describeNotification,
+  describeSeries,
   describeSignal,
   describeSource,
   describeStep,
@@ -57,7 +58,7 @@ export function explainPolicy(policy: Policy, options: ExplainOptions = {}): str
   );
   out.push('  Series:');
   for (const [name, series] of Object.entries(policy.series)) {
-    out.push(`    ${name} from ${series.source}: ${series.query}`);
+    out.push(`    ${describeSeries(name, series)}`);
   }
   out.push('  Sources:');
   for (const [name, source] of Object.entries(policy.sources))

@@ -6,7 +6,7 @@ const signalCommon = {
   name: Name,
   direction: z.enum(['higher-is-worse', 'lower-is-worse']).default('higher-is-worse'),
   comparison: z.enum(['vs-baseline', 'absolute', 'before-after']),
-  /** Only with `comparison: absolute`: a rate for ratio, milliseconds for latency, the value for gauge/probe. */
+  /** Only with `comparison: absolute`: a rate for ratio, milliseconds for latency, the value for gauge/probe (never for histogram). */
   threshold: z.number().optional(),
   /** The smallest effect worth acting on: a rollback for less would cost more than it saves. */
   tolerance: z
@@ -39,7 +39,27 @@ export const LatencySignal = valueSignal('latency');
 export const GaugeSignal = valueSignal('gauge');
 export const ProbeSignal = valueSignal('probe');
 
-export const Signal = z.discriminatedUnion('kind', [RatioSignal, LatencySignal, GaugeSignal, ProbeSignal]);
+/**
+ * Latency judged on a histogram's request counts (src/decision/histogram.ts):
+ * the canary's share of requests slower than bounds the baseline rarely
+ * exceeds, against the baseline's. `buckets` names a series with `histogram`,
+ * `total` the series of all requests. Only `higher-is-worse` and a comparison
+ * with another group make sense; the cross-checks say so (signal-rules.ts).
+ */
+export const HistogramSignal = z.strictObject({
+  kind: z.literal('histogram'),
+  buckets: Name,
+  total: Name,
+  ...signalCommon,
+});
+
+export const Signal = z.discriminatedUnion('kind', [
+  RatioSignal,
+  LatencySignal,
+  GaugeSignal,
+  ProbeSignal,
+  HistogramSignal,
+]);
 export type Signal = z.infer<typeof Signal>;
 
 const EvaluationFields = z.strictObject({

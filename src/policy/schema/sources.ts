@@ -41,9 +41,22 @@ export type Sources = z.infer<typeof Sources>;
 /** Placeholders a series query may use; the guardian fills them per group at each evaluation. */
 export const QUERY_PLACEHOLDERS = ['group', 'version', 'service', 'environment', 'interval'] as const;
 
+/**
+ * A series whose query returns a Prometheus histogram: one value per `le`
+ * label (a vector, not one number), each the requests of the interval that
+ * took at most that long. Its buckets become the series `<name>_le_<ms>`
+ * (bounds always in milliseconds), which a `kind: histogram` signal reads.
+ */
+export const HistogramOptions = z.strictObject({
+  /** The unit of the query's `le` labels: seconds, as Prometheus client libraries record them, or milliseconds. */
+  leUnit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+});
+export type HistogramOptions = z.infer<typeof HistogramOptions>;
+
 export const Series = z.strictObject({
   source: Name,
   query: z.string().min(1),
+  histogram: HistogramOptions.optional(),
 });
 export type Series = z.infer<typeof Series>;
 

@@ -38,7 +38,8 @@ describe('example policies', () => {
 
   it('canary.yaml has the series and evaluation settings that simulate relies on', async () => {
     const { policy } = await load('canary.yaml');
-    expect(Object.keys(policy.series).sort()).toEqual(['errors', 'latency_p99_ms', 'requests']);
+    expect(Object.keys(policy.series).sort()).toEqual(['errors', 'latency', 'requests']);
+    expect(policy.series.latency?.histogram).toEqual({ leUnit: 'seconds' });
     expect(policy.deployment.pattern).toBe('canary');
     expect(policy.evaluation).toMatchObject({
       intervalSeconds: 30,
@@ -53,11 +54,28 @@ describe('example policies', () => {
       denominator: 'requests',
     });
     expect(latency).toMatchObject({
+      name: 'latency',
+      kind: 'histogram',
+      buckets: 'latency',
+      total: 'requests',
+    });
+  });
+
+  it('canary-p99-only.yaml is canary.yaml with latency judged on one p99 per interval', async () => {
+    const [histogram, p99] = await Promise.all([load('canary.yaml'), load('canary-p99-only.yaml')]);
+    expect(Object.keys(p99.policy.series).sort()).toEqual(['errors', 'latency_p99_ms', 'requests']);
+    expect(p99.policy.signals[1]).toMatchObject({
       name: 'latency-p99',
       kind: 'latency',
       series: 'latency_p99_ms',
       weight: 'requests',
     });
+    // Everything but latency is the same policy.
+    const { series: _s1, signals: s1, recovery: r1, ...rest1 } = histogram.policy;
+    const { series: _s2, signals: s2, recovery: r2, ...rest2 } = p99.policy;
+    expect(rest2).toEqual(rest1);
+    expect(s2[0]).toEqual(s1[0]);
+    expect(r2.targets.map((t) => t.threshold)).toEqual(r1.targets.map((t) => t.threshold));
   });
 
   it('with-migration.yaml makes every rollback wait for two approvals and escalates on timeout', async () => {

@@ -5,7 +5,13 @@ import { parse } from 'yaml';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const EXAMPLES_DIR = resolve(REPO_ROOT, 'policies', 'examples');
 export const FIXTURES_DIR = resolve(REPO_ROOT, 'test', 'fixtures', 'policies');
-export const EXAMPLE_FILES = ['canary.yaml', 'blue-green.yaml', 'feature-flag.yaml', 'with-migration.yaml'];
+export const EXAMPLE_FILES = [
+  'canary.yaml',
+  'canary-p99-only.yaml',
+  'blue-green.yaml',
+  'feature-flag.yaml',
+  'with-migration.yaml',
+];
 
 export function examplePath(name: string): string {
   return resolve(EXAMPLES_DIR, name);

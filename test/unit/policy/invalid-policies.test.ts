@@ -114,10 +114,10 @@ const cases: InvalidCase[] = [
   },
   {
     name: 'unknown signal kind',
-    mutate: set('signals.0.kind', 'histogram'),
+    mutate: set('signals.0.kind', 'heatmap'),
     path: 'signals.0.kind',
     message: 'is not a known kind',
-    expected: 'ratio, latency, gauge, probe',
+    expected: 'ratio, latency, gauge, probe, histogram',
   },
   {
     name: 'tolerance of the wrong type',
@@ -201,7 +201,7 @@ const cases: InvalidCase[] = [
     mutate: set('signals.0.numerator', 'erors'),
     path: 'signals.0.numerator',
     message: 'names the series "erors", which is not defined under series',
-    expected: 'requests, errors, latency_p99_ms',
+    expected: 'requests, errors, latency',
   },
   {
     name: 'series names a missing source',
