@@ -47,6 +47,12 @@ export interface CheckReport {
   intervals: number;
   seed: number;
   rows: CheckRow[];
+  /**
+   * Signals the check leaves out, with why: a histogram signal, whose buckets
+   * were not learned, so the scenarios cannot carry them. The other signals
+   * are checked at their own share of alpha, as in the full policy.
+   */
+  unchecked: Array<{ signal: string; why: string }>;
 }
 
 /** Effect sizes checked, as multiples of the proposed tolerance. */
@@ -55,7 +61,7 @@ const EFFECT_MULTIPLES = [1, 2] as const;
 export function checkCases(policy: Policy, proposal: Proposal): CheckCase[] {
   const cases: CheckCase[] = [{ kind: 'healthy' }];
   for (const signal of policy.signals) {
-    if (signal.comparison === 'absolute') continue;
+    if (signal.comparison === 'absolute' || signal.kind === 'histogram') continue;
     const proposed = proposal.signals.find((s) => s.signal === signal.name)?.tolerance ?? signal.tolerance;
     for (const k of EFFECT_MULTIPLES) {
       const relative = k * proposed.relative;
@@ -80,11 +86,48 @@ function widerAlphaHelps(config: DecisionConfig, signalName: string): boolean {
   return flat === null || config.alpha < flat.from || config.alpha >= flat.to;
 }
 
+/**
+ * The policy's decision configuration without the signals the scenarios cannot
+ * carry (histograms). Alpha is split evenly across signals (Bonferroni), so the
+ * rest keep exactly the share of alpha they have in the full policy.
+ */
+function checkedConfig(policy: Policy): {
+  config: DecisionConfig | null;
+  unchecked: CheckReport['unchecked'];
+} {
+  const full = decisionConfigFromPolicy(policy);
+  const signals = full.signals.filter((s) => s.kind !== 'histogram');
+  const unchecked = full.signals
+    .filter((s) => s.kind === 'histogram')
+    .map((s) => ({
+      signal: s.name,
+      why:
+        `${s.name} is a histogram signal and its buckets were not read from history, so the scenarios have none: ` +
+        `the check runs without it (the other signals at their share of alpha in the full policy). ` +
+        `Its share of alpha still bounds its false rollbacks; how fast it catches a slowdown is not checked here.`,
+    }));
+  if (unchecked.length === 0) return { config: full, unchecked };
+  // Nothing left that the scenarios could exercise: no check rather than a table of missing data.
+  if (signals.length === 0) return { config: null, unchecked };
+  return {
+    config: { ...full, signals, alpha: (full.alpha * signals.length) / full.signals.length },
+    unchecked,
+  };
+}
+
 export function checkProposal(options: CheckOptions): CheckReport {
   const { policy } = options;
-  const config = decisionConfigFromPolicy(policy);
+  const { config, unchecked } = checkedConfig(policy);
   const dt = policy.evaluation.intervalSeconds;
   const intervals = Math.min(1200, Math.max(20, Math.round(options.watchSeconds / dt)));
+  const report = {
+    alpha: policy.evaluation.alpha,
+    intervalSeconds: dt,
+    intervals,
+    seed: options.seed,
+    unchecked,
+  };
+  if (config === null) return { ...report, rows: [] };
   const model: ScenarioModel = {
     signals: policy.signals,
     profiles: options.profiles,
@@ -117,5 +160,5 @@ export function checkProposal(options: CheckOptions): CheckReport {
       widerAlphaHelps: check.kind === 'healthy' ? null : widerAlphaHelps(config, check.signal),
     };
   });
-  return { alpha: config.alpha, intervalSeconds: dt, intervals, seed: options.seed, rows };
+  return { ...report, rows };
 }

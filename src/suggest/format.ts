@@ -56,6 +56,7 @@ export function formatSuggestion(result: SuggestResult): string {
       `twice the tolerance is what the policy is meant to catch. Delay is from onset to the rollback decision.`,
   );
   lines.push(...formatCheckTable(check).map((line) => `  ${line}`));
+  for (const left of check.unchecked) lines.push(`  Not in this check: ${left.why}`);
   const healthy = check.rows.find((r) => r.kind === 'healthy');
   if (healthy && healthy.rollbacks / healthy.scenarios > 2 * result.proposal.alpha.value + 0.02) {
     lines.push(

@@ -35,8 +35,6 @@ interface ProfileCommon {
   stretchSeconds: number;
   /** Stretches compared (at least two are needed for any drift). */
   stretches: number;
-  /** 95th percentile of |next stretch / previous stretch - 1|. */
-  relativeDrift: number;
   /** Requests per second of the whole service (median over the window; NaN without a traffic series). */
   requestsPerSecond: number;
   timeline: LevelPoint[];
@@ -44,6 +42,8 @@ interface ProfileCommon {
 
 export interface RatioProfile extends ProfileCommon {
   kind: 'ratio';
+  /** 95th percentile of |next stretch / previous stretch - 1|. */
+  relativeDrift: number;
   /** Events / trials over the whole window. */
   rate: number;
   /** 95th percentile of the stretch-to-stretch change of the rate, in its own unit. */
@@ -52,13 +52,26 @@ export interface RatioProfile extends ProfileCommon {
 
 export interface ValueProfile extends ProfileCommon {
   kind: 'value';
+  /** 95th percentile of |next stretch / previous stretch - 1|. */
+  relativeDrift: number;
   /** Median of the per-interval values. */
   level: number;
   /** Standard deviation of log(value / its stretch's median): how much one interval wobbles. */
   intervalNoise: number;
 }
 
-export type SignalProfile = RatioProfile | ValueProfile;
+/**
+ * A histogram signal: only its traffic is learned (its `total`). Its test
+ * compares the canary's share of slow requests with the baseline's at bounds
+ * chosen from the baseline's own data during the deployment, so it has no
+ * level or threshold that history could set, and its buckets are not read.
+ * The timeline carries the traffic; its level is NaN.
+ */
+export interface HistogramProfile extends ProfileCommon {
+  kind: 'histogram';
+}
+
+export type SignalProfile = RatioProfile | ValueProfile | HistogramProfile;
 
 export class NotEnoughDataError extends Error {
   override readonly name = 'NotEnoughDataError';
@@ -72,9 +85,11 @@ function byTime(points: readonly Point[] | undefined): Map<number, number> {
   return map;
 }
 
-/** The traffic series of a signal: a ratio's denominator, a value signal's weight. */
+/** The traffic series of a signal: a ratio's denominator, a histogram's total, a value signal's weight. */
 export function trafficSeriesOf(signal: Signal): string | undefined {
-  return signal.kind === 'ratio' ? signal.denominator : signal.weight;
+  if (signal.kind === 'ratio') return signal.denominator;
+  if (signal.kind === 'histogram') return signal.total;
+  return signal.weight;
 }
 
 function trafficLevel(
@@ -126,7 +141,7 @@ export function learnRatio(
 }
 
 export function learnValue(
-  signal: Exclude<Signal, { kind: 'ratio' }>,
+  signal: Extract<Signal, { kind: 'latency' | 'gauge' | 'probe' }>,
   samples: SeriesSamples,
   opts: { intervalSeconds: number; stretchSeconds: number },
 ): ValueProfile {
@@ -165,6 +180,33 @@ export function learnValue(
   };
 }
 
+export function learnHistogram(
+  signal: Extract<Signal, { kind: 'histogram' }>,
+  samples: SeriesSamples,
+  opts: { intervalSeconds: number; stretchSeconds: number },
+): HistogramProfile {
+  const points = [...byTime(samples[signal.total]).entries()]
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => ({ t, n }))
+    .sort((a, b) => a.t - b.t);
+  if (points.length < MIN_SAMPLES) {
+    throw new NotEnoughDataError(
+      `signal ${signal.name}: only ${points.length} intervals with requests in ${signal.total} ` +
+        `(need ${MIN_SAMPLES}); is the window long enough and does the service get traffic?`,
+    );
+  }
+  const stretches = byStretch(points, opts.stretchSeconds);
+  return {
+    kind: 'histogram',
+    signal: signal.name,
+    samples: points.length,
+    stretchSeconds: opts.stretchSeconds,
+    stretches: stretches.length,
+    requestsPerSecond: median(points.map((p) => p.n / opts.intervalSeconds)),
+    timeline: points.map((p) => ({ t: p.t, rps: p.n / opts.intervalSeconds, level: NaN })),
+  };
+}
+
 /** The 95th percentile of the changes; 0 when there is only one stretch (nothing to compare). */
 function driftOf(changes: number[]): number {
   return changes.length === 0 ? 0 : quantile(changes, 0.95);
@@ -175,5 +217,7 @@ export function learnSignal(
   samples: SeriesSamples,
   opts: { intervalSeconds: number; stretchSeconds: number },
 ): SignalProfile {
-  return signal.kind === 'ratio' ? learnRatio(signal, samples, opts) : learnValue(signal, samples, opts);
+  if (signal.kind === 'ratio') return learnRatio(signal, samples, opts);
+  if (signal.kind === 'histogram') return learnHistogram(signal, samples, opts);
+  return learnValue(signal, samples, opts);
 }

@@ -120,7 +120,10 @@ export function applyProposal(
   signals.items.forEach((item) => {
     if (!isMap(item)) return;
     const proposed = proposal.signals.find((s) => s.signal === item.get('name'));
-    if (proposed) item.set('tolerance', doc.createNode(proposed.tolerance, { flow: true }));
+    // A tolerance history does not set stays exactly as written, comments included.
+    if (proposed && proposed.kept !== true) {
+      item.set('tolerance', doc.createNode(proposed.tolerance, { flow: true }));
+    }
   });
   doc.setIn(['evaluation', 'alpha'], proposal.alpha.value);
   doc.setIn(['evaluation', 'minRequestsPerGroup'], proposal.minRequestsPerGroup.value);

@@ -17,6 +17,8 @@ export interface SignalProposal {
   signal: string;
   tolerance: { relative: number; absolute: number };
   why: string[];
+  /** True when history does not set this tolerance: it stays as the policy writes it. */
+  kept?: boolean;
 }
 
 export interface Proposal {
@@ -60,6 +62,21 @@ export function proposeTolerance(signal: Signal, profile: SignalProfile): Signal
         `${signal.name} is judged against its own threshold (comparison: absolute), which is a promise to users, ` +
           `not something history should move: its tolerance is kept as it is.`,
       ],
+      kept: true,
+    };
+  }
+  if (signal.kind === 'histogram' || profile.kind === 'histogram') {
+    return {
+      signal: signal.name,
+      tolerance: { ...signal.tolerance },
+      why: [
+        `${signal.name} is a histogram signal: it compares the canary's share of requests slower than bounds ` +
+          `chosen from the baseline's own data during the deployment with the baseline's share at the same time, ` +
+          `so its tolerance is relative and needs no level or threshold learned from history. Its buckets were ` +
+          `not read; its tolerance is kept as the policy writes it (the canary's share may be up to ` +
+          `${percent(signal.tolerance.relative)} higher than the baseline's before it counts).`,
+      ],
+      kept: true,
     };
   }
   const floor = profile.kind === 'ratio' ? MIN_RELATIVE.ratio : MIN_RELATIVE.value;

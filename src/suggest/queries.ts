@@ -47,13 +47,16 @@ export function historyQuery(template: string, context: HistoryQueryContext): st
   });
 }
 
+/** The series whose history a signal's proposal needs: a histogram's buckets are not read, only its traffic. */
+function seriesLearnedFrom(signal: Policy['signals'][number]): string[] {
+  if (signal.kind === 'ratio') return [signal.numerator, signal.denominator];
+  if (signal.kind === 'histogram') return [signal.total];
+  return [signal.series, ...(signal.weight ? [signal.weight] : [])];
+}
+
 /** The series the policy's signals read, each with its history query. */
 export function historyQueries(policy: Policy, context: HistoryQueryContext): Record<string, string> {
-  const names = new Set(
-    policy.signals.flatMap((s) =>
-      s.kind === 'ratio' ? [s.numerator, s.denominator] : [s.series, ...(s.weight ? [s.weight] : [])],
-    ),
-  );
+  const names = new Set(policy.signals.flatMap(seriesLearnedFrom));
   const out: Record<string, string> = {};
   for (const name of names) {
     const series = policy.series[name];

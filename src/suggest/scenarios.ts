@@ -95,7 +95,8 @@ export function generateCheckScenario(
           put(signal.numerator, group, random.binomial(requests ?? 0, Math.min(1, rate)));
           return;
         }
-        if (profile.kind !== 'value') return;
+        // A histogram signal's buckets are not learned (learn.ts): its scenarios carry only its traffic.
+        if (signal.kind === 'histogram' || profile.kind !== 'value') return;
         let value = wobble(
           random,
           level,

@@ -149,9 +149,10 @@ describe('the written policy and its check', () => {
   });
 
   test('a base policy keeps its comments and everything but the thresholds', () => {
-    const base = readFileSync(join(__dirname, '../../../policies/examples/canary.yaml'), 'utf8');
+    // The p99 example: its latency-p99 signal is the one this proposal is about (a histogram: histogram.test.ts).
+    const base = readFileSync(join(__dirname, '../../../policies/examples/canary-p99-only.yaml'), 'utf8');
     const text = applyProposal(base, proposal, 'a test');
-    expect(text).toContain('# Canary rollback policy for the checkout service.');
+    expect(text).toContain('# Canary rollback policy for a service that exports only a latency percentile');
     const before = parsePolicyText(base, { filename: 'base.yaml' }).policy;
     const after = parsePolicyText(text, { filename: 'suggested.yaml' }).policy;
     expect(after.plan).toEqual(before.plan);
