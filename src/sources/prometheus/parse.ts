@@ -82,3 +82,63 @@ function sampleValue(sample: unknown): QueryOutcome {
     return { kind: 'error', error: `query returned ${oneLine(text)} (division by zero?)` };
   return { kind: 'value', value };
 }
+
+/**
+ * The body of a histogram's instant query (`sum by (le) (increase(…_bucket…))`):
+ * one sample per `le` label. Pure, like parseInstantQuery.
+ *
+ * - samples keyed by their `le` label, values finite and not negative: the buckets
+ *   (`+Inf` included; the caller decides what to keep);
+ * - an empty vector: no data yet (a version that has served nothing), never zero;
+ * - a sample without `le`, the same `le` twice, or a value that is not a count:
+ *   a problem with the query (a missing `by (le)`, a `by (le, instance)`), an error.
+ */
+export type HistogramOutcome =
+  | { kind: 'buckets'; buckets: Array<{ le: string; count: number }> }
+  | { kind: 'no-data' }
+  | { kind: 'error'; error: string };
+
+export function parseHistogramQuery(body: unknown): HistogramOutcome {
+  if (typeof body !== 'object' || body === null)
+    return { kind: 'error', error: 'response is not a JSON object' };
+  const api = body as ApiBody;
+  if (api.status !== 'success') return { kind: 'error', error: apiError(api) };
+  const resultType = api.data?.resultType;
+  const result = api.data?.result;
+  if (resultType !== 'vector')
+    return {
+      kind: 'error',
+      error: `expected an instant vector of buckets by le, got ${shown(resultType)}`,
+    };
+  if (!Array.isArray(result)) return { kind: 'error', error: 'vector result is not a list' };
+  if (result.length === 0) return { kind: 'no-data' };
+  const buckets: Array<{ le: string; count: number }> = [];
+  const seen = new Set<string>();
+  for (const entry of result as unknown[]) {
+    const sample = (typeof entry === 'object' && entry !== null ? entry : {}) as {
+      metric?: unknown;
+      value?: unknown;
+    };
+    const metric = typeof sample.metric === 'object' && sample.metric !== null ? sample.metric : {};
+    const le: unknown = Object.prototype.hasOwnProperty.call(metric, 'le')
+      ? (metric as Record<string, unknown>).le
+      : undefined;
+    if (typeof le !== 'string')
+      return {
+        kind: 'error',
+        error: 'a sample has no le label; aggregate the buckets with sum by (le) (...)',
+      };
+    if (seen.has(le))
+      return {
+        kind: 'error',
+        error: `le="${oneLine(le)}" appears twice; aggregate the buckets with sum by (le) (...)`,
+      };
+    seen.add(le);
+    const value = sampleValue(sample.value);
+    if (value.kind === 'error') return { kind: 'error', error: `le="${oneLine(le)}": ${value.error}` };
+    if (value.kind === 'no-data' || value.value < 0)
+      return { kind: 'error', error: `le="${oneLine(le)}": the bucket is not a count` };
+    buckets.push({ le, count: value.value });
+  }
+  return { kind: 'buckets', buckets };
+}

@@ -1,0 +1,48 @@
+import { bucketSeries } from '../decision';
+import type { Series } from '../policy';
+
+/**
+ * A histogram series (`histogram: { leUnit }` in the policy) is read as one
+ * reading per finite bucket bound, `<series>_le_<ms>`: the requests of the
+ * interval at or under that many milliseconds, cumulative like Prometheus's
+ * `le` (decision/histogram.ts reads them). The series' own name carries no
+ * value (null), only an error when the histogram could not be read, so a
+ * failure reaches the decision core even when no bucket is known.
+ */
+export type LeUnit = 'seconds' | 'milliseconds';
+export interface HistogramOptions {
+  leUnit: LeUnit;
+}
+
+/** The series' histogram options, or undefined for a series of one number per group. */
+export function histogramOf(series: Series): HistogramOptions | undefined {
+  return series.histogram;
+}
+
+/** The reading name of one bucket: `<series>_le_<ms>`. */
+export function bucketName(series: string, boundMs: number): string {
+  return bucketSeries(series, boundMs);
+}
+
+/** Is `key` one of the bucket readings of histogram `series`? */
+export function isBucketOf(series: string, key: string): boolean {
+  const prefix = `${series}_le_`;
+  if (!key.startsWith(prefix)) return false;
+  const bound = Number(key.slice(prefix.length));
+  return key.length > prefix.length && Number.isFinite(bound);
+}
+
+/**
+ * A bucket bound as Prometheus writes `le`, in milliseconds, rounded to twelve
+ * significant digits so 0.3 s is 300 ms and not 300.00000000000006. Null for
+ * `+Inf` (every request: the series' total says it) and for what is not a
+ * finite number.
+ */
+export function boundMs(le: string, unit: LeUnit): number | null {
+  const text = le.trim();
+  if (text === '' || /^[+-]?inf$/i.test(text)) return null;
+  const value = Number(text);
+  if (!Number.isFinite(value)) return null;
+  const ms = unit === 'seconds' ? value * 1000 : value;
+  return Number(ms.toPrecision(12));
+}
