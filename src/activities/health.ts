@@ -2,6 +2,7 @@ import type { SeriesReading } from '../decision';
 import type { Series, Source } from '../policy';
 import type { HealthReadRequest, SeriesReadings, SourceRegistry } from '../sources';
 import { errorReadings } from '../sources';
+import { histogramOf, isBucketOf } from '../sources/histogram';
 import { currentContext } from './activity-context';
 import type { EvaluateHealthInput, EvaluateHealthResult, IntervalReading } from '../model/activity-contract';
 
@@ -137,12 +138,23 @@ async function readSource(
       }, timeoutSeconds * 1000);
     });
     const readings = await Promise.race([implementation.read(request), timeout]);
-    return Object.fromEntries(names.map((name) => [name, checkedReading(readings?.[name], call.sourceName)]));
+    return Object.fromEntries(
+      call.series.flatMap((s) => [
+        [s.name, checkedReading(readings?.[s.name], call.sourceName)],
+        // A histogram's buckets (`<name>_le_<ms>`) are readings of their own, as many as the source found.
+        ...bucketNames(s, readings).map((key) => [key, checkedReading(readings[key], call.sourceName)]),
+      ]),
+    );
   } catch (error) {
     return errorReadings(names, `source "${call.sourceName}" failed: ${shorten(messageOf(error))}`);
   } finally {
     clearTimeout(timer);
   }
+}
+
+function bucketNames(series: { name: string } & Series, readings: SeriesReadings | undefined): string[] {
+  if (histogramOf(series) === undefined || typeof readings !== 'object' || readings === null) return [];
+  return Object.keys(readings).filter((key) => isBucketOf(series.name, key));
 }
 
 /** A reading as the decision core expects it: numbers or null per group, or an error. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { LoadedPolicy, Policy } from '../policy';
 import { type Scenario, scenarioLength } from '../simulate/scenario';
 import { loadScenarioFile, ScenarioFileError } from '../simulate/scenario-files';
+import { histogramOf, isBucketOf } from '../sources/histogram';
 import type { DeploymentInfo, GuardianInput } from '../model/guardian';
 
 /**
@@ -39,7 +40,12 @@ export function rehearsalProblems(policy: Policy, scenario: Scenario): string[] 
         'a rehearsal replays one scenario value per evaluation, so they must be equal',
     );
   }
-  const missing = Object.keys(policy.series).filter((name) => scenario.series[name] === undefined);
+  // A histogram series is in the scenario as its buckets, `<name>_le_<ms>` (sources/histogram.ts).
+  const missing = Object.entries(policy.series).flatMap(([name, series]) => {
+    if (histogramOf(series) === undefined) return scenario.series[name] === undefined ? [name] : [];
+    const buckets = Object.keys(scenario.series).some((key) => isBucketOf(name, key));
+    return buckets ? [] : [`${name}_le_<ms>`];
+  });
   if (missing.length > 0) {
     problems.push(
       `the scenario "${scenario.name}" has no series ${missing.map((m) => `"${m}"`).join(', ')} that the policy reads ` +

@@ -8,6 +8,8 @@ import { type HealthSource, ReplayHealthSource, SourceRegistry } from '../../../
 import { deploymentFor, examplePolicy, tempDir } from './helpers';
 
 const SCENARIO = path.join(__dirname, '..', 'sources', 'fixtures', 'three-intervals.json');
+/** requests, errors and the latency histogram's buckets latency_le_<ms>, as the example canary policy reads them. */
+const HISTOGRAM_SCENARIO = path.join(__dirname, '..', 'sources', 'fixtures', 'histogram.json');
 const replayOnly = new SourceRegistry({ replay: new ReplayHealthSource() });
 
 async function inputFor(overrides: Partial<EvaluateHealthInput> = {}): Promise<EvaluateHealthInput> {
@@ -30,12 +32,16 @@ function fakePrometheus(read: HealthSource['read']): SourceRegistry {
 describe('evaluateHealth', () => {
   test('a rehearsal replays every series of the policy from the scenario', async () => {
     const observation = await evaluateHealth(replayOnly)(
-      await inputFor({ replay: { scenarioFile: SCENARIO } }),
+      await inputFor({ index: 0, replay: { scenarioFile: HISTOGRAM_SCENARIO } }),
     );
+    // The example's latency series is a histogram: its buckets pass through, the name itself has no value.
     expect(observation).toEqual({
-      requests: { baseline: 1010, canary: 101 },
-      errors: { baseline: 3, canary: 40 },
-      latency_p99_ms: { baseline: 220, canary: 480 },
+      requests: { baseline: 100, canary: 50 },
+      errors: { baseline: 1, canary: 0 },
+      latency: { baseline: null, canary: null },
+      latency_le_100: { baseline: 60, canary: 20 },
+      'latency_le_2.5': { baseline: 1, canary: 0 },
+      latency_le_500: { baseline: 99, canary: 45 },
     });
   });
 
@@ -43,7 +49,7 @@ describe('evaluateHealth', () => {
     const observation = await evaluateHealth(replayOnly, { refuseReplay: true })(
       await inputFor({ replay: { scenarioFile: SCENARIO } }),
     );
-    expect(Object.keys(observation).sort()).toEqual(['errors', 'latency_p99_ms', 'requests']);
+    expect(Object.keys(observation).sort()).toEqual(['errors', 'latency', 'requests']);
     for (const reading of Object.values(observation)) {
       expect(reading).toEqual({
         baseline: null,
@@ -68,7 +74,7 @@ describe('evaluateHealth', () => {
 
   test('a source type this worker cannot read becomes an error reading per series (fail closed)', async () => {
     const observation = await evaluateHealth(replayOnly)(await inputFor());
-    expect(Object.keys(observation).sort()).toEqual(['errors', 'latency_p99_ms', 'requests']);
+    expect(Object.keys(observation).sort()).toEqual(['errors', 'latency', 'requests']);
     for (const reading of Object.values(observation)) {
       expect(reading).toEqual({
         baseline: null,
@@ -142,7 +148,7 @@ describe('evaluateHealth', () => {
     const observation = await evaluateHealth(registry)(await inputFor());
     expect(seen).toEqual([
       {
-        names: ['requests', 'errors', 'latency_p99_ms'],
+        names: ['requests', 'errors', 'latency'],
         groups: { baseline: { version: 'v2.3.9' }, canary: { version: 'v2.4.0' } },
         index: 1,
       },
@@ -193,7 +199,31 @@ describe('evaluateHealth', () => {
         }),
     );
     const observation = await evaluateHealth(registry)(await inputFor({ sources }));
-    expect(observation.latency_p99_ms?.error).toBe('source "prometheus-main" failed: timed out after 1s');
+    expect(observation.latency?.error).toBe('source "prometheus-main" failed: timed out after 1s');
     expect(aborted).toBe(true);
+  });
+
+  test("a histogram's buckets are readings of their own, each checked; other series get no extra names", async () => {
+    const registry = fakePrometheus(async () => ({
+      requests: { baseline: 100, canary: 100 },
+      requests_le_100: { baseline: 1, canary: 1 },
+      errors: { baseline: 0, canary: 0 },
+      latency: { baseline: null, canary: null },
+      latency_le_100: { baseline: 40, canary: 30 },
+      latency_le_300: { baseline: 90, canary: Infinity },
+      latency_p99_ms: { baseline: 1, canary: 1 },
+    }));
+    const observation = await evaluateHealth(registry)(await inputFor());
+    expect(observation).toEqual({
+      requests: { baseline: 100, canary: 100 },
+      errors: { baseline: 0, canary: 0 },
+      latency: { baseline: null, canary: null },
+      latency_le_100: { baseline: 40, canary: 30 },
+      latency_le_300: {
+        baseline: null,
+        canary: null,
+        error: 'source "prometheus-main" returned Infinity for canary, not a number',
+      },
+    });
   });
 });

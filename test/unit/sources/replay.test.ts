@@ -141,3 +141,47 @@ describe('query templates', () => {
     );
   });
 });
+
+describe('replay source: histogram series', () => {
+  const histogram = (index: number) => {
+    const base = request('histogram.json', index, ['requests']);
+    return {
+      ...base,
+      series: [
+        ...base.series,
+        { name: 'latency', source: 'recorded', query: 'latency', histogram: { leUnit: 'seconds' as const } },
+      ],
+    };
+  };
+
+  test("passes the scenario's <series>_le_* through when the policy names <series> as a histogram", async () => {
+    expect(await source.read(histogram(0))).toEqual({
+      requests: { baseline: 100, canary: 50 },
+      latency: { baseline: null, canary: null },
+      latency_le_100: { baseline: 60, canary: 20 },
+      'latency_le_2.5': { baseline: 1, canary: 0 },
+      latency_le_500: { baseline: 99, canary: 45 },
+    });
+    expect((await source.read(histogram(1))).latency_le_100).toEqual({ baseline: 62, canary: null });
+  });
+
+  test('the same buckets are not read for a series that is not a histogram', async () => {
+    const readings = await source.read(request('histogram.json', 0, ['latency']));
+    expect(Object.keys(readings)).toEqual(['latency']);
+    expect(readings.latency?.error).toBe('scenario "histogram" has no series "latency"');
+  });
+
+  test('a histogram the scenario has no buckets for is an error on its name', async () => {
+    const readings = await source.read({
+      ...histogram(0),
+      series: [{ name: 'duration', source: 'recorded', query: 'x', histogram: { leUnit: 'seconds' } }],
+    });
+    expect(readings).toEqual({
+      duration: {
+        baseline: null,
+        canary: null,
+        error: 'scenario "histogram" has no buckets duration_le_<ms> for histogram "duration"',
+      },
+    });
+  });
+});
