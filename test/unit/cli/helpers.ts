@@ -2,8 +2,11 @@ import { resolve } from 'node:path';
 import type { GuardianStatus } from '../../../src/model/guardian';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+/** Latency judged on a histogram: its scenarios need buckets (test/fixtures/scenarios/shared-histogram). */
 export const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
-/** Copies of scenarios from the shared set (error-step-00, healthy-00, healthy-01), kept with the tests. */
+/** The same policy with latency judged on one p99 per interval: what the scenarios in SCENARIOS carry. */
+export const P99_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml');
+/** Copies of scenarios from the shared set (error-step-00, healthy-00, healthy-01), kept with the tests: p99, no buckets. */
 export const SCENARIOS = resolve(__dirname, 'fixtures');
 
 /** A guardian status as the query returns it, with the fields a test does not care about filled in. */
