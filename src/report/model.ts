@@ -7,15 +7,16 @@ import {
   type IntervalVerdict,
   type Observation,
 } from '../decision';
-import type { AuditRecord, RollbackPlan, StepInput, StepOutcome } from '../activities/types';
-import { decisionConfigFromPolicy } from '../simulate/decision-config';
+import type { AuditRecord } from '../model/audit';
+import type { RollbackPlan, StepInput, StepOutcome } from '../model/plan';
+import { decisionConfigFromPolicy } from '../policy/decision-config';
 import type {
   DeploymentInfo,
   GuardianOutcome,
   GuardianStatus,
   SignalStatus,
   StepState,
-} from '../workflows/messages';
+} from '../model/guardian';
 import type { AuditTrailView } from './audit-trail';
 import type { ActivityCall, GuardianHistory } from './history';
 import { watchWithoutEvidence } from './evidence-gap';

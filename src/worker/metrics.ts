@@ -2,10 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { GuardianActivityContract } from '../activities/types';
-import type { AuditRecord, NotifyInput, StepInput } from '../activities/types';
+import type { GuardianActivityContract } from '../model/activity-contract';
+import type { AuditRecord } from '../model/audit';
+import type { NotifyInput } from '../model/activity-contract';
+import type { StepInput } from '../model/plan';
 import type { NotificationDeliveryReport } from '../activities/notify';
-import { GUARDIAN_WORKFLOW_TYPE, type GuardianPhase } from '../workflows/messages';
+import { GUARDIAN_WORKFLOW_TYPE, type GuardianPhase } from '../model/guardian';
 
 /**
  * ripcord's own metrics, served by the worker on /metrics (docs/operations.md,

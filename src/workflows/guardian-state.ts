@@ -6,23 +6,19 @@ import {
   initialDecisionState,
 } from '../decision';
 import type { Observation } from '../decision';
-import { decisionConfigFromPolicy } from '../simulate/decision-config';
-import type {
-  ApprovalRequest,
-  AuditKind,
-  AuditRecord,
-  NotificationEventName,
-  RollbackPlan,
-} from '../activities/types';
+import { decisionConfigFromPolicy } from '../policy/decision-config';
+import type { ApprovalRequest, NotificationEventName } from '../model/activity-contract';
+import type { AuditKind, AuditRecord } from '../model/audit';
+import type { RollbackPlan } from '../model/plan';
 import { bookkeeping, localHealthActivities, notifications } from './activity-proxies';
+import type { ActionRequest } from '../model/actions';
 import type {
-  ActionRequest,
   GuardianInput,
   GuardianOutcome,
   GuardianPhase,
   GuardianStatus,
   StepState,
-} from './messages';
+} from '../model/guardian';
 import { waitEnding } from '../model/wait-ending';
 import { printable } from './request-validation';
 import { RipcordOutcome, RipcordPhase, RipcordRisk } from './search-attributes';

@@ -1,11 +1,11 @@
 import { allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DecisionOutcome } from '../decision';
-import type { RollbackPlan } from '../activities/types';
+import type { RollbackPlan } from '../model/plan';
 import { bookkeeping } from './activity-proxies';
 import { continueGuardian, waitOrCarry } from './carry';
 import { GuardianState } from './guardian-state';
 import { registerHandlers } from './handlers';
-import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from './messages';
+import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from '../model/guardian';
 import { execute } from './phases/execute';
 import { gate, type GateResult } from './phases/gate';
 import { verify } from './phases/verify';
@@ -20,7 +20,7 @@ import {
 } from './search-attributes';
 
 /**
- * The guardian of one deployment (DESIGN §1): admit → watch (confirm) → plan →
+ * The guardian of one deployment (docs/architecture.md §1): admit → watch (confirm) → plan →
  * gate → execute → verify → close. State lives in GuardianState; each phase is
  * its own module; this function only sequences them.
  */
