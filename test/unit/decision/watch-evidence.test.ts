@@ -27,6 +27,8 @@ describe('no promotion without evidence (the end of the watch)', () => {
       failed('errors', 'requests', 'latency_p99_ms'),
     ]);
     expect(result.decision.decision).toBe('escalate');
+    // Why, as a code for programs: the reason below is for people.
+    expect(result.decision.cause).toBe('no-evidence');
     expect(result.decision.reason).toBe(
       'the watch ended without evidence of health: ' +
         'no usable health data for error-rate (1 of 1 interval(s) failed to read); ' +
@@ -73,6 +75,7 @@ describe('no promotion without evidence (the end of the watch)', () => {
       decision: 'no-rollback',
       decidedAtIndex: null,
       reason: 'no confirmed regression during the watch',
+      cause: 'healthy',
     });
   });
 
