@@ -1,22 +1,26 @@
-/** One audit record, as every sink stores it and every reader reads it. */
+import type { DecisionCause, DecisionKind } from '../decision';
+import type { Approval, Mode } from '../policy';
+import type { GuardianAction } from './actions';
+import type { RiskLevel, SignalStatus } from './guardian';
+import type { ResolvedAction } from './plan';
 
-// ---- record and tell -----------------------------------------------------------
+/**
+ * One audit record, as every sink stores it and every reader reads it: a
+ * discriminated union by `kind`, whose `details` say what happened in fields.
+ * Code reads `kind` and `details`; `summary` is one sentence for people
+ * (`ripcord audit show`, the report's timeline) and is never parsed: its words
+ * may change at any time.
+ *
+ * Records written by an older worker (guardians started before details were
+ * typed) have the same top-level shape but may lack these fields; readers of
+ * stored or replayed records treat a missing field as unknown, never guess it
+ * from the summary.
+ */
 
-export type AuditKind =
-  | 'admitted'
-  | 'superseded'
-  | 'decision'
-  | 'plan'
-  | 'action'
-  | 'action-denied'
-  | 'message-refused'
-  | 'approval'
-  | 'step'
-  | 'compensation'
-  | 'recovery'
-  | 'outcome';
+// ---- what every record carries ----------------------------------------------------
 
-export interface AuditRecord {
+/** The fields every record has, whatever its kind. */
+export interface AuditCommon {
   /** `${workflowId}#${sequence}`: appending the same record twice (an activity retry) stores it once. */
   id: string;
   at: string;
@@ -25,12 +29,233 @@ export interface AuditRecord {
   service: string;
   environment: string;
   policyHash: string;
-  kind: AuditKind;
   actor: string;
   planHash?: string;
+  /** For people only: never parse it (read `kind` and `details`). */
   summary: string;
-  details?: Record<string, unknown>;
 }
+
+// ---- what each kind says ------------------------------------------------------------
+
+/** The guardian took the deployment on. */
+export interface AdmittedDetails {
+  version: string;
+  mode: Mode;
+  /** Older guardians of the same service and environment it stood down (workflow ids). */
+  superseded: string[];
+}
+
+/** A newer guardian took this one's place (no producer writes it yet: the outcome says `superseded`). */
+export interface SupersededDetails {
+  by: string;
+}
+
+/** What the decision core (or a person) decided, and on what evidence. */
+export interface DecisionDetails {
+  decision: DecisionKind;
+  source: 'automatic' | 'manual';
+  /** Why, as a code (absent only when the outcome was decided by an older worker). */
+  cause?: DecisionCause;
+  /** The core's words for people. */
+  reason: string;
+  decidedAtIndex: number | null;
+  /** The signal that caused it, when one did. */
+  signal?: string;
+  /** Each signal's state when the decision was made. */
+  evidence: SignalStatus[];
+}
+
+/** The rollback plan built (its hash is the record's `planHash`). */
+export interface PlanDetails {
+  trigger: 'automatic' | 'manual';
+  risk: RiskLevel;
+  riskReasons: string[];
+  /** The configuration changes, for people. */
+  changes: string[];
+  steps: number;
+}
+
+/** An operator's request the guardian accepted (approve and reject are `approval` records). */
+export interface ActionDetails {
+  action: Exclude<GuardianAction, 'approve' | 'reject'>;
+  /** A person asked for it (rollbackNow: a manual rollback, not the decision core's). */
+  manual: boolean;
+  role: string;
+  reason?: string;
+}
+
+/**
+ * Why an operator's request was refused after it reached history (validators
+ * refuse malformed ones before):
+ * - not-authorized: the authorisation activity said no (token, role, owner...);
+ * - token-reused: the signed token was already spent;
+ * - rate-limited: the person is over the manual rollback limit;
+ * - no-approval-pending, plan-mismatch, already-approved, role-already-counted: approve/reject at the gate;
+ * - rollback-under-way: rollbackNow while a rollback is being planned, gated, run or verified.
+ */
+export type ActionDenialCode =
+  | 'not-authorized'
+  | 'token-reused'
+  | 'rate-limited'
+  | 'no-approval-pending'
+  | 'plan-mismatch'
+  | 'already-approved'
+  | 'role-already-counted'
+  | 'rollback-under-way';
+
+export type ActionDeniedDetails =
+  | {
+      code: ActionDenialCode;
+      action: GuardianAction;
+      role: string;
+      /** Why, for people. */
+      reason: string;
+    }
+  | {
+      /** The request that reached the manual rollback limit: accepted, but the next ones are refused before history. */
+      code: 'rate-limit-reached';
+      action: 'rollbackNow';
+      subject: string;
+      requests: number;
+      windowMinutes: number;
+    };
+
+/** An internal signal that could not be authenticated (a forged supersede or lock grant). */
+export interface MessageRefusedDetails {
+  message: 'supersede' | 'rollbackLockGranted';
+  /** How many such messages this guardian refused so far. */
+  count: number;
+  /** Why, for people. */
+  reason: string;
+  /** The last one recorded one by one: further refusals are only counted (status.refusedMessages). */
+  lastRecorded: boolean;
+}
+
+/** A verdict on a high-risk plan: a person's approval or rejection, or what the gate did without one. */
+export type ApprovalDetails =
+  | {
+      verdict: 'approved' | 'rejected';
+      subject: string;
+      role: string;
+      planHash: string;
+      reason?: string;
+    }
+  | {
+      /** Nobody decided before the approval timeout: the policy's `onTimeout` applies. */
+      verdict: 'timed-out';
+      onTimeout: Approval['onTimeout'];
+      planHash: string;
+    }
+  | {
+      /** A high-risk plan, but the policy names no approvers: escalated. */
+      verdict: 'no-approvers';
+      planHash: string;
+    };
+
+/** Which step of the plan a step or compensation record is about. */
+export interface StepRef {
+  index: number;
+  name: string;
+  type: ResolvedAction['type'];
+}
+
+/**
+ * What happened to one step: done (with what the target read back), failed
+ * for good, frozen before it (irreversible: a person decides), or `checked`:
+ * the step's own health check after it ran (the step stays done; unhealthy,
+ * the guardian stops there and hands over).
+ */
+export type StepDetails = StepRef &
+  (
+    | { state: 'done'; verified: string; idempotencyKey: string }
+    | { state: 'failed'; error: string }
+    | { state: 'frozen'; because: 'irreversible' }
+    | { state: 'checked'; healthy: boolean; detail: string }
+  );
+
+/** A completed step undone (or not) after a failure, an abort or a cancellation. */
+export type CompensationDetails = StepRef & { undone: boolean; detail: string };
+
+/** The recovery check after the rollback. */
+export interface RecoveryDetails {
+  recovered: boolean;
+  detail: string;
+}
+
+/**
+ * Why a guardian handed over to a person (the outcome `escalated`, or the
+ * escalation a person may still answer):
+ * - the decision core's causes: advisory-regression, canary-silent, no-data,
+ *   inconclusive, breach-unresolved, breach-pending-at-end, no-evidence;
+ * - outside-rollback-window: a regression after the automatic rollback window;
+ * - not-approved: a high-risk plan without approval in time (or without approvers);
+ * - step-failed: a step failed for good (`compensated`: completed steps were undone);
+ * - irreversible-step: the plan reached a step no machine may run;
+ * - health-not-back: a step's own health check did not pass;
+ * - not-recovered: rolled back, but health did not return within the deadline;
+ * - unknown: carried from a run of an older worker that did not record why.
+ */
+export type EscalationReason =
+  | Exclude<DecisionCause, 'regression' | 'healthy'>
+  | 'outside-rollback-window'
+  | 'not-approved'
+  | 'step-failed'
+  | 'irreversible-step'
+  | 'health-not-back'
+  | 'not-recovered'
+  | 'unknown';
+
+/** Why an escalation happened, with what code needs to know about it. */
+export interface EscalationCause {
+  reason: EscalationReason;
+  /** The signal the decision was about, when one was. */
+  signal?: string;
+  /** step-failed: whether the completed steps were undone. */
+  compensated?: boolean;
+}
+
+/** Where the guardian was when an operator aborted it. */
+export type AbortedDuring = 'watch' | 'gate' | 'rollback-turn' | 'rollback' | 'escalation';
+
+/** How the guardian closed, and why, as codes. */
+export type OutcomeDetails =
+  | { outcome: 'promoted'; reason: 'watch-ended-healthy' }
+  | { outcome: 'promoted'; reason: 'would-have-rolled-back'; mode: 'observe' | 'notify' }
+  | { outcome: 'rolled-back'; reason: 'recovered' }
+  | {
+      outcome: 'aborted';
+      reason: 'aborted';
+      by: string;
+      during: AbortedDuring;
+      /** Aborted during the rollback: whether the completed steps were undone. */
+      compensated?: boolean;
+    }
+  | { outcome: 'aborted'; reason: 'superseded'; by: string }
+  | { outcome: 'aborted'; reason: 'rejected'; by: string }
+  | ({ outcome: 'escalated' } & EscalationCause);
+
+/** Every kind of record, and its details. */
+export interface AuditDetailsByKind {
+  admitted: AdmittedDetails;
+  superseded: SupersededDetails;
+  decision: DecisionDetails;
+  plan: PlanDetails;
+  action: ActionDetails;
+  'action-denied': ActionDeniedDetails;
+  'message-refused': MessageRefusedDetails;
+  approval: ApprovalDetails;
+  step: StepDetails;
+  compensation: CompensationDetails;
+  recovery: RecoveryDetails;
+  outcome: OutcomeDetails;
+}
+
+export type AuditKind = keyof AuditDetailsByKind;
+
+/** A record of one kind. */
+export type AuditRecordOf<K extends AuditKind> = AuditCommon & { kind: K; details: AuditDetailsByKind[K] };
+
+export type AuditRecord = { [K in AuditKind]: AuditRecordOf<K> }[AuditKind];
 
 /** Where a stored audit record landed in its chain: the guardian keeps its last one as its trail's head. */
 export interface AuditReceipt {

@@ -1,5 +1,6 @@
 import type { DecisionOutcome, DecisionState, VerdictKind } from '../decision';
 import type { Policy } from '../policy';
+import type { EscalationCause } from './audit';
 import type { RollbackPlan } from './plan';
 
 /**
@@ -188,7 +189,13 @@ export type ResumePoint =
       /** The timeout already passed and the policy said hold. */
       holding: boolean;
     }
-  | { phase: 'escalated'; reason: string; untilMs: number };
+  | {
+      phase: 'escalated';
+      reason: string;
+      untilMs: number;
+      /** Why, as codes (absent when carried from an older worker's run). */
+      cause?: EscalationCause;
+    };
 
 /** One guardian per deployment: the id makes a retried start return the existing run. */
 export function guardianWorkflowId(

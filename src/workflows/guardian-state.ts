@@ -8,7 +8,13 @@ import {
 import type { Observation } from '../decision';
 import { decisionConfigFromPolicy } from '../policy/decision-config';
 import type { ApprovalRequest, NotificationEventName } from '../model/activity-contract';
-import type { AuditKind, AuditRecord } from '../model/audit';
+import type {
+  AuditDetailsByKind,
+  AuditKind,
+  AuditRecord,
+  AuditRecordOf,
+  MessageRefusedDetails,
+} from '../model/audit';
 import type { RollbackPlan } from '../model/plan';
 import { bookkeeping, localHealthActivities, notifications } from './activity-proxies';
 import type { ActionRequest } from '../model/actions';
@@ -230,15 +236,19 @@ export class GuardianState {
     this.publishDetails();
   }
 
-  /** Appends an audit record; ids are stable so an activity retry stores it once. */
-  async audit(
-    kind: AuditKind,
+  /**
+   * Appends an audit record; ids are stable so an activity retry stores it
+   * once. `details` are the kind's typed fields, which readers use; `summary`
+   * is for people only.
+   */
+  async audit<K extends AuditKind>(
+    kind: K,
     actor: string,
     summary: string,
-    details?: Record<string, unknown>,
+    details: AuditDetailsByKind[K],
   ): Promise<void> {
     const { deployment } = this.input;
-    const record: AuditRecord = {
+    const record: AuditRecordOf<K> = {
       id: `${this.workflowId}#${this.auditSeq++}`,
       at: new Date().toISOString(),
       workflowId: this.workflowId,
@@ -250,9 +260,10 @@ export class GuardianState {
       actor,
       summary,
       ...(this.plan ? { planHash: this.plan.planHash } : {}),
-      ...(details ? { details } : {}),
+      details,
     };
-    const receipt = await bookkeeping.recordAudit(record);
+    // One kind's record is a record (TypeScript does not narrow the union through the generic K).
+    const receipt = await bookkeeping.recordAudit(record as AuditRecord);
     this.auditRecords += 1;
     // Records overlap (bookkeeping runs beside work): the head is the furthest one stored.
     if (receipt && (this.status.auditHead === undefined || receipt.seq > this.status.auditHead.seq)) {
@@ -267,16 +278,17 @@ export class GuardianState {
    * grant): counted in the status, and audited one by one only up to a bound,
    * so that a flood of them cannot flood the trail.
    */
-  async refuseMessage(message: string, reason: string): Promise<void> {
+  async refuseMessage(message: MessageRefusedDetails['message'], reason: string): Promise<void> {
     const count = (this.status.refusedMessages ?? 0) + 1;
     this.status.refusedMessages = count;
     if (count > MAX_REFUSED_MESSAGE_RECORDS) return;
     const last = count === MAX_REFUSED_MESSAGE_RECORDS;
+    const why = printable(reason, 300);
     await this.audit(
       'message-refused',
       'unauthenticated',
-      `${message} refused: ${printable(reason, 300)}${last ? `; further refused messages are only counted (status.refusedMessages)` : ''}`,
-      { message, count },
+      `${message} refused: ${why}${last ? `; further refused messages are only counted (status.refusedMessages)` : ''}`,
+      { message, count, reason: why, lastRecorded: last },
     );
   }
 

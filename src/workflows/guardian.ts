@@ -5,7 +5,8 @@ import { bookkeeping } from './activity-proxies';
 import { continueGuardian, waitOrCarry } from './carry';
 import { GuardianState } from './guardian-state';
 import { registerHandlers } from './handlers';
-import type { GuardianInput, GuardianOutcome, GuardianResult, ResumePoint } from '../model/guardian';
+import type { GuardianInput, GuardianResult, ResumePoint } from '../model/guardian';
+import type { EscalationCause, EscalationReason, OutcomeDetails } from '../model/audit';
 import { execute } from './phases/execute';
 import { gate, type GateResult } from './phases/gate';
 import { verify } from './phases/verify';
@@ -52,7 +53,8 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
 
 /** A waiting phase that continued as new goes on where it was, with its deadline. */
 async function resumeWaiting(g: GuardianState, resume: ResumePoint): Promise<void> {
-  if (resume.phase === 'escalated') return escalate(g, resume.reason, true, resume.untilMs);
+  if (resume.phase === 'escalated')
+    return escalate(g, resume.reason, resume.cause ?? { reason: 'unknown' }, true, resume.untilMs);
   g.plan = resume.plan;
   const approval = await gate(g, resume.plan, { untilMs: resume.untilMs, holding: resume.holding });
   return carryOut(g, resume.plan, approval, Promise.resolve());
@@ -89,10 +91,7 @@ async function admit(g: GuardianState): Promise<void> {
     'admitted',
     deployment.deployer ?? 'pipeline',
     `guarding ${deployment.service} ${deployment.version} (mode ${policy.mode})`,
-    {
-      policyHash,
-      superseded,
-    },
+    { version: deployment.version, mode: policy.mode, superseded },
   );
   g.setPhase('watch');
 }
@@ -100,11 +99,23 @@ async function admit(g: GuardianState): Promise<void> {
 async function respond(g: GuardianState, end: Exclude<WatchEnd, { kind: 'continue-as-new' }>): Promise<void> {
   switch (end.kind) {
     case 'ended':
-      return finish(g, 'promoted', 'the watch ended without a regression');
+      return finish(
+        g,
+        { outcome: 'promoted', reason: 'watch-ended-healthy' },
+        'the watch ended without a regression',
+      );
     case 'interrupted': {
       const { interrupt } = end;
-      if (interrupt.kind === 'abort') return finish(g, 'aborted', `aborted by ${interrupt.request.actor}`);
-      if (interrupt.kind === 'superseded') return finish(g, 'aborted', `superseded by ${interrupt.by}`);
+      if (interrupt.kind === 'abort') {
+        const by = interrupt.request.actor;
+        return finish(g, { outcome: 'aborted', reason: 'aborted', by, during: 'watch' }, `aborted by ${by}`);
+      }
+      if (interrupt.kind === 'superseded')
+        return finish(
+          g,
+          { outcome: 'aborted', reason: 'superseded', by: interrupt.by },
+          `superseded by ${interrupt.by}`,
+        );
       g.interrupt = undefined;
       return rollback(g, manualDecision(g, interrupt.request.actor, interrupt.request.reason), 'manual');
     }
@@ -131,12 +142,16 @@ function manualDecision(g: GuardianState, actor: string, reason?: string): Decis
 async function decided(g: GuardianState, decision: DecisionOutcome): Promise<void> {
   g.status.decision = { ...decision, source: 'automatic' };
   const recorded = g.audit('decision', 'ripcord', `${decision.decision}: ${decision.reason}`, {
+    decision: decision.decision,
+    source: 'automatic',
+    ...(decision.cause ? { cause: decision.cause } : {}),
+    reason: decision.reason,
     decidedAtIndex: decision.decidedAtIndex,
-    signal: decision.signal,
+    ...(decision.signal ? { signal: decision.signal } : {}),
     evidence: g.status.signals,
   });
   if (decision.decision !== 'rollback') await recorded;
-  if (decision.decision === 'escalate') return escalate(g, decision.reason);
+  if (decision.decision === 'escalate') return escalate(g, decision.reason, escalationOf(decision));
 
   const { mode, rollbackWindow } = g.input.policy;
   if (mode === 'observe' || mode === 'notify') {
@@ -145,7 +160,7 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
       g.notify('regression-detected', `Regression detected (${mode} mode, no action): ${decision.reason}`);
     return finish(
       g,
-      'promoted',
+      { outcome: 'promoted', reason: 'would-have-rolled-back', mode },
       `${mode} mode: would have rolled back (${decision.reason}); no action taken`,
     );
   }
@@ -154,6 +169,7 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     return escalate(
       g,
       `regression after the automatic rollback window (${rollbackWindow.automaticSeconds} s): ${decision.reason}`,
+      { reason: 'outside-rollback-window', ...(decision.signal ? { signal: decision.signal } : {}) },
     );
   }
   g.notify(
@@ -161,6 +177,14 @@ async function decided(g: GuardianState, decision: DecisionOutcome): Promise<voi
     `Rolling back ${g.input.deployment.service} ${g.input.deployment.version}: ${decision.reason}`,
   );
   return rollback(g, decision, 'automatic', recorded);
+}
+
+/** Why the decision core escalated, as the outcome's code (a cause from an older worker is unknown). */
+function escalationOf(decision: DecisionOutcome): EscalationCause {
+  const { cause, signal } = decision;
+  const reason: EscalationReason =
+    cause === undefined || cause === 'regression' || cause === 'healthy' ? 'unknown' : cause;
+  return { reason, ...(signal ? { signal } : {}) };
 }
 
 /** Evidence so strong (e.g. a crash) that traffic returns in one stage instead of progressively. */
@@ -196,7 +220,13 @@ async function rollback(
     'plan',
     'ripcord',
     `plan ${plan.planHash}: ${plan.steps.length} step(s), risk ${plan.risk}`,
-    { changes: plan.changes, riskReasons: plan.riskReasons },
+    {
+      trigger: plan.trigger,
+      risk: plan.risk,
+      riskReasons: plan.riskReasons,
+      changes: plan.changes,
+      steps: plan.steps.length,
+    },
   );
   // A high-risk plan waits for people: its record must be in before their approvals are.
   if (plan.risk === 'high') await planRecorded;
@@ -212,20 +242,42 @@ async function carryOut(
   planRecorded: Promise<void>,
 ): Promise<void> {
   const { deployment } = g.input;
-  if (approval === 'aborted' && g.interrupt?.kind === 'abort')
-    return finish(g, 'aborted', `aborted by ${g.interrupt.request.actor} before the rollback`);
-  if (approval === 'rejected') return finish(g, 'aborted', `rollback rejected by ${g.rejectedBy}`);
-  if (approval === 'escalate') return escalate(g, 'the rollback was not approved in time');
+  if (approval === 'aborted' && g.interrupt?.kind === 'abort') {
+    const by = g.interrupt.request.actor;
+    return finish(
+      g,
+      { outcome: 'aborted', reason: 'aborted', by, during: 'gate' },
+      `aborted by ${by} before the rollback`,
+    );
+  }
+  if (approval === 'rejected') {
+    const by = g.rejectedBy ?? 'an approver';
+    return finish(g, { outcome: 'aborted', reason: 'rejected', by }, `rollback rejected by ${g.rejectedBy}`);
+  }
+  if (approval === 'escalate')
+    return escalate(g, 'the rollback was not approved in time', { reason: 'not-approved' });
 
   g.readIndex = g.decisionState.nextIndex;
   const executed = await executeInTurn(g, plan, planRecorded);
-  if (executed === 'aborted-waiting')
-    return finish(g, 'aborted', `aborted by ${actorOfAbort(g)} while waiting for its turn to roll back`);
+  if (executed === 'aborted-waiting') {
+    const by = actorOfAbort(g);
+    return finish(
+      g,
+      { outcome: 'aborted', reason: 'aborted', by, during: 'rollback-turn' },
+      `aborted by ${by} while waiting for its turn to roll back`,
+    );
+  }
   switch (executed.kind) {
     case 'aborted':
       return finish(
         g,
-        'aborted',
+        {
+          outcome: 'aborted',
+          reason: 'aborted',
+          by: actorOfAbort(g),
+          during: 'rollback',
+          compensated: executed.compensated,
+        },
         `aborted during the rollback; ${executed.compensated ? 'completed steps were undone' : 'undoing completed steps FAILED: check production'}`,
       );
     case 'failed':
@@ -233,19 +285,28 @@ async function carryOut(
       return escalate(
         g,
         `${executed.reason}; ${executed.compensated ? 'completed steps were undone' : 'undoing completed steps FAILED'}`,
+        { reason: 'step-failed', compensated: executed.compensated },
         false,
       );
     case 'frozen':
-      return escalate(g, executed.reason, false);
+      return escalate(g, executed.reason, { reason: executed.because }, false);
     case 'done': {
       const recovery = await verify(g);
-      await g.audit('recovery', 'ripcord', recovery.detail, { recovered: recovery.recovered });
-      if (!recovery.recovered) return escalate(g, `rolled back but ${recovery.detail}`, false);
+      await g.audit('recovery', 'ripcord', recovery.detail, {
+        recovered: recovery.recovered,
+        detail: recovery.detail,
+      });
+      if (!recovery.recovered)
+        return escalate(g, `rolled back but ${recovery.detail}`, { reason: 'not-recovered' }, false);
       g.notify(
         'rollback-completed',
         `Rolled back ${deployment.service} to ${deployment.previousVersion}: ${recovery.detail}`,
       );
-      return finish(g, 'rolled-back', `rolled back to ${deployment.previousVersion}; ${recovery.detail}`);
+      return finish(
+        g,
+        { outcome: 'rolled-back', reason: 'recovered' },
+        `rolled back to ${deployment.previousVersion}; ${recovery.detail}`,
+      );
     }
   }
 }
@@ -281,11 +342,12 @@ function actorOfAbort(g: GuardianState): string {
 async function escalate(
   g: GuardianState,
   reason: string,
+  cause: EscalationCause,
   mayStillRollBack = true,
   resumedUntilMs?: number,
 ): Promise<void> {
   if (resumedUntilMs === undefined) g.notify('escalated', `Escalated: ${reason}`);
-  if (!mayStillRollBack) return finish(g, 'escalated', reason);
+  if (!mayStillRollBack) return finish(g, { outcome: 'escalated', ...cause }, reason);
   const waitSeconds = g.input.policy.approval?.timeoutSeconds ?? 3600;
   // A wait for a person: real time, also in a rehearsal (only the data is compressed by its speed).
   const untilMs = resumedUntilMs ?? Date.now() + g.humanMs(waitSeconds);
@@ -297,20 +359,28 @@ async function escalate(
     g,
     () => g.interrupt !== undefined,
     untilMs,
-    () => ({ phase: 'escalated', reason, untilMs }),
+    () => ({ phase: 'escalated', reason, untilMs, cause }),
   );
   const interrupt = g.interrupt;
   if (interrupt?.kind === 'rollbackNow') {
     g.interrupt = undefined;
     return rollback(g, manualDecision(g, interrupt.request.actor, interrupt.request.reason), 'manual');
   }
-  if (interrupt?.kind === 'abort')
-    return finish(g, 'aborted', `aborted by ${interrupt.request.actor} after escalation: ${reason}`);
-  return finish(g, 'escalated', reason);
+  if (interrupt?.kind === 'abort') {
+    const by = interrupt.request.actor;
+    return finish(
+      g,
+      { outcome: 'aborted', reason: 'aborted', by, during: 'escalation' },
+      `aborted by ${by} after escalation: ${reason}`,
+    );
+  }
+  return finish(g, { outcome: 'escalated', ...cause }, reason);
 }
 
-async function finish(g: GuardianState, outcome: GuardianOutcome, reason: string): Promise<void> {
+/** Closes the guardian: `details` say how and why as codes, `reason` says it for people. */
+async function finish(g: GuardianState, details: OutcomeDetails, reason: string): Promise<void> {
+  const { outcome } = details;
   g.close(outcome, reason);
-  await g.audit('outcome', 'ripcord', `${outcome}: ${reason}`);
+  await g.audit('outcome', 'ripcord', `${outcome}: ${reason}`, details);
   if (outcome === 'promoted') g.notify('promoted', reason, { outcome });
 }

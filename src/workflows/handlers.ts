@@ -8,6 +8,7 @@ import { rollbackLockGrantedSignal } from './rollback-lock';
 import { guardianLockId } from './rollback-turn';
 import { ACTION_UPDATES, statusQuery, supersedeSignal } from './messages';
 import { type ActionRequest, type ActionResult, type GuardianAction } from '../model/actions';
+import type { ActionDenialCode } from '../model/audit';
 
 /**
  * Everything that reaches a guardian from outside. Nothing is trusted for who
@@ -74,10 +75,18 @@ async function countRollbackNow(g: GuardianState, subject: string): Promise<bool
   if (recent.length >= ROLLBACK_NOW_LIMIT.requests) return false;
   g.rollbackNowBySubject = { ...g.rollbackNowBySubject, [subject]: [...recent, now] };
   if (recent.length + 1 === ROLLBACK_NOW_LIMIT.requests) {
+    const { requests, windowMs } = ROLLBACK_NOW_LIMIT;
     await g.audit(
       'action-denied',
       subject,
-      `manual rollback rate limit reached for ${subject} (${ROLLBACK_NOW_LIMIT.requests} requests in ${ROLLBACK_NOW_LIMIT.windowMs / 60_000} minutes): their further requests are refused before history until the window passes`,
+      `manual rollback rate limit reached for ${subject} (${requests} requests in ${windowMs / 60_000} minutes): their further requests are refused before history until the window passes`,
+      {
+        code: 'rate-limit-reached',
+        action: 'rollbackNow',
+        subject,
+        requests,
+        windowMinutes: windowMs / 60_000,
+      },
     );
   }
   return true;
@@ -110,44 +119,46 @@ async function handle(
     trustedKeyIds: policy.trustedKeys.approvals,
     requestNonce: `${g.workflowId}#r${g.requestSeq++}`,
   });
-  const denied = async (reason: string) => {
-    await g.audit(
-      'action-denied',
-      printable(request.actor, 128),
-      `${action} refused: ${printable(reason, 500)}`,
-      {
-        role: request.role,
-      },
-    );
+  const denied = async (code: ActionDenialCode, reason: string) => {
+    const why = printable(reason, 500);
+    await g.audit('action-denied', printable(request.actor, 128), `${action} refused: ${why}`, {
+      code,
+      action,
+      role: request.role,
+      reason: why,
+    });
     return result(g, false, reason);
   };
   // A token whose signature verified is spent here, whether it is then accepted or not:
   // a refused token read back from history must never count later.
   if (auth.tokenId !== undefined) {
-    if (g.usedTokenIds.has(auth.tokenId)) return denied('this token was already used');
+    if (g.usedTokenIds.has(auth.tokenId)) return denied('token-reused', 'this token was already used');
     g.usedTokenIds.add(auth.tokenId);
   }
   const who = normalizeIdentity(auth.subject);
   const verified = auth.tokenId !== undefined || !g.tokensRequired;
   if (action === 'rollbackNow' && verified && !(await countRollbackNow(g, who))) {
     return denied(
+      'rate-limited',
       rateLimitMessage(retryAfterMs(g.rollbackNowBySubject[who] ?? [], Date.now(), ROLLBACK_NOW_LIMIT)),
     );
   }
-  if (!auth.authorized) return denied(auth.reason);
+  if (!auth.authorized) return denied('not-authorized', auth.reason);
 
   switch (action) {
     case 'approve': {
-      if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
+      if (g.status.phase !== 'gate' || !g.plan)
+        return denied('no-approval-pending', 'no approval is pending');
       if (request.planHash !== g.plan.planHash)
-        return denied(planMismatch(request.planHash, g.plan.planHash));
+        return denied('plan-mismatch', planMismatch(request.planHash, g.plan.planHash));
       const approval = policy.approval;
       const forThisPlan = g.status.approvals.filter((a) => a.planHash === g.plan!.planHash);
       if (forThisPlan.some((a) => normalizeIdentity(a.subject) === who))
-        return denied(`${who} has already approved`);
+        return denied('already-approved', `${who} has already approved`);
       const role = normalizeIdentity(auth.role);
       if (approval?.distinctRoles && forThisPlan.some((a) => normalizeIdentity(a.role) === role)) {
         return denied(
+          'role-already-counted',
           `an approval from role ${auth.role} is already counted; the policy needs distinct roles`,
         );
       }
@@ -158,18 +169,25 @@ async function handle(
         planHash: g.plan.planHash,
       });
       await g.audit('approval', who, `approved plan ${g.plan.planHash}`, {
+        verdict: 'approved',
+        subject: who,
         role: auth.role,
+        planHash: g.plan.planHash,
         reason: request.reason,
       });
       return result(g, true, `approval ${forThisPlan.length + 1} of ${approval?.quorum ?? 1} recorded`);
     }
     case 'reject': {
-      if (g.status.phase !== 'gate' || !g.plan) return denied('no approval is pending');
+      if (g.status.phase !== 'gate' || !g.plan)
+        return denied('no-approval-pending', 'no approval is pending');
       if (request.planHash !== g.plan.planHash)
-        return denied(planMismatch(request.planHash, g.plan.planHash));
+        return denied('plan-mismatch', planMismatch(request.planHash, g.plan.planHash));
       g.rejectedBy = who;
       await g.audit('approval', who, `rejected plan ${g.plan.planHash}`, {
+        verdict: 'rejected',
+        subject: who,
         role: auth.role,
+        planHash: g.plan.planHash,
         reason: request.reason,
       });
       return result(g, true, 'rollback rejected');
@@ -177,15 +195,25 @@ async function handle(
     case 'abort': {
       if (g.interrupt?.kind === 'abort') return result(g, true, 'abort already requested');
       g.interrupt = { kind: 'abort', request: { ...request, actor: who } };
-      await g.audit('action', who, 'abort requested', { role: auth.role, reason: request.reason });
+      await g.audit('action', who, 'abort requested', {
+        action,
+        manual: true,
+        role: auth.role,
+        reason: request.reason,
+      });
       return result(g, true, 'abort requested');
     }
     case 'rollbackNow': {
       if (['plan', 'gate', 'execute', 'verify'].includes(g.status.phase)) {
-        return denied(`a rollback is already under way (phase ${g.status.phase})`);
+        return denied('rollback-under-way', `a rollback is already under way (phase ${g.status.phase})`);
       }
       g.interrupt = { kind: 'rollbackNow', request: { ...request, actor: who } };
-      await g.audit('action', who, 'manual rollback requested', { role: auth.role, reason: request.reason });
+      await g.audit('action', who, 'manual rollback requested', {
+        action,
+        manual: true,
+        role: auth.role,
+        reason: request.reason,
+      });
       return result(g, true, 'manual rollback requested');
     }
     case 'pause':
@@ -194,6 +222,8 @@ async function handle(
       if (g.status.paused === paused) return result(g, true, paused ? 'already paused' : 'not paused');
       g.status.paused = paused;
       await g.audit('action', who, paused ? 'watch paused' : 'watch resumed', {
+        action,
+        manual: true,
         role: auth.role,
         reason: request.reason,
       });

@@ -17,7 +17,7 @@ const url = `postgres://postgres@127.0.0.1:5432/${database}`;
 const sinks: PostgresAuditSink[] = [];
 
 function record(n: number, deploymentId = 'build-481'): AuditRecord {
-  return {
+  const common = {
     id: `ripcord/production/checkout/${deploymentId}#${n}`,
     at: new Date(Date.UTC(2026, 2, 1, 12, 0, n)).toISOString(),
     workflowId: `ripcord/production/checkout/${deploymentId}`,
@@ -25,9 +25,22 @@ function record(n: number, deploymentId = 'build-481'): AuditRecord {
     service: 'checkout',
     environment: 'production',
     policyHash: `sha256:${'1'.repeat(64)}`,
-    kind: n === 0 ? 'admitted' : 'decision',
     actor: 'ripcord',
     summary: `event ${n}`,
+  };
+  if (n === 0)
+    return { ...common, kind: 'admitted', details: { version: '2.0.0', mode: 'auto', superseded: [] } };
+  return {
+    ...common,
+    kind: 'decision',
+    details: {
+      decision: 'rollback',
+      source: 'automatic',
+      cause: 'regression',
+      reason: `event ${n}`,
+      decidedAtIndex: n,
+      evidence: [],
+    },
   };
 }
 

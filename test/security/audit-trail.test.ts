@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { JsonlAuditSink, PostgresAuditSink, recordAudit } from '../../src/activities/audit';
-import type { AuditRecord } from '../../src/model/audit';
+import type { AuditCommon, AuditRecord } from '../../src/model/audit';
 import { canonicalJson } from '../../src/policy/canonical';
 import { chainHash } from '../../src/security/audit-chain';
 import { loadAuditSigner } from '../../src/security/audit-signing';
@@ -22,20 +22,23 @@ import { SecurityStack } from '../harness/security-stack';
  * an auditor would: `ripcord audit verify --key`.
  */
 
-interface Line extends AuditRecord {
+type Line = AuditRecord & {
   seq: number;
   prevHash: string;
   hash: string;
   sig?: { kid: string; alg: string; value: string };
-}
+};
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ripcord-audit-trail-'));
 const KID = 'audit-sec';
 const privateKey = path.join(dir, 'keys', `${KID}.private.jwk.json`);
 const publicKey = path.join(dir, 'keys', `${KID}.public.jwk.json`);
 
-function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
+function record(
+  n: number,
+  overrides: Partial<AuditCommon> & { details?: Record<string, unknown> } = {},
+): AuditRecord {
+  const common = {
     id: `ripcord/production/checkout/build-481#${n}`,
     at: new Date(Date.UTC(2026, 2, 1, 12, 0, n)).toISOString(),
     workflowId: 'ripcord/production/checkout/build-481',
@@ -43,11 +46,29 @@ function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
     service: 'checkout',
     environment: 'production',
     policyHash: `sha256:${'1'.repeat(64)}`,
-    kind: n === 0 ? 'admitted' : 'approval',
-    actor: n === 0 ? 'ripcord' : 'alice',
     summary: `event ${n}`,
-    ...overrides,
   };
+  const typed: AuditRecord =
+    n === 0
+      ? {
+          ...common,
+          kind: 'admitted',
+          actor: 'ripcord',
+          details: { version: '2.0.0', mode: 'auto', superseded: [] },
+        }
+      : {
+          ...common,
+          kind: 'approval',
+          actor: 'alice',
+          details: {
+            verdict: 'approved',
+            subject: 'alice',
+            role: 'sre',
+            planHash: `sha256:${'2'.repeat(64)}`,
+          },
+        };
+  // An attacker's details may carry what no kind declares: the trail stores (and signs) whatever a record carries.
+  return { ...typed, ...overrides } as unknown as AuditRecord;
 }
 
 /** What an attacker computes: the next link, by the documented rule (sha256 of the canonical JSON without hash and sig). */
@@ -162,8 +183,8 @@ describe('a JSONL trail written by the real sink with the audit key, then edited
     expect(result.stdout).toContain('eve\\n3  2026-03-01T12:00:03.000Z  approval  alice');
     expect(result.stdout).toContain('\\x1b[2J\\x1b[Happroved\\r');
     expect(result.stdout).toContain('note=x\\x1b]0;title\\x07');
-    // Header, chain, column titles, three records, one details line: nothing more.
-    expect(result.stdout.trim().split('\n')).toHaveLength(7);
+    // Header, chain, column titles, three records each with its details line: nothing more.
+    expect(result.stdout.trim().split('\n')).toHaveLength(9);
   });
 
   test('a token pasted into free text never lands in the trail', async () => {

@@ -31,7 +31,8 @@ const SECRET_REF = /^\$\{secret:[A-Za-z_][A-Za-z0-9_./-]{0,127}\}$/;
 export function redactRecord(record: AuditRecord): AuditRecord {
   const summary = typeof record.summary === 'string' ? redactCredentials(record.summary) : record.summary;
   if (record.details === undefined) return summary === record.summary ? record : { ...record, summary };
-  return { ...record, summary, details: redact(record.details) as Record<string, unknown> };
+  // Redaction replaces values, never keys or kinds: the details keep their kind's shape.
+  return { ...record, summary, details: redact(record.details) } as AuditRecord;
 }
 
 function redact(value: unknown, key?: string): unknown {

@@ -5,6 +5,7 @@ import {
   isCancellation,
   sleep,
 } from '@temporalio/workflow';
+import type { StepRef } from '../../model/audit';
 import type { PlannedStep, RollbackPlan } from '../../model/plan';
 import { stepActivities } from '../activity-proxies';
 import { checkRecovery } from '../recovery';
@@ -15,7 +16,12 @@ export type ExecuteResult =
   | { kind: 'failed'; reason: string; compensated: boolean }
   | { kind: 'aborted'; compensated: boolean }
   /** Stopped with what is done kept in place (an irreversible step, health not back): a person decides. */
-  | { kind: 'frozen'; reason: string };
+  | { kind: 'frozen'; reason: string; because: 'irreversible-step' | 'health-not-back' };
+
+/** Which step a step or compensation record is about. */
+function stepRef(step: PlannedStep): StepRef {
+  return { index: step.index, name: step.name, type: step.action.type };
+}
 
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
@@ -47,11 +53,14 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
       if (step.irreversible) {
         g.setStepState(step.index, 'frozen', 'irreversible: needs a person');
         await g.audit('step', 'ripcord', `froze before irreversible step ${step.index} (${step.name})`, {
-          step: step.index,
+          ...stepRef(step),
+          state: 'frozen',
+          because: 'irreversible',
         });
         return {
           kind: 'frozen',
           reason: `step ${step.index} (${step.name}) is irreversible; a person must decide`,
+          because: 'irreversible-step',
         };
       }
       g.setStepState(step.index, 'running');
@@ -68,7 +77,9 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
         const reason = failureMessage(err);
         g.setStepState(step.index, 'failed', reason);
         await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) failed for good: ${reason}`, {
-          step: step.index,
+          ...stepRef(step),
+          state: 'failed',
+          error: reason,
         });
         // The failed step may have half-happened (traffic stuck at 75%): undo it too, first.
         const compensated = await compensate(g, plan, [...done, step], step.index);
@@ -76,15 +87,19 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
       }
       g.setStepState(step.index, 'done', verified);
       await g.audit('step', 'ripcord', `step ${step.index} (${step.name}) done: ${verified}`, {
-        step: step.index,
+        ...stepRef(step),
+        state: 'done',
+        verified,
         idempotencyKey: step.idempotencyKey,
       });
       if (step.verify.settleSeconds > 0) await sleep(g.ms(step.verify.settleSeconds));
       if (step.verify.signals.length > 0) {
         const health = await postStepHealth(g, step);
         await g.audit('step', 'ripcord', `health after step ${step.index} (${step.name}): ${health.detail}`, {
-          step: step.index,
+          ...stepRef(step),
+          state: 'checked',
           healthy: health.ok,
+          detail: health.detail,
         });
         if (!health.ok) {
           g.setStepState(step.index, 'done', `${verified}; health still beyond target: ${health.detail}`);
@@ -92,6 +107,7 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
           return {
             kind: 'frozen',
             reason: `after step ${step.index} (${step.name}) health did not return: ${health.detail}`,
+            because: 'health-not-back',
           };
         }
       }
@@ -154,17 +170,22 @@ async function compensate(
           'ripcord',
           `undid step ${step.index} (${step.name}): ${outcome.detail}`,
           {
-            step: step.index,
+            ...stepRef(step),
+            undone: true,
+            detail: outcome.detail,
           },
         );
       } catch (err) {
         all = false;
+        const error = failureMessage(err);
         await g.audit(
           'compensation',
           'ripcord',
-          `could not undo step ${step.index} (${step.name}): ${failureMessage(err)}`,
+          `could not undo step ${step.index} (${step.name}): ${error}`,
           {
-            step: step.index,
+            ...stepRef(step),
+            undone: false,
+            detail: error,
           },
         );
       }

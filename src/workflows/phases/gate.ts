@@ -21,7 +21,10 @@ export async function gate(g: GuardianState, plan: RollbackPlan, resumed?: GateR
   if (plan.risk !== 'high') return 'approved';
   const approval = g.input.policy.approval;
   if (!approval) {
-    await g.audit('approval', 'ripcord', 'high-risk plan but the policy names no approvers: escalating');
+    await g.audit('approval', 'ripcord', 'high-risk plan but the policy names no approvers: escalating', {
+      verdict: 'no-approvers',
+      planHash: plan.planHash,
+    });
     return 'escalate';
   }
   const quorum = approval.quorum;
@@ -52,15 +55,30 @@ export async function gate(g: GuardianState, plan: RollbackPlan, resumed?: GateR
     }
     const inTime = await waitOrCarry(g, decided, untilMs, resumeAt(false));
     if (!inTime) {
+      const timedOut = {
+        verdict: 'timed-out',
+        onTimeout: approval.onTimeout,
+        planHash: plan.planHash,
+      } as const;
       switch (approval.onTimeout) {
         case 'rollback':
-          await g.audit('approval', 'ripcord', 'approval timed out: rolling back as the policy says');
+          await g.audit(
+            'approval',
+            'ripcord',
+            'approval timed out: rolling back as the policy says',
+            timedOut,
+          );
           return 'approved';
         case 'escalate':
-          await g.audit('approval', 'ripcord', 'approval timed out: escalating as the policy says');
+          await g.audit('approval', 'ripcord', 'approval timed out: escalating as the policy says', timedOut);
           return 'escalate';
         case 'hold':
-          await g.audit('approval', 'ripcord', 'approval timed out: holding for a person as the policy says');
+          await g.audit(
+            'approval',
+            'ripcord',
+            'approval timed out: holding for a person as the policy says',
+            timedOut,
+          );
           break;
       }
     }

@@ -4,7 +4,7 @@ import { JsonlAuditSink, MemoryAuditSink, recordAudit } from '../../../src/activ
 import type { AuditRecord } from '../../../src/model/audit';
 import { failureOf, tempDir } from './helpers';
 
-function record(sequence: number, details?: Record<string, unknown>): AuditRecord {
+function record(sequence: number): AuditRecord {
   return {
     id: `ripcord/production/checkout/d-1#${sequence}`,
     at: '2026-01-01T12:00:00.000Z',
@@ -16,8 +16,20 @@ function record(sequence: number, details?: Record<string, unknown>): AuditRecor
     kind: 'decision',
     actor: 'ripcord',
     summary: 'error-rate regressed',
-    ...(details ? { details } : {}),
+    details: {
+      decision: 'rollback',
+      source: 'automatic',
+      cause: 'regression',
+      reason: 'error-rate regressed',
+      decidedAtIndex: 7,
+      evidence: [],
+    },
   };
+}
+
+/** A record whose details carry fields no kind declares: the sink redacts whatever a record carries. */
+function recordWithDetails(sequence: number, details: Record<string, unknown>): AuditRecord {
+  return { ...record(sequence), details } as unknown as AuditRecord;
 }
 
 describe('recordAudit with the JSONL sink', () => {
@@ -50,7 +62,7 @@ describe('recordAudit with the JSONL sink', () => {
   test('secret-looking values in details are redacted; secret references are kept', async () => {
     const sink = new MemoryAuditSink();
     await recordAudit(sink)(
-      record(1, {
+      recordWithDetails(1, {
         token: 'eyJhbGciOi.secret.sig',
         nested: { apiKey: 'k-123' },
         hmacSecret: '${secret:HOOK}',

@@ -77,6 +77,7 @@ describe('createActivities with the default dependencies', () => {
         kind: 'admitted',
         actor: 'ripcord',
         summary: 'admitted',
+        details: { version: '2.0.0', mode: 'auto', superseded: [] },
       },
     ]);
     const { readFileSync } = await import('node:fs');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildRollbackPlan } from '../../../src/activities/plan/build';
-import type { AuditRecord } from '../../../src/model/audit';
+import type { AuditCommon, AuditDetailsByKind, AuditKind, AuditRecord } from '../../../src/model/audit';
 import type { PlannedStep, RollbackPlan } from '../../../src/model/plan';
 import type { Observation } from '../../../src/decision';
 import { parsePolicyText } from '../../../src/policy';
@@ -13,12 +13,12 @@ import type { GuardianInput } from '../../../src/model/guardian';
 
 /**
  * A guardian's decoded history built by hand, the way the guardian writes it:
- * the canary example policy, error-step-00 replayed one interval per second,
+ * the canary example policy (its p99 variant, which error-step-00's data fits), error-step-00 replayed one interval per second,
  * the decision where the decision core takes it, a plan, its steps, the audit
  * records. Tests change what they need.
  */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const POLICY_FILE = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
+const POLICY_FILE = resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml');
 const SCENARIO_FILE = resolve(REPO_ROOT, 'test', 'unit', 'cli', 'fixtures', 'error-step-00.json');
 
 export const loaded = parsePolicyText(readFileSync(POLICY_FILE, 'utf8'), { filename: POLICY_FILE });
@@ -59,12 +59,14 @@ export const decidedAtIndex = (() => {
   return run.result.decidedAtIndex;
 })();
 
-export function auditRecord(
+/** A record of one kind, with that kind's typed details, as the guardian writes it. */
+export function auditRecord<K extends AuditKind>(
   seq: number,
   at: string,
-  kind: AuditRecord['kind'],
+  kind: K,
   summary: string,
-  extra: Partial<AuditRecord> = {},
+  details: AuditDetailsByKind[K],
+  extra: Partial<AuditCommon> = {},
 ): AuditRecord {
   return {
     id: `${WORKFLOW_ID}#${seq}`,
@@ -77,8 +79,9 @@ export function auditRecord(
     kind,
     actor: 'ripcord',
     summary,
+    details,
     ...extra,
-  };
+  } as AuditRecord;
 }
 
 const audit = (record: AuditRecord): ActivityCall => ({
@@ -111,7 +114,16 @@ export async function rolledBackHistory(): Promise<{ history: GuardianHistory; r
     records.push(r);
     calls.push(audit(r));
   };
-  record(auditRecord(0, t(0.5), 'admitted', 'guarding checkout 2.0.0 (mode auto)', { actor: 'ci-bot' }));
+  record(
+    auditRecord(
+      0,
+      t(0.5),
+      'admitted',
+      'guarding checkout 2.0.0 (mode auto)',
+      { version: '2.0.0', mode: 'auto', superseded: [] },
+      { actor: 'ci-bot' },
+    ),
+  );
   for (let i = 0; i <= d; i++) {
     calls.push({
       type: 'evaluateHealth',
@@ -129,28 +141,30 @@ export async function rolledBackHistory(): Promise<{ history: GuardianHistory; r
       'decision',
       'rollback: error-rate regressed: regression confirmed on data after the breach',
       {
-        details: {
-          decidedAtIndex: d,
-          signal: 'error-rate',
-          evidence: [
-            {
-              signal: 'error-rate',
-              verdict: 'regressed',
-              phase: 'confirmed',
-              reason: 'regression confirmed',
-              eValue: 58700,
-              threshold: 10,
-            },
-            {
-              signal: 'latency-p99',
-              verdict: 'healthy',
-              phase: 'watching',
-              reason: 'no evidence',
-              eValue: 0.001,
-              threshold: 10,
-            },
-          ],
-        },
+        decision: 'rollback',
+        source: 'automatic',
+        cause: 'regression',
+        reason: 'error-rate regressed: regression confirmed on data after the breach',
+        decidedAtIndex: d,
+        signal: 'error-rate',
+        evidence: [
+          {
+            signal: 'error-rate',
+            verdict: 'regressed',
+            phase: 'confirmed',
+            reason: 'regression confirmed',
+            eValue: 58700,
+            threshold: 10,
+          },
+          {
+            signal: 'latency-p99',
+            verdict: 'healthy',
+            phase: 'watching',
+            reason: 'no evidence',
+            eValue: 0.001,
+            threshold: 10,
+          },
+        ],
       },
     ),
   );
@@ -162,9 +176,20 @@ export async function rolledBackHistory(): Promise<{ history: GuardianHistory; r
     result: plan,
   });
   record(
-    auditRecord(2, t(d + 1.5), 'plan', `plan ${plan.planHash}: 2 step(s), risk normal`, {
-      planHash: plan.planHash,
-    }),
+    auditRecord(
+      2,
+      t(d + 1.5),
+      'plan',
+      `plan ${plan.planHash}: 2 step(s), risk normal`,
+      {
+        trigger: plan.trigger,
+        risk: plan.risk,
+        riskReasons: plan.riskReasons,
+        changes: plan.changes,
+        steps: plan.steps.length,
+      },
+      { planHash: plan.planHash },
+    ),
   );
   const step = (s: PlannedStep, at: number, verified: string) => {
     calls.push({
@@ -178,10 +203,21 @@ export async function rolledBackHistory(): Promise<{ history: GuardianHistory; r
       result: { applied: true, verified },
     });
     record(
-      auditRecord(records.length, t(at + 1.1), 'step', `step ${s.index} (${s.name}) done: ${verified}`, {
-        planHash: plan.planHash,
-        details: { step: s.index },
-      }),
+      auditRecord(
+        records.length,
+        t(at + 1.1),
+        'step',
+        `step ${s.index} (${s.name}) done: ${verified}`,
+        {
+          index: s.index,
+          name: s.name,
+          type: s.action.type,
+          state: 'done',
+          verified,
+          idempotencyKey: s.idempotencyKey,
+        },
+        { planHash: plan.planHash },
+      ),
     );
   };
   step(plan.steps[0]!, d + 2, 'canary weight 0%');
@@ -195,14 +231,24 @@ export async function rolledBackHistory(): Promise<{ history: GuardianHistory; r
     result: observationAt(d + 1),
   });
   record(
-    auditRecord(records.length, t(d + 6.2), 'recovery', 'error-rate: 0.008 within 0.01', {
-      planHash: plan.planHash,
-    }),
+    auditRecord(
+      records.length,
+      t(d + 6.2),
+      'recovery',
+      'error-rate: 0.008 within 0.01',
+      { recovered: true, detail: 'error-rate: 0.008 within 0.01' },
+      { planHash: plan.planHash },
+    ),
   );
   record(
-    auditRecord(records.length, t(d + 6.3), 'outcome', 'rolled-back: rolled back to 1.9.0', {
-      planHash: plan.planHash,
-    }),
+    auditRecord(
+      records.length,
+      t(d + 6.3),
+      'outcome',
+      'rolled-back: rolled back to 1.9.0',
+      { outcome: 'rolled-back', reason: 'recovered' },
+      { planHash: plan.planHash },
+    ),
   );
   const history: GuardianHistory = {
     workflowId: WORKFLOW_ID,

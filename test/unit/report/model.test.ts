@@ -6,10 +6,14 @@ import { auditRecord, decidedAtIndex, rolledBackHistory, t, WORKFLOW_ID } from '
 
 /** The records as a JSONL trail stores them, hash-chained, with another guardian's record in between. */
 function trailOf(records: AuditRecord[]): StoredEntry[] {
-  const other = auditRecord(0, t(1), 'admitted', 'guarding payments 3.1.0', {
-    id: 'ripcord/production/payments/p-9#0',
-    workflowId: 'ripcord/production/payments/p-9',
-  });
+  const other = auditRecord(
+    0,
+    t(1),
+    'admitted',
+    'guarding payments 3.1.0',
+    { version: '3.1.0', mode: 'auto', superseded: [] },
+    { id: 'ripcord/production/payments/p-9#0', workflowId: 'ripcord/production/payments/p-9' },
+  );
   const all = [records[0]!, other, ...records.slice(1)];
   const entries: StoredEntry[] = [];
   let previous: { seq: number; hash: string } | undefined;
@@ -138,10 +142,20 @@ test('a failed step that was undone, and approvals from the records', async () =
     type: 'recordAudit',
     scheduledAt: t(22),
     state: 'completed',
-    input: auditRecord(20, t(22), 'approval', 'approved plan sha256:p', {
-      actor: 'alice',
-      details: { role: 'sre', reason: 'error budget burning' },
-    }),
+    input: auditRecord(
+      20,
+      t(22),
+      'approval',
+      'approved plan sha256:p',
+      {
+        verdict: 'approved',
+        subject: 'alice',
+        role: 'sre',
+        planHash: 'sha256:p',
+        reason: 'error budget burning',
+      },
+      { actor: 'alice' },
+    ),
   });
   history.runs[0]!.end = undefined;
   const report = buildReport({ history });

@@ -18,7 +18,14 @@ test('the page is self-contained: chart with both groups, timeline, plan, audit;
     type: 'recordAudit',
     scheduledAt: t(3),
     state: 'completed',
-    input: auditRecord(30, t(3), 'action', 'watch paused', { actor: '<img src=x onerror=alert(1)>' }),
+    input: auditRecord(
+      30,
+      t(3),
+      'action',
+      'watch paused',
+      { action: 'pause', manual: true, role: 'sre' },
+      { actor: '<img src=x onerror=alert(1)>' },
+    ),
   });
   const html = renderHtml(buildReport({ history }), LINK, new Date(t(100)));
   expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);

@@ -7,7 +7,7 @@ import { chainRecord, GENESIS_HASH, verifyChain } from '../../../src/security/au
 import { runCli } from '../../harness/cli';
 
 function record(n: number, deploymentId = 'build-481'): AuditRecord {
-  return {
+  const common = {
     id: `ripcord/production/checkout/${deploymentId}#${n}`,
     at: `2026-03-01T12:00:0${n}.000Z`,
     workflowId: `ripcord/production/checkout/${deploymentId}`,
@@ -15,10 +15,22 @@ function record(n: number, deploymentId = 'build-481'): AuditRecord {
     service: 'checkout',
     environment: 'production',
     policyHash: `sha256:${'1'.repeat(64)}`,
-    kind: n === 0 ? 'admitted' : 'action-denied',
-    actor: n === 0 ? 'ripcord' : 'mallory',
-    summary: n === 0 ? 'admitted' : `approve refused: the signature does not verify (${n})`,
-    details: { role: 'sre' },
+  };
+  if (n === 0)
+    return {
+      ...common,
+      kind: 'admitted',
+      actor: 'ripcord',
+      summary: 'admitted',
+      details: { version: '2.0.0', mode: 'auto', superseded: [] },
+    };
+  const reason = `the signature does not verify (${n})`;
+  return {
+    ...common,
+    kind: 'action-denied',
+    actor: 'mallory',
+    summary: `approve refused: ${reason}`,
+    details: { code: 'not-authorized', action: 'approve', role: 'sre', reason },
   };
 }
 
@@ -46,7 +58,10 @@ describe('the chain', () => {
   });
 
   test('a record cannot carry chain fields of its own into the chain', () => {
-    const forged = chainRecord({ ...record(0), seq: 7, prevHash: 'x', hash: 'y' } as AuditRecord, undefined);
+    const forged = chainRecord(
+      { ...record(0), seq: 7, prevHash: 'x', hash: 'y' } as unknown as AuditRecord,
+      undefined,
+    );
     expect(forged).toMatchObject({ seq: 0, prevHash: GENESIS_HASH });
     expect(forged.hash).not.toBe('y');
   });
@@ -158,7 +173,7 @@ describe('ripcord audit show', () => {
     expect(out[1]).toBe('chain: all 4 records verified');
     expect(out[2]).toMatch(/^SEQ +AT +KIND +ACTOR +SUMMARY$/);
     expect(out[3]).toMatch(/^0 +2026-03-01T12:00:00.000Z +admitted +ripcord +admitted$/);
-    expect(out[4]).toMatch(/^ +role=sre$/);
+    expect(out[4]).toMatch(/^ +version=2\.0\.0 +mode=auto +superseded=\[\]$/);
     expect(out[5]).toMatch(/^1 +\S+ +action-denied +mallory +approve refused/);
     expect(result.stdout).not.toContain('build-482');
   });

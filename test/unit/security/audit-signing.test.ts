@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryAuditSink, recordAudit } from '../../../src/activities/audit';
-import type { AuditRecord } from '../../../src/model/audit';
+import type { AuditCommon, AuditRecord } from '../../../src/model/audit';
 import {
   type Chained,
   chainRecord,
@@ -25,8 +25,11 @@ import { runCli } from '../../harness/cli';
 
 type Stored = Chained<AuditRecord>;
 
-function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
+function record(
+  n: number,
+  overrides: Partial<AuditCommon> & { details?: Record<string, unknown> } = {},
+): AuditRecord {
+  const common = {
     id: `ripcord/production/checkout/build-481#${n}`,
     at: `2026-03-01T12:00:0${n}.000Z`,
     workflowId: 'ripcord/production/checkout/build-481',
@@ -34,11 +37,29 @@ function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
     service: 'checkout',
     environment: 'production',
     policyHash: `sha256:${'1'.repeat(64)}`,
-    kind: n === 0 ? 'admitted' : 'approval',
-    actor: n === 0 ? 'ripcord' : 'alice',
     summary: `event ${n}`,
-    ...overrides,
   };
+  const typed: AuditRecord =
+    n === 0
+      ? {
+          ...common,
+          kind: 'admitted',
+          actor: 'ripcord',
+          details: { version: '2.0.0', mode: 'auto', superseded: [] },
+        }
+      : {
+          ...common,
+          kind: 'approval',
+          actor: 'alice',
+          details: {
+            verdict: 'approved',
+            subject: 'alice',
+            role: 'sre',
+            planHash: `sha256:${'2'.repeat(64)}`,
+          },
+        };
+  // Overridden details may carry what no kind declares: the sink signs (and redacts) whatever a record carries.
+  return { ...typed, ...overrides } as unknown as AuditRecord;
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ripcord-audit-key-'));

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../../src/model/audit';
+import type { AuditDetailsByKind, AuditKind, AuditRecord, DecisionDetails } from '../../../src/model/audit';
 import type { NotifyInput } from '../../../src/model/activity-contract';
 import type { StepInput } from '../../../src/model/plan';
 import type { GuardianActivities } from '../../../src/activities';
@@ -16,7 +16,7 @@ const deployment: DeploymentInfo = {
 };
 const where = { service: 'checkout', environment: 'production' };
 
-function audit(kind: AuditRecord['kind'], summary: string, details?: Record<string, unknown>): AuditRecord {
+function audit<K extends AuditKind>(kind: K, summary: string, details: AuditDetailsByKind[K]): AuditRecord {
   return {
     id: `ripcord/production/checkout/d-1#${summary.length}`,
     at: '2026-01-01T12:00:00Z',
@@ -27,8 +27,39 @@ function audit(kind: AuditRecord['kind'], summary: string, details?: Record<stri
     kind,
     actor: 'ripcord',
     summary,
-    ...(details ? { details } : {}),
-  };
+    details,
+  } as AuditRecord;
+}
+
+const decided = (decision: 'rollback' | 'escalate', reason: string): DecisionDetails => ({
+  decision,
+  source: 'automatic',
+  cause: decision === 'rollback' ? 'regression' : 'no-data',
+  reason,
+  decidedAtIndex: 4,
+  evidence: [],
+});
+const rolledBack = { outcome: 'rolled-back', reason: 'recovered' } as const;
+
+/** One record of every kind metrics count, as the guardian writes them. */
+function storyRecords(): AuditRecord[] {
+  return [
+    audit('decision', 'rollback: errors regressed', decided('rollback', 'errors regressed')),
+    audit('decision', 'escalate: too much data missing', decided('escalate', 'too much data missing')),
+    audit('action', 'manual rollback requested', { action: 'rollbackNow', manual: true, role: 'sre' }),
+    audit('action', 'watch paused', { action: 'pause', manual: true, role: 'sre' }),
+    audit('recovery', 'errors still above 1%', { recovered: false, detail: 'errors still above 1%' }),
+    audit('outcome', 'rolled-back: rolled back to 1.9.0; recovered', rolledBack),
+    audit('outcome', 'promoted: the watch ended without a regression', {
+      outcome: 'promoted',
+      reason: 'watch-ended-healthy',
+    }),
+    audit('outcome', 'promoted: observe mode: would have rolled back (x); no action taken', {
+      outcome: 'promoted',
+      reason: 'would-have-rolled-back',
+      mode: 'observe',
+    }),
+  ];
 }
 
 function notifyInput(event: NotifyInput['event']): NotifyInput {
@@ -63,16 +94,7 @@ describe('RipcordMetrics', () => {
 
   test('decisions by verdict, outcomes, rollbacks that succeeded or did not recover, from audit records', async () => {
     const metrics = new RipcordMetrics(quiet);
-    metrics.observeAudit(audit('decision', 'rollback: errors regressed'));
-    metrics.observeAudit(audit('decision', 'escalate: too much data missing'));
-    metrics.observeAudit(audit('action', 'manual rollback requested'));
-    metrics.observeAudit(audit('action', 'watch paused'));
-    metrics.observeAudit(audit('recovery', 'errors still above 1%', { recovered: false }));
-    metrics.observeAudit(audit('outcome', 'rolled-back: rolled back to 1.9.0; recovered'));
-    metrics.observeAudit(audit('outcome', 'promoted: the watch ended without a regression'));
-    metrics.observeAudit(
-      audit('outcome', 'promoted: observe mode: would have rolled back (x); no action taken'),
-    );
+    for (const record of storyRecords()) metrics.observeAudit(record);
 
     expect(
       await valueOf(metrics, 'ripcord_decisions_total', {
@@ -136,7 +158,13 @@ describe('RipcordMetrics', () => {
 
   test('a guardian admitted puts the series of its service at 0, so the first rollback shows in increase()', async () => {
     const metrics = new RipcordMetrics(quiet);
-    metrics.observeAudit(audit('admitted', 'guarding checkout 2.0.0 (mode auto)'));
+    metrics.observeAudit(
+      audit('admitted', 'guarding checkout 2.0.0 (mode auto)', {
+        version: '2.0.0',
+        mode: 'auto',
+        superseded: [],
+      }),
+    );
     expect(await valueOf(metrics, 'ripcord_rollbacks_started_total', where)).toBe(0);
     expect(
       await valueOf(metrics, 'ripcord_rollbacks_failed_total', { reason: 'not-recovered', ...where }),
@@ -157,8 +185,8 @@ describe('RipcordMetrics', () => {
     const metrics = new RipcordMetrics(quiet);
     metrics.observeNotify(notifyInput('rollback-started'), 'run-1/7');
     metrics.observeNotify(notifyInput('rollback-started'), 'run-1/7');
-    metrics.observeAudit(audit('outcome', 'rolled-back: ok'), 'run-1/9');
-    metrics.observeAudit(audit('outcome', 'rolled-back: ok'), 'run-1/9');
+    metrics.observeAudit(audit('outcome', 'rolled-back: ok', rolledBack), 'run-1/9');
+    metrics.observeAudit(audit('outcome', 'rolled-back: ok', rolledBack), 'run-1/9');
     metrics.observeNotify(notifyInput('rollback-started'), 'run-2/7');
     expect(await valueOf(metrics, 'ripcord_rollbacks_started_total', where)).toBe(2);
     expect(await valueOf(metrics, 'ripcord_rollbacks_succeeded_total', where)).toBe(1);
@@ -258,7 +286,7 @@ describe('instrumentActivities', () => {
     await expect(wrapped.executeStep(step)).rejects.toThrow('nginx -t failed');
     await expect(wrapped.executeStep(step)).resolves.toEqual({ applied: true, verified: 'canary weight 0%' });
     await wrapped.notify(notifyInput('rollback-started'));
-    await wrapped.recordAudit(audit('outcome', 'rolled-back: ok'));
+    await wrapped.recordAudit(audit('outcome', 'rolled-back: ok', rolledBack));
 
     expect(calls).toEqual(['notify', 'audit']);
     expect(
@@ -279,7 +307,7 @@ describe('instrumentActivities', () => {
       },
     } as unknown as GuardianActivities;
     await expect(
-      instrumentActivities(activities, metrics).recordAudit(audit('outcome', 'rolled-back: ok')),
+      instrumentActivities(activities, metrics).recordAudit(audit('outcome', 'rolled-back: ok', rolledBack)),
     ).rejects.toThrow('database down');
     expect(await valueOf(metrics, 'ripcord_rollbacks_succeeded_total', where)).toBeUndefined();
   });
