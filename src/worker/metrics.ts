@@ -56,6 +56,7 @@ const DETECTION_BUCKETS = [15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_
 const RECOVERY_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800];
 const DECISIONS = ['rollback', 'escalate', 'no-rollback'] as const;
 const OUTCOMES = ['promoted', 'rolled-back', 'aborted', 'escalated', 'expired'] as const;
+const SOURCES = ['automatic', 'manual'] as const;
 /** Activity keys remembered to count a retried activity once; old ones are forgotten first. */
 const REMEMBERED_KEYS = 10_000;
 
@@ -182,34 +183,44 @@ export class RipcordMetrics {
     return this.registry.contentType;
   }
 
-  /** An audit record was stored: decisions, outcomes, rollbacks that succeeded or did not recover. */
+  /**
+   * An audit record was stored: decisions, outcomes, rollbacks that succeeded
+   * or did not recover. Read from the record's kind and typed details, never
+   * its summary (words for people). A record of an older worker without
+   * these details counts for nothing here.
+   */
   observeAudit(record: AuditRecord, key?: string): void {
     if (!this.once(key)) return;
     const where = { service: record.service, environment: record.environment };
-    const [head = ''] = record.summary.split(':', 1);
     switch (record.kind) {
       case 'admitted':
         this.initialise(where);
         break;
-      case 'decision':
-        if (isOneOf(DECISIONS, head)) this.decisions.inc({ decision: head, source: 'automatic', ...where });
+      case 'decision': {
+        const decision = record.details?.decision;
+        const source = record.details?.source;
+        if (isOneOf(DECISIONS, decision) && isOneOf(SOURCES, source))
+          this.decisions.inc({ decision, source, ...where });
         break;
+      }
       case 'action':
-        if (record.summary === 'manual rollback requested')
+        if (record.details?.action === 'rollbackNow')
           this.decisions.inc({ decision: 'rollback', source: 'manual', ...where });
         break;
       case 'recovery':
         if (record.details?.recovered === false)
           this.rollbacksFailed.inc({ reason: 'not-recovered', ...where });
         break;
-      case 'outcome':
-        if (!isOneOf(OUTCOMES, head)) break;
-        this.outcomes.inc({ outcome: head, ...where });
-        if (head === 'rolled-back') this.rollbacksSucceeded.inc(where);
-        // The guardian's words for a watch that ended clean (src/workflows/guardian.ts respond()).
-        if (record.summary.startsWith('promoted: the watch ended without a regression'))
+      case 'outcome': {
+        const details = record.details;
+        if (!isOneOf(OUTCOMES, details?.outcome)) break;
+        this.outcomes.inc({ outcome: details.outcome, ...where });
+        if (details.outcome === 'rolled-back') this.rollbacksSucceeded.inc(where);
+        // A watch that ended clean is the core's no-rollback decision (it writes no decision record).
+        if (details.reason === 'watch-ended-healthy')
           this.decisions.inc({ decision: 'no-rollback', source: 'automatic', ...where });
         break;
+      }
       default:
         break;
     }
@@ -265,7 +276,7 @@ export class RipcordMetrics {
    */
   private initialise(where: Record<ServiceLabels, string>): void {
     for (const decision of DECISIONS)
-      for (const source of ['automatic', 'manual']) this.decisions.inc({ decision, source, ...where }, 0);
+      for (const source of SOURCES) this.decisions.inc({ decision, source, ...where }, 0);
     for (const outcome of OUTCOMES) this.outcomes.inc({ outcome, ...where }, 0);
     this.rollbacksStarted.inc(where, 0);
     this.rollbacksSucceeded.inc(where, 0);
@@ -414,8 +425,8 @@ function cancelled(): boolean {
   }
 }
 
-function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
-  return (values as readonly string[]).includes(value);
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return (values as readonly unknown[]).includes(value);
 }
 
 /** A visibility string literal; the values are ours (phases, a task queue name), quoted all the same. */

@@ -132,6 +132,49 @@ describe('RipcordMetrics', () => {
     ).toBe(1);
   });
 
+  test('the counts come from kinds and details: every summary reworded, the same metrics', async () => {
+    const asWritten = new RipcordMetrics(quiet);
+    for (const record of storyRecords()) asWritten.observeAudit(record);
+    const reworded = new RipcordMetrics(quiet);
+    for (const record of storyRecords())
+      reworded.observeAudit({ ...record, summary: `Something else entirely, for people (${record.kind})` });
+
+    expect(await reworded.metrics()).toBe(await asWritten.metrics());
+    for (const [decision, source] of [
+      ['rollback', 'automatic'],
+      ['escalate', 'automatic'],
+      ['rollback', 'manual'],
+      ['no-rollback', 'automatic'],
+    ] as const)
+      expect(await valueOf(reworded, 'ripcord_decisions_total', { decision, source, ...where })).toBe(1);
+    expect(
+      await valueOf(reworded, 'ripcord_guardian_outcomes_total', { outcome: 'promoted', ...where }),
+    ).toBe(2);
+    expect(await valueOf(reworded, 'ripcord_rollbacks_succeeded_total', where)).toBe(1);
+  });
+
+  test('a promotion counts as a no-rollback decision only when the watch ended healthy', async () => {
+    const metrics = new RipcordMetrics(quiet);
+    // Words that once meant "the watch ended clean", on a promotion that did not come from it.
+    metrics.observeAudit(
+      audit('outcome', 'promoted: the watch ended without a regression (observe mode)', {
+        outcome: 'promoted',
+        reason: 'would-have-rolled-back',
+        mode: 'observe',
+      }),
+    );
+    expect(
+      await valueOf(metrics, 'ripcord_decisions_total', {
+        decision: 'no-rollback',
+        source: 'automatic',
+        ...where,
+      }),
+    ).toBeUndefined();
+    expect(await valueOf(metrics, 'ripcord_guardian_outcomes_total', { outcome: 'promoted', ...where })).toBe(
+      1,
+    );
+  });
+
   test('rollbacks started and failed, detection delay and time to recovery, from the events the guardian announces', async () => {
     const metrics = new RipcordMetrics(quiet);
     metrics.observeNotify(notifyInput('rollback-decided'));
