@@ -7,7 +7,7 @@ import {
   type IntervalVerdict,
   type Observation,
 } from '../decision';
-import type { AuditRecord } from '../model/audit';
+import type { AuditRecord, AuditRecordOf, DecisionDetails } from '../model/audit';
 import type { RollbackPlan, StepInput, StepOutcome } from '../model/plan';
 import { decisionConfigFromPolicy } from '../policy/decision-config';
 import type {
@@ -227,16 +227,13 @@ function recordedDecision(
   const lastRun = history.runs[history.runs.length - 1]!;
   const fromResult = lastRun.end?.kind === 'completed' ? lastRun.end.result.decision : undefined;
   const known = fromResult ?? live?.decision;
-  const record = records.find((r) => r.kind === 'decision');
-  const details = (record?.details ?? {}) as {
-    decidedAtIndex?: number | null;
-    signal?: string;
-    evidence?: SignalStatus[];
-  };
+  const record = records.find((r): r is AuditRecordOf<'decision'> => r.kind === 'decision');
+  // Typed details; a record of an older worker may lack them (unknown, never read from its summary).
+  const details: Partial<DecisionDetails> = record?.details ?? {};
   if (known) {
     const manualAt =
       known.source === 'manual'
-        ? records.find((r) => r.kind === 'action' && /manual rollback/.test(r.summary))?.at
+        ? records.find((r) => r.kind === 'action' && r.details?.action === 'rollbackNow')?.at
         : undefined;
     return {
       decision: known.decision,
@@ -249,12 +246,12 @@ function recordedDecision(
     };
   }
   if (!record) return undefined;
-  const [kind, ...rest] = record.summary.split(': ');
-  if (kind !== 'rollback' && kind !== 'escalate') return undefined;
+  const { decision } = details;
+  if (decision !== 'rollback' && decision !== 'escalate') return undefined;
   return {
-    decision: kind,
-    source: 'automatic',
-    reason: rest.join(': '),
+    decision,
+    source: details.source ?? 'automatic',
+    reason: details.reason ?? '',
     decidedAtIndex: details.decidedAtIndex ?? null,
     ...(details.signal ? { signal: details.signal } : {}),
     at: record.at,
@@ -274,10 +271,7 @@ function stepsOf(
     const executed = forStep('executeStep', step.index).at(-1);
     const compensated = forStep('compensateStep', step.index).at(-1);
     const frozen = records.some(
-      (r) =>
-        r.kind === 'step' &&
-        (r.details as { step?: number })?.step === step.index &&
-        /^froze/.test(r.summary),
+      (r) => r.kind === 'step' && r.details?.index === step.index && r.details.state === 'frozen',
     );
     let state: ReportStep['state'] = 'not run';
     let detail: string | undefined;
@@ -321,21 +315,22 @@ function stepsOf(
   });
 }
 
+/** People's verdicts on the plan (what the gate did by itself, a timeout, is not one). */
 function approvalsOf(records: AuditRecord[]): ReportApproval[] {
-  return records
-    .filter(
-      (r) => r.kind === 'approval' && r.actor !== 'ripcord' && /^(approved|rejected) plan/.test(r.summary),
-    )
-    .map((r) => {
-      const details = (r.details ?? {}) as { role?: string; reason?: string };
-      return {
-        subject: r.actor,
-        role: details.role ?? '',
-        at: r.at,
-        verdict: r.summary.startsWith('approved') ? 'approved' : 'rejected',
-        ...(details.reason ? { reason: details.reason } : {}),
-      };
+  const approvals: ReportApproval[] = [];
+  for (const r of records) {
+    if (r.kind !== 'approval') continue;
+    const details = r.details;
+    if (details?.verdict !== 'approved' && details?.verdict !== 'rejected') continue;
+    approvals.push({
+      subject: details.subject,
+      role: details.role,
+      at: r.at,
+      verdict: details.verdict,
+      ...(details.reason ? { reason: details.reason } : {}),
     });
+  }
+  return approvals;
 }
 
 function readingAt(readings: Reading[], index: number): string | undefined {
