@@ -28,7 +28,10 @@ const HEADER = (source: string) =>
   ` Thresholds (signal tolerances, evaluation.alpha, evaluation.minRequestsPerGroup) suggested by\n` +
   ` \`ripcord policy suggest\` from ${source}; the explanation printed with it says why.`;
 
-/** A starting policy for a service ripcord has no policy for yet: the canary of policies/examples/canary.yaml. */
+/**
+ * A starting policy for a service ripcord has no policy for yet: the canary of
+ * policies/examples/canary-p99-only.yaml (a p99 signal, whose tolerance history can set).
+ */
 export function defaultPolicyData(
   context: DefaultPolicyContext,
   proposal: Proposal,

@@ -17,7 +17,10 @@ export interface HistoryQueryContext {
   version?: string;
 }
 
-/** The demo service's metric names (src/dev/fleet/demo-service.ts), as policies/examples/canary.yaml reads them. */
+/**
+ * The demo service's metric names (src/dev/fleet/demo-service.ts), as
+ * policies/examples/canary-p99-only.yaml reads them.
+ */
 export const DEFAULT_SERIES: Readonly<Record<string, string>> = {
   requests: 'sum(increase(http_requests_total{service="{{service}}",version="{{version}}"}[{{interval}}]))',
   // A version that has never failed has no 5xx series: 0 errors, not no data.
