@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { AuditRecord, AuditRecordOf } from '../../src/model/audit';
+import type { AuditRecord } from '../../src/model/audit';
 import { approveUpdate } from '../../src/workflows/messages';
 import { bundleWorkflows, createTimeSkippingEnv } from '../harness/temporal';
 import { FakeWorld, healthy, regression } from './support/fake-activities';
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 const ofKind = <K extends AuditRecord['kind']>(records: AuditRecord[], kind: K) =>
-  records.filter((r): r is AuditRecordOf<K> => r.kind === kind);
+  records.filter((r): r is Extract<AuditRecord, { kind: K }> => r.kind === kind);
 
 test('a confirmed regression rolled back: decision, plan, steps, recovery and outcome in fields', async () => {
   const world = new FakeWorld({ health: regression(10) });

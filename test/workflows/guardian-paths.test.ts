@@ -304,9 +304,9 @@ test('a supersede signal that Temporal does not confirm is refused and audited; 
   expect(result.outcome).toBe('promoted');
   const refused = world.audit.filter((r) => r.kind === 'message-refused');
   // The malformed one is refused at once; the other only after Temporal was asked.
-  expect(refused.map((r) => r.summary).sort()).toEqual([
-    'supersede refused: expected exactly the field by, got by, extra',
-    'supersede refused: nobody: no running guardian nobody',
+  expect(refused.map((r) => [r.details.message, r.details.reason]).sort()).toEqual([
+    ['supersede', 'expected exactly the field by, got by, extra'],
+    ['supersede', 'nobody: no running guardian nobody'],
   ]);
 });
 
@@ -401,9 +401,11 @@ test('post-step health check: health back after the drain, the rollback goes on'
   );
   expect(result.outcome).toBe('rolled-back');
   expect(world.applied).toHaveLength(2);
-  expect(world.audit.map((r) => r.summary)).toContainEqual(
-    expect.stringMatching(/^health after step 0 \(drain-canary\): error-rate: [\d.]+ within 0\.01/),
+  const checks = world.audit.flatMap((r) =>
+    r.kind === 'step' && r.details.state === 'checked' ? [r.details] : [],
   );
+  expect(checks).toEqual([expect.objectContaining({ index: 0, name: 'drain-canary', healthy: true })]);
+  expect(checks[0]!.detail).toMatch(/^error-rate: [\d.]+ within 0\.01/);
 });
 
 test('post-step health check: health not back, the guardian stops with what is done kept and escalates', async () => {

@@ -57,7 +57,10 @@ test('manual rollback requests are rate-limited per person; past the limit they 
     });
     // Refused by the validator: the request never reached history.
     expect(await acceptedUpdates()).toBe(ROLLBACK_NOW_LIMIT.requests);
-    expect(world.audit.filter((r) => r.summary.includes('rate limit reached for mallory'))).toHaveLength(1);
+    const reached = world.audit.filter(
+      (r) => r.kind === 'action-denied' && r.details.code === 'rate-limit-reached' && r.actor === 'mallory',
+    );
+    expect(reached).toHaveLength(1);
 
     // Someone else is not limited by mallory's requests, and with the right role is heard at once.
     const allowed = await handle.executeUpdate(rollbackNowUpdate, { args: [{ actor: 'sam', role: 'sre' }] });
