@@ -77,9 +77,12 @@ export interface SignalStatus {
   signal: string;
   verdict: VerdictKind;
   phase: 'watching' | 'confirming' | 'confirmed';
+  /** The decision core's words, for people: never parsed. */
   reason: string;
   eValue: number;
   threshold: number;
+  /** Breaches of this signal dismissed so far (fresh data did not confirm them); absent while none. */
+  dismissedBreaches?: number;
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated' | 'frozen';

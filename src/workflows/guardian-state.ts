@@ -196,6 +196,7 @@ export class GuardianState {
       reason: s.reason,
       eValue: s.evidence.eValue,
       threshold: s.evidence.threshold,
+      ...(s.evidence.dismissedBreaches ? { dismissedBreaches: s.evidence.dismissedBreaches } : {}),
     }));
     const confirming = verdict.signals.some((s) => s.phase === 'confirming');
     if (this.status.phase === 'watch' || this.status.phase === 'confirm') {

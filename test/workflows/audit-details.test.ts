@@ -1,9 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { AuditRecord } from '../../src/model/audit';
-import { approveUpdate } from '../../src/workflows/messages';
+import { approveUpdate, statusQuery } from '../../src/workflows/messages';
 import { bundleWorkflows, createTimeSkippingEnv } from '../harness/temporal';
-import { FakeWorld, healthy, regression } from './support/fake-activities';
+import { FakeWorld, healthy, regression, transient } from './support/fake-activities';
 import { advanceUntil, canaryPolicy, guardianInput, startGuardian, withWorld } from './support/guardian-env';
 
 /**
@@ -121,4 +121,14 @@ test("high risk: a refusal's code and an approval's verdict, subject and plan in
   expect(ofKind(world.audit, 'approval').map((r) => r.details)).toEqual([
     { verdict: 'approved', subject: 'sam', role: 'sre', planHash, reason: 'go' },
   ]);
+});
+
+test('a dismissed breach is counted in the status, for readers that must not parse its reason', async () => {
+  const world = new FakeWorld({ health: transient(12, 2) });
+  const status = await withWorld(env, bundle, world, async () => {
+    const handle = await startGuardian(env, guardianInput(canaryPolicy()));
+    expect((await handle.result()).outcome).toBe('promoted');
+    return handle.query(statusQuery);
+  });
+  expect(status.signals.find((s) => s.signal === 'error-rate')?.dismissedBreaches).toBe(1);
 });

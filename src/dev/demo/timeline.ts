@@ -100,20 +100,18 @@ export class Timeline {
   }
 }
 
-/** A dismissal's reason, as the decision core words it (signal-monitor.ts). */
-const DISMISSAL = /dismissed|faded/;
-
 /**
  * Signals whose breach this read shows dismissed: confirming at the previous
- * read and watching now, or, when a read fell between, watching with a
- * dismissal's reason that the previous read did not have.
+ * read and watching now, or, when a read fell between, watching with more
+ * dismissed breaches than the previous read counted (the reason's words are
+ * for people, never parsed).
  */
 function dismissedBreaches(previous: GuardianStatus | undefined, status: GuardianStatus) {
   return status.signals.filter((s) => {
     if (s.phase !== 'watching') return false;
     const before = previous?.signals.find((p) => p.signal === s.signal);
     if (before?.phase === 'confirming') return true;
-    return DISMISSAL.test(s.reason) && before?.reason !== s.reason;
+    return (s.dismissedBreaches ?? 0) > (before?.dismissedBreaches ?? 0);
   });
 }
 

@@ -172,14 +172,24 @@ describe('Timeline', () => {
     expect(t.lines().filter((l) => l.includes('breach dismissed'))).toHaveLength(2);
   });
 
-  test('a dismissal between two reads is still told, from its reason, once', () => {
+  test('a dismissal between two reads is still told, from the count of dismissed breaches, once', () => {
     const t = new Timeline();
     t.observe(status({ signals: [signal('error-rate', 'watching')] }), at(3));
-    const faded = signal('error-rate', 'watching', 'breach faded during the grace period');
+    const faded = {
+      ...signal('error-rate', 'watching', 'breach faded during the grace period'),
+      dismissedBreaches: 1,
+    };
     expect(t.observe(status({ signals: [faded] }), at(6)).map((e) => e.milestone)).toEqual([
       'breach dismissed',
     ]);
     expect(t.observe(status({ signals: [faded] }), at(9))).toEqual([]);
+    // The next one is told too, whatever words the core uses for it; words alone are not a dismissal.
+    const again = { ...signal('error-rate', 'watching', 'back to normal'), dismissedBreaches: 2 };
+    expect(t.observe(status({ signals: [again] }), at(12)).map((e) => e.milestone)).toEqual([
+      'breach dismissed',
+    ]);
+    const wordsOnly = signal('latency', 'watching', 'breach not seen again after it: dismissed as transient');
+    expect(t.observe(status({ signals: [again, wordsOnly] }), at(15))).toEqual([]);
   });
 
   test('a signal that never confirmed is not dismissed, and a decision is not a dismissal', () => {
