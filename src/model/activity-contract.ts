@@ -195,8 +195,11 @@ export interface NotifyInput {
   workflowId: string;
   deployment: DeploymentInfo;
   notifications: Policy['notifications'];
+  /** For people: receivers show it, never parse it. */
   message: string;
   outcome?: GuardianOutcome;
+  /** The plan the event is about, once there is one. */
+  planHash?: string;
   /** approval-requested only. */
   approval?: ApprovalRequest;
 }

@@ -310,6 +310,7 @@ export class GuardianState {
         notifications: this.input.policy.notifications,
         message,
         ...(outcome ? { outcome } : {}),
+        ...(this.plan ? { planHash: this.plan.planHash } : {}),
         ...(approval ? { approval } : {}),
       })
       .catch(() => undefined);

@@ -35,6 +35,7 @@ export function notify(notifier: Notifier) {
             deployment: input.deployment,
             message: input.message,
             ...(input.outcome !== undefined ? { outcome: input.outcome } : {}),
+            ...(input.planHash !== undefined ? { planHash: input.planHash } : {}),
             ...(input.approval !== undefined ? { approval: input.approval } : {}),
           });
         } catch (error) {

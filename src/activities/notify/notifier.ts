@@ -9,8 +9,11 @@ export interface OutboundNotification {
   event: NotificationEventName;
   workflowId: string;
   deployment: DeploymentInfo;
+  /** For people: shown, never parsed. */
   message: string;
   outcome?: GuardianOutcome;
+  /** The plan the event is about, once the guardian has one. */
+  planHash?: string;
   /** approval-requested only: what the approve command needs. */
   approval?: ApprovalRequest;
 }

@@ -73,5 +73,31 @@ describe('notification commands', () => {
     const content = notificationContent(await notification('approval-requested', true), at('payments-prod'));
     expect(content.approveCommand).toBe(`TEMPORAL_NAMESPACE=payments-prod npx ripcord approve ${ARGS}`);
     expect(content.message).toBe('Needs 1 approval(s).');
+    expect(content.planHash).toBe(PLAN);
+  });
+});
+
+describe('the plan a notification names', () => {
+  const OTHER = `sha256:${'d'.repeat(64)}`;
+  const started = async (fields: { message: string; planHash?: string }): Promise<OutboundNotification> => ({
+    ...(await notification('escalated')),
+    event: 'rollback-started',
+    ...fields,
+  });
+
+  it("is the guardian's structured field, whatever its message says", async () => {
+    const content = notificationContent(
+      await started({ message: `Rolling back checkout 2.0.0: plan ${OTHER}`, planHash: PLAN }),
+      at('default'),
+    );
+    expect(content.planHash).toBe(PLAN);
+  });
+
+  it('is never read out of the message', async () => {
+    const content = notificationContent(
+      await started({ message: `Rolling back: plan ${OTHER}` }),
+      at('default'),
+    );
+    expect(content.planHash).toBeUndefined();
   });
 });

@@ -91,6 +91,8 @@ async function inputFor(event: NotificationEventName, notifications: Notificatio
     notifications,
     message: MESSAGES[event],
     ...(event === 'promoted' ? { outcome: 'promoted' as const } : {}),
+    // The guardian names its plan in a field (the message says it for people).
+    ...(event === 'rollback-started' ? { planHash: PLAN } : {}),
     ...(event === 'approval-requested'
       ? { approval: { planHash: PLAN, roles: ['sre', 'payments-owner'] } }
       : {}),
