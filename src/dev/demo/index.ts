@@ -350,7 +350,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         onStatus: (status: GuardianStatus) => {
           const now = new Date();
           latest = status;
-          // The progress lines show verdicts and phases; a dismissed breach is only in a signal's reason.
+          // The progress lines show verdicts and phases; a dismissed breach shows only in a signal (its count).
           for (const entry of timeline.observe(status, now)) {
             if (entry.milestone === 'breach dismissed') say(`[${clock(now)}] ${entry.detail}`);
           }
