@@ -42,7 +42,8 @@ export class UnleashStartError extends Error {
   override readonly name = 'UnleashStartError';
 }
 
-const CHILD_ENTRY = path.join(__dirname, 'unleash-main.ts');
+/** The child program beside this file: unleash-main.ts through tsx, or unleash-main.js compiled in dist/. */
+const CHILD_ENTRY = path.join(__dirname, `unleash-main${path.extname(__filename)}`);
 const TAIL_LINES = 40;
 
 export async function startUnleash(options: UnleashOptions = {}): Promise<LocalUnleash> {
@@ -62,7 +63,8 @@ export async function startUnleash(options: UnleashOptions = {}): Promise<LocalU
   await adminQuery(pg, `CREATE DATABASE ${database}`);
   const dropDatabase = () => adminQuery(pg, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD_ENTRY], {
+  const loader = CHILD_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, CHILD_ENTRY], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production', TZ: 'UTC' },
   });

@@ -1,12 +1,15 @@
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 
 /**
  * What the supervisor and a demo service child agree on. Kept apart from the
  * service so the supervisor does not load the HTTP server and prom-client.
  */
 
-/** The demo service program (a TypeScript file run through tsx, as bin/ripcord.js runs the CLI). */
-export const DEMO_SERVICE_ENTRY = join(__dirname, 'demo-service.ts');
+/**
+ * The demo service program, beside this file: demo-service.ts run through tsx when the sources run
+ * (tests, or bin/ripcord.js after an edit), demo-service.js when the CLI runs compiled from dist/.
+ */
+export const DEMO_SERVICE_ENTRY = join(__dirname, `demo-service${extname(__filename)}`);
 
 /**
  * Exit code of a service that drained after SIGHUP and wants to be started
@@ -30,7 +33,7 @@ export function isListeningMessage(value: unknown): value is ListeningMessage {
   return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'listening';
 }
 
-/** Node arguments that let a child run a .ts file: tsx's CommonJS hook, resolved from here. */
+/** Node arguments that let a child run the entry: tsx's CommonJS hook, resolved from here, for a .ts file. */
 export function tsxNodeArgs(): string[] {
-  return ['--require', require.resolve('tsx/cjs')];
+  return DEMO_SERVICE_ENTRY.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
 }
