@@ -1,6 +1,6 @@
 import type { ResolvedConnection } from '../client/connection-profile';
 import type { GuardianRow } from '../client/guardians';
-import { formatDuration } from '../policy';
+import { formatDuration } from '../text/duration';
 import type { GuardianPhase, GuardianStatus } from '../model/guardian';
 import { evidenceShort } from '../model/evidence-words';
 import { formatTable } from '../text/table';

@@ -1,5 +1,15 @@
 import { SCENARIO_FORMAT, type Scenario, type ScenarioTruth } from './scenario';
 import { createRandom, mixSeed, type Random } from './random';
+import { SCENARIO_KINDS, type ScenarioKind } from './scenario-kinds';
+
+// The kinds live apart so that naming them (the CLI's options) loads no generator; importers find them here too.
+export {
+  EXTRA_KINDS,
+  isScenarioKind,
+  SCENARIO_KINDS,
+  type ScenarioKind,
+  SHARED_KINDS,
+} from './scenario-kinds';
 
 /**
  * Seeded scenario generator, for rehearsing policies and for the benchmark.
@@ -11,36 +21,6 @@ import { createRandom, mixSeed, type Random } from './random';
  * latency wobble and load; a kind changes one of these for the canary (a
  * regression) or for both (a shared event), or removes data.
  */
-export const SHARED_KINDS = [
-  'healthy',
-  'transient',
-  'shared-outage',
-  'metrics-outage',
-  'low-traffic-healthy',
-  'error-step',
-  'latency-step',
-  'slow-leak',
-  'crash',
-  'canary-blackout',
-] as const;
-
-/** Kinds beyond those of the example scenarios (test/fixtures/scenarios/shared). */
-export const EXTRA_KINDS = [
-  /** Traffic, error rate and latency follow a daily curve in both groups. No regression. */
-  'diurnal-healthy',
-  /** The canary's share of traffic grows in steps (5% → 50%), so the groups' volumes differ. No regression. */
-  'traffic-ramp-healthy',
-  /** A long watch with an error-rate step in its last quarter. */
-  'late-error-step',
-] as const;
-
-export const SCENARIO_KINDS = [...SHARED_KINDS, ...EXTRA_KINDS] as const;
-export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
-
-export function isScenarioKind(kind: string): kind is ScenarioKind {
-  return (SCENARIO_KINDS as readonly string[]).includes(kind);
-}
-
 export interface GenerateOptions {
   kind: ScenarioKind;
   seed: number;

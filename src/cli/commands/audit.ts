@@ -1,13 +1,4 @@
-import type { Command } from 'commander';
-import {
-  AUDIT_TABLE,
-  auditGrants,
-  DEFAULT_AUDIT_FILE,
-  describeDatabase,
-  initAuditSchema,
-  PostgresAuditSink,
-  readAuditFileLines,
-} from '../../activities/audit';
+import { DEFAULT_AUDIT_FILE, readAuditFileLines } from '../../activities/audit/jsonl-sink';
 import { SECRET_REF_PATTERN } from '../../policy/schema/common';
 import {
   type ChainVerdict,
@@ -17,11 +8,13 @@ import {
 } from '../../security/audit-chain';
 import { type AuditVerifier, loadAuditVerifier, writeAuditKey } from '../../security/audit-signing';
 import { resolveSecret } from '../../security/secrets';
-import { GUARDIAN_WORKFLOW_TYPE, type AuditHead, statusQuery } from '../../workflows/messages';
+import { GUARDIAN_WORKFLOW_TYPE, type AuditHead } from '../../model/guardian';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
-import { formatTable } from '../table';
-import { explainTemporalError, openSession } from '../temporal-session';
+import { formatTable } from '../../text/table';
+import type * as PostgresSink from '../../activities/audit/postgres-sink';
+import type * as TemporalSession from '../temporal-session';
+import type * as GuardianMessages from '../../workflows/messages';
 
 /**
  * Reading the audit trail: `audit verify` checks the whole hash chain (exit 0
@@ -32,13 +25,22 @@ import { explainTemporalError, openSession } from '../temporal-session';
  * key; `audit init-db` creates the PostgreSQL table as its owner.
  */
 
-interface SourceFlags {
+// A file trail needs neither PostgreSQL (pg, and the Temporal SDK's failure type in its sink) nor the
+// Temporal client: they are loaded when --db, init-db or --temporal asks for them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const postgres = (): typeof PostgresSink => require('../../activities/audit/postgres-sink');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const temporalSession = (): typeof TemporalSession => require('../temporal-session');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const guardianMessages = (): typeof GuardianMessages => require('../../workflows/messages');
+
+export interface SourceFlags {
   file?: string;
   db?: string;
   key?: string;
 }
 
-interface VerifyFlags extends SourceFlags {
+export interface VerifyFlags extends SourceFlags {
   temporal?: boolean;
   profile?: string;
 }
@@ -74,6 +76,7 @@ export function auditSource(file: string | undefined, flags: SourceFlags): Audit
   const db = chosenFile ? undefined : flags.db || process.env.RIPCORD_AUDIT_DB || undefined;
   if (db) {
     const url = databaseUrl(db);
+    const { describeDatabase, PostgresAuditSink } = postgres();
     const where = describeDatabase(url);
     return {
       where: `${where} (table ripcord_audit)`,
@@ -105,7 +108,8 @@ export function auditSource(file: string | undefined, flags: SourceFlags): Audit
   };
 }
 
-async function verify(file: string | undefined, flags: VerifyFlags): Promise<void> {
+/** `ripcord audit verify`. */
+export async function verify(file: string | undefined, flags: VerifyFlags): Promise<void> {
   const verifier = verifierFor(flags);
   const from = auditSource(file, flags);
   const entries = await from.read();
@@ -145,6 +149,8 @@ async function checkGuardianHeads(
     const record = JSON.parse(entry.text) as { seq: number; hash: string };
     bySeq.set(record.seq, record.hash);
   }
+  const { explainTemporalError, openSession } = temporalSession();
+  const { statusQuery } = guardianMessages();
   const session = await openSession(profile);
   const heads: KeptHead[] = [];
   let skipped = 0;
@@ -235,7 +241,10 @@ function detailLine(details: Record<string, unknown> | undefined): string | unde
   return parts.length ? parts.join('  ') : undefined;
 }
 
-async function show(deployment: string, flags: SourceFlags & { json?: boolean }): Promise<void> {
+export type ShowFlags = SourceFlags & { json?: boolean };
+
+/** `ripcord audit show`. */
+export async function show(deployment: string, flags: ShowFlags): Promise<void> {
   const verifier = verifierFor(flags);
   const from = auditSource(undefined, flags);
   const entries = await from.read();
@@ -278,7 +287,13 @@ async function show(deployment: string, flags: SourceFlags & { json?: boolean })
   else if (records.length === 0) process.exitCode = EXIT.refusedOrFailed;
 }
 
-async function keygen(flags: { out: string; kid: string }): Promise<void> {
+export interface KeygenFlags {
+  out: string;
+  kid: string;
+}
+
+/** `ripcord audit keygen`. */
+export async function keygen(flags: KeygenFlags): Promise<void> {
   let written;
   try {
     written = await writeAuditKey(flags.out, flags.kid);
@@ -294,7 +309,14 @@ async function keygen(flags: { out: string; kid: string }): Promise<void> {
 
 const ROLE_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
 
-async function initDb(flags: { db?: string; workerRole: string; readerRole?: string }): Promise<void> {
+export interface InitDbFlags {
+  db?: string;
+  workerRole: string;
+  readerRole?: string;
+}
+
+/** `ripcord audit init-db`. */
+export async function initDb(flags: InitDbFlags): Promise<void> {
   const db = flags.db || process.env.RIPCORD_AUDIT_DB || undefined;
   if (!db) throw new UserFacingError('--db <url> is required (or $RIPCORD_AUDIT_DB)', EXIT.usage);
   for (const [flag, role] of [
@@ -309,6 +331,7 @@ async function initDb(flags: { db?: string; workerRole: string; readerRole?: str
     }
   }
   const url = databaseUrl(db);
+  const { AUDIT_TABLE, auditGrants, describeDatabase, initAuditSchema } = postgres();
   const where = describeDatabase(url);
   try {
     await initAuditSchema(url);
@@ -322,93 +345,4 @@ async function initDb(flags: { db?: string; workerRole: string; readerRole?: str
         .map((line) => `  ${line}\n`)
         .join(''),
   );
-}
-
-export function registerAuditCommands(program: Command): void {
-  const audit = program
-    .command('audit')
-    .description('verify and read the hash-chained, signed audit trail; make its key; create its table');
-
-  audit
-    .command('verify')
-    .description(
-      'check the whole hash chain (any edit, removal, insertion or reordering), with --key every signature, ' +
-        "with --temporal every guardian's kept head",
-    )
-    .argument('[file]', `JSONL audit file (default ${DEFAULT_AUDIT_FILE})`)
-    .option(
-      '--db <url|${secret:NAME}>',
-      'read table ripcord_audit in PostgreSQL instead (default: $RIPCORD_AUDIT_DB)',
-    )
-    .option(
-      '--key <file>',
-      'public audit key (JWK) or a JWKS of them: every record must be signed by one (default: $RIPCORD_AUDIT_PUBLIC_KEY)',
-    )
-    .option(
-      '--temporal',
-      "also check that every guardian's audit head (kept in Temporal: its status, or its result) is still in the trail",
-    )
-    .option(
-      '--profile <name|file>',
-      'with --temporal: connection profile (default: local or $RIPCORD_PROFILE)',
-    )
-    .addHelpText(
-      'after',
-      '\nWithout --key anyone who can write the trail can append or rewrite records and recompute the chain:\n' +
-        'always pass --key. A cut-off tail is found only with --temporal (or by comparing the printed head with\n' +
-        'one kept elsewhere). --temporal assumes every guardian of the namespace writes to this trail.\n' +
-        'Exit codes: 0 verified (prints the count and the head), 1 a record does not verify (named), a guardian\n' +
-        'head is missing or differs, or the trail cannot be read, 2 usage error.',
-    )
-    .action(verify);
-
-  audit
-    .command('keygen')
-    .description(
-      "make an audit key pair (Ed25519): the worker signs every record with it (not the token keygen's format)",
-    )
-    .requiredOption('--out <dir>', 'directory for <kid>.private.jwk.json (0600) and <kid>.public.jwk.json')
-    .option('--kid <id>', 'key id', 'ripcord-audit')
-    .addHelpText(
-      'after',
-      '\nGive the private key to the worker only (--audit-key or $RIPCORD_AUDIT_KEY, or as ${secret:NAME}) and the\n' +
-        'public key to auditors (audit verify --key). To rotate: a new --kid, and verify with a JWKS of both.',
-    )
-    .action(keygen);
-
-  audit
-    .command('init-db')
-    .description(
-      `create table ${AUDIT_TABLE}, its index and append-only triggers; run once, as the table's owner`,
-    )
-    .option('--db <url|${secret:NAME}>', "the owner's connection (default: $RIPCORD_AUDIT_DB)")
-    .option(
-      '--worker-role <role>',
-      'the role the worker connects as, for the printed GRANT',
-      'ripcord_worker',
-    )
-    .option('--reader-role <role>', 'a role that may only read the trail, for the printed GRANT')
-    .addHelpText(
-      'after',
-      '\nThe worker never creates or alters the table: it needs SELECT and INSERT only (printed as GRANTs).\n' +
-        'An owner or superuser can still disable the triggers: the signatures (worker --audit-key) catch that.',
-    )
-    .action(initDb);
-
-  audit
-    .command('show')
-    .description("print one deployment's audit records, oldest first")
-    .argument('<deployment-id>', 'deployment id or guardian workflow id')
-    .option('--file <file>', `JSONL audit file (default ${DEFAULT_AUDIT_FILE})`)
-    .option(
-      '--db <url|${secret:NAME}>',
-      'read table ripcord_audit in PostgreSQL instead (default: $RIPCORD_AUDIT_DB)',
-    )
-    .option('--key <file>', 'public audit key (JWK) or JWKS: every record must be signed by one')
-    .option('--json', 'print the records as JSON')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 shown and the chain verifies, 1 no records or the chain is broken.',
-    )
-    .action(show);
 }

@@ -1,4 +1,3 @@
-import { type Command, Option } from 'commander';
 import {
   findGuardian,
   startGuardian,
@@ -6,20 +5,19 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../client/guardians';
 import { watchForWorker } from '../../client/task-queue';
-import { prepareRehearsal, RehearsalSetupError } from '../../dev/rehearse';
-import { durationWithUnit, parseDurationSeconds } from '../duration';
-import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
+import { prepareRehearsal, RehearsalSetupError } from '../../rehearsal/prepare';
+import { EXIT, exitCodeForEnd } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import type { LoadedPolicy } from '../../policy';
-import type { GuardianInput } from '../../workflows/messages';
-import { defaultSpeed, parseSpeed } from './rehearse';
+import type { GuardianInput } from '../../model/guardian';
+import { defaultSpeed } from '../speed';
 import { buildGuardianInput, type GuardFlags } from '../guard-input';
 import { loadPolicyForCommand } from '../policy-input';
-import { followGuardian } from '../progress';
+import { followGuardian } from '../../client/progress';
 import { withSession } from '../temporal-session';
 import { replayTimeNote } from '../../model/replay-cadence';
 
-interface GuardOptions extends GuardFlags {
+export interface GuardOptions extends GuardFlags {
   policy: string;
   wait?: boolean;
   profile?: string;
@@ -38,52 +36,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 /** With the time, as --wait's progress lines have it. */
 const sayNow = (line: string) => say(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-export function registerGuardCommand(program: Command): void {
-  program
-    .command('guard')
-    .description(
-      'start the guardian of one deployment (from a pipeline); a retried start joins the running one',
-    )
-    .requiredOption(
-      '--policy <file>',
-      'rollback policy (YAML or JSON); its service and environment must match',
-    )
-    .requiredOption('--service <name>', 'service being deployed')
-    .requiredOption('--env <name>', 'environment, e.g. production')
-    .requiredOption('--version <version>', 'the new version')
-    .requiredOption('--previous <version>', 'the version it replaces (the rollback target)')
-    .requiredOption('--deployment-id <id>', 'unique id of this deployment')
-    .option('--artifact <digest>', 'digest of the new artifact, sha256:<hex>')
-    .option('--previous-digest <digest>', 'digest to return to on rollback, sha256:<hex>')
-    .option('--deployer <who>', 'who deployed (may not approve the rollback unless the policy allows it)')
-    .option(
-      '--watch <duration>',
-      'how long to watch before promoting, with a unit: 10m, 600s (default: from the policy)',
-      durationWithUnit('--watch'),
-    )
-    .option('--wait', 'show progress and wait for the outcome; the exit code tells it (below)')
-    .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
-    .option(
-      '--replay <scenario>',
-      'pipeline rehearsal: replace every source of the policy by this scenario file (the worker reads it; ' +
-        'run it with --dry-run); watches as long as the scenario lasts unless --watch says otherwise',
-    )
-    .option(
-      '--speed <n>',
-      'with --replay: time compression (default: one interval per second, as ripcord rehearse)',
-      parseSpeed,
-    )
-    .addOption(
-      new Option('--poll <duration>', 'how often --wait polls the status')
-        .default(2)
-        .argParser(parseDurationSeconds)
-        .hideHelp(),
-    )
-    .addHelpText('after', `\n${OUTCOME_EXIT_CODES_HELP}\n  (without --wait: 0 once the guardian runs)`)
-    .action(guard);
-}
-
-async function guard(opts: GuardOptions): Promise<void> {
+/** `ripcord guard`: starts (or joins) the deployment's guardian; with --wait, follows it to its end. */
+export async function guard(opts: GuardOptions): Promise<void> {
   const loaded = await loadPolicyForCommand(opts.policy);
   const input = await withReplay(buildGuardianInput(loaded, opts, new Date()), loaded, opts);
   await withSession(opts.profile, async ({ client, conn, link, serviceLink }) => {

@@ -1,16 +1,11 @@
-import { type Command, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { listGuardians, sendAction, type GuardianHandle } from '../../client/guardians';
 import { unservedTaskQueues } from '../../client/task-queue';
-import type { ActionResult, GuardianAction, GuardianStatus } from '../../workflows/messages';
+import type { ActionResult, GuardianAction } from '../../model/actions';
+import type { GuardianStatus } from '../../model/guardian';
 import { resolveActor, type ActorClaim } from '../actor';
-import {
-  ActionTokenError,
-  issueActionToken,
-  peekActionToken,
-  readPrivateJwk,
-} from '../../security/action-tokens';
-import { DEFAULT_ISSUER } from './token';
+import type * as ActionTokens from '../../security/action-tokens';
+import { DEFAULT_ISSUER } from '../register/token';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { locateGuardian, readStatus, type LocateFlags, type StatusReading } from '../guardian-lookup';
@@ -24,8 +19,9 @@ import {
   mapBounded,
   type GuardianGlance,
 } from '../guardian-list';
-import { queryStatus } from '../progress';
-import { firstLine, withSession, type TemporalSession } from '../temporal-session';
+import { queryStatus } from '../../client/progress';
+import { firstLine } from '../../text/lines';
+import { withSession, type TemporalSession } from '../temporal-session';
 
 /**
  * The operator's commands: look at a guardian, and tell it what to do. Every
@@ -33,11 +29,12 @@ import { firstLine, withSession, type TemporalSession } from '../temporal-sessio
  * prints the guardian's own answer and exits 0 when it was accepted, 1 when not.
  */
 
-interface CommonFlags extends LocateFlags {
+export interface CommonFlags extends LocateFlags {
   profile?: string;
   environment?: string;
 }
-interface ActionFlags extends CommonFlags {
+export type StatusFlags = CommonFlags & { json?: boolean };
+export interface ActionFlags extends CommonFlags {
   as?: string;
   role?: string;
   reason?: string;
@@ -46,14 +43,9 @@ interface ActionFlags extends CommonFlags {
   key?: string;
 }
 
-const IDENTITY_HELP = [
-  'Identity: a signed token says who acts. Pass one with --token <jws> (or $RIPCORD_TOKEN), from',
-  '`ripcord token issue` or your sign-on, or sign one here with --key <private JWK> for --as and --role',
-  '(it is bound to this guardian, this action and, for approve/reject, the plan shown; valid 5 minutes).',
-  'With a token, --as and --role default to its subject and its only role. Without any token the request',
-  'carries --as/$RIPCORD_ACTOR (else $USER) and --role/$RIPCORD_ROLE as unverified claims, which only a',
-  'worker started with --insecure-claims or --dry-run accepts.',
-].join('\n');
+// Signed tokens (and jose) are for the actions only: status and list never read or sign one.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const actionTokens = (): typeof ActionTokens => require('../../security/action-tokens');
 
 /** Lifetime of a token signed on the fly with --key: long enough to send, too short to keep. */
 const ON_THE_FLY_TTL_SECONDS = 300;
@@ -65,7 +57,7 @@ function credentials(flags: ActionFlags, env: NodeJS.ProcessEnv = process.env): 
   const token = flags.token || env.RIPCORD_TOKEN || undefined;
   if (token && flags.key) throw new UserFacingError('pass either --token or --key, not both', EXIT.usage);
   if (!token) return { claim: resolveActor(flags, env), ...(flags.key ? { key: flags.key } : {}) };
-  const peek = peekActionToken(token);
+  const peek = actionTokens().peekActionToken(token);
   const role = flags.role ?? (peek.roles.length === 1 ? peek.roles[0] : env.RIPCORD_ROLE);
   if (!role) {
     throw new UserFacingError(
@@ -82,24 +74,13 @@ const say = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 /** An update waits for the guardian's worker to authorise and audit: long enough for that, not forever. */
 const ACTION_TIMEOUT_MS = 60_000;
 
-function withLocateOptions(command: Command): Command {
-  return (
-    command
-      .argument('<id>', 'deployment id, or the full workflow id ripcord/<env>/<service>/<deployment-id>')
-      .option('--service <name>', 'with --env: the service of the deployment id (skips the lookup)')
-      .option('--env <name>', 'with --service: the environment of the deployment id')
-      // The guardian's approval notice spells it --environment; accept that too.
-      .addOption(new Option('--environment <name>').hideHelp())
-      .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
-  );
-}
-
 function locateFlags(flags: CommonFlags): LocateFlags {
   const env = flags.env ?? flags.environment;
   return { ...(env ? { env } : {}), ...(flags.service ? { service: flags.service } : {}) };
 }
 
-async function status(id: string, flags: CommonFlags & { json?: boolean }): Promise<void> {
+/** `ripcord status`. */
+export async function status(id: string, flags: StatusFlags): Promise<void> {
   await withSession(flags.profile, async ({ client, conn, link, serviceLink }) => {
     const handle = await locateGuardian(client, id, locateFlags(flags));
     const reading = await readStatus(client, handle);
@@ -151,9 +132,11 @@ async function send(
   }
 }
 
-async function act(action: GuardianAction, id: string, flags: ActionFlags): Promise<void> {
+/** `ripcord approve|reject|abort|pause|resume|rollback`. */
+export async function act(action: GuardianAction, id: string, flags: ActionFlags): Promise<void> {
   // Identity problems are usage errors: report them before touching the network.
   checkReason(flags.reason);
+  const { ActionTokenError, issueActionToken, readPrivateJwk } = actionTokens();
   const creds = credentials(flags);
   const { claim } = creds;
   const privateJwk = creds.key
@@ -245,13 +228,16 @@ async function glanceAtRunning(
   return new Map(running.map((row, i) => [row.workflowId, glances[i]!]));
 }
 
-async function list(flags: {
+export interface ListFlags {
   service?: string;
   env?: string;
   all?: boolean;
   json?: boolean;
   profile?: string;
-}): Promise<void> {
+}
+
+/** `ripcord list`. */
+export async function list(flags: ListFlags): Promise<void> {
   await withSession(flags.profile, async ({ client, conn }) => {
     const rows = await listGuardians(client, {
       ...(flags.service ? { service: flags.service } : {}),
@@ -282,59 +268,4 @@ async function list(flags: {
     for (const hint of unserved.values()) say(hint);
     say(`Web UI   ${guardianListLink(conn, flags.service)}`);
   });
-}
-
-const ACTIONS: Array<{ name: string; action: GuardianAction; description: string; judges?: true }> = [
-  {
-    name: 'approve',
-    action: 'approve',
-    description: 'approve the rollback plan the guardian waits on',
-    judges: true,
-  },
-  {
-    name: 'reject',
-    action: 'reject',
-    description: 'reject the rollback plan the guardian waits on',
-    judges: true,
-  },
-  { name: 'abort', action: 'abort', description: 'stop the guardian (a rollback under way is undone first)' },
-  { name: 'pause', action: 'pause', description: 'pause evaluations until resumed' },
-  { name: 'resume', action: 'resume', description: 'resume evaluations after a pause' },
-  {
-    name: 'rollback',
-    action: 'rollbackNow',
-    description: 'roll back now (manual trigger), through the same plan and gate',
-  },
-];
-
-export function registerOperateCommands(program: Command): void {
-  withLocateOptions(
-    program.command('status').description('show what a guardian is doing and why, with its Web UI link'),
-  )
-    .option('--json', 'print the status object only')
-    .action(status);
-
-  for (const { name, action, description, judges } of ACTIONS) {
-    const command = withLocateOptions(program.command(name).description(description));
-    if (judges)
-      command.option('--plan <hash>', 'the plan hash you judge; refused if it is not the current plan');
-    command
-      .option('--reason <text>', 'why (kept in the audit trail)')
-      .option('--token <jws>', 'signed action token (default: $RIPCORD_TOKEN)')
-      .option('--key <file>', 'sign a token here with this private JWK, for --as and --role')
-      .option('--as <actor>', 'who is asking (default: the token subject, else $RIPCORD_ACTOR, else $USER)')
-      .option('--role <role>', 'the role you act in (default: the token role, else $RIPCORD_ROLE)')
-      .addHelpText('after', `\n${IDENTITY_HELP}\nExit codes: 0 accepted, 1 refused or failed, 2 usage error.`)
-      .action((id: string, flags: ActionFlags) => act(action, id, flags));
-  }
-
-  program
-    .command('list')
-    .description('list running guardians (from search attributes), newest first')
-    .option('--service <name>', 'only this service')
-    .option('--env <name>', 'only this environment')
-    .option('--all', 'closed guardians too')
-    .option('--json', 'print the rows as JSON')
-    .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
-    .action(list);
 }

@@ -1,26 +1,24 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PortInUseError } from '../../dev/ports';
 import {
   type JournalSummary,
-  prepareRehearsal,
   RehearsalInterrupted,
-  RehearsalSetupError,
   RehearsalStartError,
   runRehearsal,
 } from '../../dev/rehearse';
+import { prepareRehearsal, RehearsalSetupError } from '../../rehearsal/prepare';
 import { DevServerError } from '../../dev/temporal-dev-server';
 import { ToolUnavailableError } from '../../dev/tools';
 import { formatDuration } from '../../policy';
-import { formatNumber } from '../status-format';
+import { formatNumber } from '../../text/numbers';
 import { replayTimeNote } from '../../model/replay-cadence';
-import { parseDurationSeconds } from '../duration';
-import { EXIT, exitCodeForEnd, OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
+import { EXIT, exitCodeForEnd } from '../exit-codes';
 import { UserFacingError } from '../errors';
 import { loadPolicyForCommand } from '../policy-input';
-import { followGuardian } from '../progress';
+import { defaultSpeed, rehearsalPollMs, secondsPerInterval, TIMER_RESOLUTION_SECONDS } from '../speed';
+import { followGuardian } from '../../client/progress';
 import { DEFAULT_WEB_UI, explainTemporalError, loadProfileOrExplain } from '../temporal-session';
 
-interface RehearseOptions {
+export interface RehearseOptions {
   policy: string;
   scenario: string;
   speed?: number;
@@ -29,38 +27,7 @@ interface RehearseOptions {
   poll?: number;
 }
 
-const MAX_SPEED = 10_000;
-/** A Temporal server fires timers about once a second: an interval cannot pass faster than that. */
-const TIMER_RESOLUTION_SECONDS = 1;
-
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-export function parseSpeed(value: string): number {
-  const speed = Number(value);
-  if (!Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED) {
-    throw new InvalidArgumentError(`expected a number above 0 and at most ${MAX_SPEED}, got "${value}"`);
-  }
-  return speed;
-}
-
-/**
- * By default one interval of the scenario passes per second: as fast as the
- * server's timers go, so the guardian's clock (which measures the rollback
- * window) keeps pace with the data it replays.
- */
-export function defaultSpeed(intervalSeconds: number): number {
-  return intervalSeconds / TIMER_RESOLUTION_SECONDS;
-}
-
-/** Wall-clock seconds one interval takes at this speed, never less than the timer resolution. */
-export function secondsPerInterval(intervalSeconds: number, speed: number): number {
-  return Math.max(TIMER_RESOLUTION_SECONDS, intervalSeconds / speed);
-}
-
-/** Poll about once per compressed interval: often enough to see each phase, never a busy loop. */
-export function rehearsalPollMs(intervalSeconds: number, speed: number): number {
-  return Math.round(Math.min(2_000, Math.max(200, (intervalSeconds * 1000) / speed)));
-}
 
 export function formatJournal(journal: JournalSummary): string[] {
   if (journal.steps.length === 0) return [`dry-run target: no step was applied (journal ${journal.file})`];
@@ -75,40 +42,8 @@ export function formatJournal(journal: JournalSummary): string[] {
   return lines;
 }
 
-export function registerRehearseCommand(program: Command): void {
-  program
-    .command('rehearse')
-    .description(
-      'tabletop exercise for a policy: the real guardian on Temporal, a scenario as its health source, ' +
-        'a recording dry-run target instead of production, time compressed',
-    )
-    .requiredOption('--policy <file>', 'rollback policy (YAML or JSON)')
-    .requiredOption(
-      '--scenario <file>',
-      "scenario file (ripcord.scenario/v1); its interval must be the policy's",
-    )
-    .option(
-      '--speed <n>',
-      'time compression: every wait is divided by n (default: one interval per second, the finest a Temporal timer resolves)',
-      parseSpeed,
-    )
-    .option(
-      '--profile <name|file>',
-      'run on this Temporal server (default: $RIPCORD_PROFILE, else an embedded dev server)',
-    )
-    .option(
-      '--state-dir <dir>',
-      'where each rehearsal keeps its dry-run journal and audit trail',
-      '.ripcord/rehearsals',
-    )
-    .addOption(
-      new Option('--poll <duration>', 'progress poll interval').argParser(parseDurationSeconds).hideHelp(),
-    )
-    .addHelpText('after', `\n${OUTCOME_EXIT_CODES_HELP}\n  130 interrupted (Ctrl-C)`)
-    .action(rehearse);
-}
-
-async function rehearse(opts: RehearseOptions): Promise<void> {
+/** `ripcord rehearse`: one rehearsal, start to end; the exit code tells how it ended. */
+export async function rehearse(opts: RehearseOptions): Promise<void> {
   const loaded = await loadPolicyForCommand(opts.policy);
   let prepared;
   try {

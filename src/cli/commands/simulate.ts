@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import type { DecisionConfig } from '../../decision';
-import { decisionConfigFromPolicy } from '../../simulate/decision-config';
+import { decisionConfigFromPolicy } from '../../policy/decision-config';
 import { renderPlot, type PlotItem } from '../../simulate/plot';
 import type { Scenario } from '../../simulate/scenario';
 import { expandScenarioPaths, loadScenarioFile, ScenarioFileError } from '../../simulate/scenario-files';
@@ -10,7 +9,7 @@ import { formatTimeline } from '../../simulate/timeline';
 import { UserFacingError } from '../errors';
 import { loadPolicyForCommand } from '../policy-input';
 
-interface SimulateOptions {
+export interface SimulateOptions {
   policy: string;
   scenario: string[];
   json?: boolean;
@@ -63,39 +62,24 @@ async function loadScenarios(paths: string[], config: DecisionConfig): Promise<S
   return scenarios;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description(
-      'replay scenario files through the decision core with a policy, as the guardian would see them (DESIGN §4)',
-    )
-    .requiredOption('--policy <file>', 'rollback policy (YAML)')
-    .requiredOption('--scenario <paths...>', 'scenario files or directories of *.json scenario files')
-    .option('--json', 'one JSON object per scenario per line, nothing else on stdout')
-    .option('--plot <file.html>', 'also write a self-contained HTML page charting every scenario')
-    .addHelpText(
-      'after',
-      '\nEach scenario is evaluated at its own interval length (intervalSeconds in the file); every\n' +
-        'duration in the policy is in seconds and applies unchanged. Scenario truth is never read.',
-    )
-    .action(async (options: SimulateOptions) => {
-      const loaded = await loadPolicyForCommand(options.policy);
-      const config = decisionConfigFromPolicy(loaded.policy);
-      const scenarios = await loadScenarios(options.scenario, config);
-      const items: PlotItem[] = [];
-      for (const scenario of scenarios) {
-        const run = simulateScenario(config, scenario);
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify(run.result)}\n`);
-        } else {
-          process.stdout.write(`${formatTimeline(run, scenario, config.intervalSeconds)}\n`);
-        }
-        if (options.plot !== undefined) items.push({ scenario, run });
-      }
-      if (options.plot !== undefined) {
-        const title = `ripcord simulate — ${options.policy} (${loaded.hash.slice(0, 19)}…)`;
-        await writeFile(options.plot, renderPlot(config, items, title));
-        if (!options.json) process.stdout.write(`plot written to ${options.plot}\n`);
-      }
-    });
+/** `ripcord simulate`: one timeline (or JSON line) per scenario, and the plot when asked. */
+export async function simulate(options: SimulateOptions): Promise<void> {
+  const loaded = await loadPolicyForCommand(options.policy);
+  const config = decisionConfigFromPolicy(loaded.policy);
+  const scenarios = await loadScenarios(options.scenario, config);
+  const items: PlotItem[] = [];
+  for (const scenario of scenarios) {
+    const run = simulateScenario(config, scenario);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(run.result)}\n`);
+    } else {
+      process.stdout.write(`${formatTimeline(run, scenario, config.intervalSeconds)}\n`);
+    }
+    if (options.plot !== undefined) items.push({ scenario, run });
+  }
+  if (options.plot !== undefined) {
+    const title = `ripcord simulate — ${options.policy} (${loaded.hash.slice(0, 19)}…)`;
+    await writeFile(options.plot, renderPlot(config, items, title));
+    if (!options.json) process.stdout.write(`plot written to ${options.plot}\n`);
+  }
 }

@@ -1,4 +1,3 @@
-import { type Command, Option } from 'commander';
 import { generateActionKey, writeActionKey } from '../../security/action-keys';
 import {
   ActionTokenError,
@@ -7,7 +6,6 @@ import {
   parseAction,
   readPrivateJwk,
 } from '../../security/action-tokens';
-import { parseDurationSeconds } from '../duration';
 import { EXIT } from '../exit-codes';
 import { UserFacingError } from '../errors';
 
@@ -18,7 +16,7 @@ import { UserFacingError } from '../errors';
  * sign-on; this is the same format.
  */
 
-interface IssueFlags {
+export interface IssueFlags {
   key: string;
   sub: string;
   role: string[];
@@ -29,12 +27,11 @@ interface IssueFlags {
   issuer: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 /** Longer than this and a token stops being "for one decision". */
 const MAX_TTL_SECONDS = 24 * 3600;
-export const DEFAULT_ISSUER = 'ripcord-cli';
 
-async function issue(flags: IssueFlags): Promise<void> {
+/** `ripcord token issue`: prints the token alone. */
+export async function issue(flags: IssueFlags): Promise<void> {
   let action;
   try {
     action = parseAction(flags.action);
@@ -69,7 +66,14 @@ async function issue(flags: IssueFlags): Promise<void> {
   }
 }
 
-async function keygen(flags: { out: string; kid?: string; alg: ActionTokenAlgorithm }): Promise<void> {
+export interface KeygenFlags {
+  out: string;
+  kid?: string;
+  alg: ActionTokenAlgorithm;
+}
+
+/** `ripcord token keygen`. */
+export async function keygen(flags: KeygenFlags): Promise<void> {
   const kid = flags.kid ?? `ripcord-${new Date().toISOString().slice(0, 10)}-${flags.alg.toLowerCase()}`;
   try {
     const written = await writeActionKey(flags.out, await generateActionKey(kid, flags.alg));
@@ -91,35 +95,4 @@ async function keygen(flags: { out: string; kid?: string; alg: ActionTokenAlgori
     }
     throw err;
   }
-}
-
-export function registerTokenCommands(program: Command): void {
-  const token = program.command('token').description('signed action tokens: make keys, issue tokens');
-
-  token
-    .command('issue')
-    .description(
-      'sign an action token and print it (pass it to approve, abort, ... with --token or $RIPCORD_TOKEN)',
-    )
-    .requiredOption('--key <file>', 'private JWK file (from token keygen)')
-    .requiredOption('--sub <subject>', 'who acts (the person, as your sign-on names them)')
-    .option('--role <role>', 'a role the subject holds (repeatable; at least one)', collect, [])
-    .requiredOption('--action <action>', 'approve, reject, abort, pause, resume or rollback')
-    .requiredOption(
-      '--deployment <id>',
-      'the deployment id, or the guardian workflow id ripcord/<env>/<service>/<id> (unambiguous)',
-    )
-    .option('--plan <hash>', 'the plan hash an approve or reject judges (required for those)')
-    .option('--ttl <duration>', 'lifetime, e.g. 10m (at most 24h)', parseDurationSeconds, 600)
-    .option('--issuer <iss>', 'the iss claim (workers may accept only some issuers)', DEFAULT_ISSUER)
-    .addHelpText('after', '\nPrints only the token. Exit codes: 0 printed, 1 failed, 2 usage error.')
-    .action(issue);
-
-  token
-    .command('keygen')
-    .description('write a private JWK and a JWKS with its public key (development and the demo)')
-    .requiredOption('--out <dir>', 'directory for <kid>.private.jwk.json and jwks.json (added to if present)')
-    .option('--kid <id>', 'key id, as the policy will name it in trustedKeys.approvals')
-    .addOption(new Option('--alg <alg>', 'signature algorithm').choices(['EdDSA', 'ES256']).default('EdDSA'))
-    .action(keygen);
 }

@@ -1,5 +1,4 @@
 import { TransportError } from '@temporalio/worker';
-import type { Command } from 'commander';
 import { describeConnection, loadConnectionProfile } from '../../client/connection-profile';
 import { describeDatabase } from '../../activities/audit';
 import { encryptingDataConverter } from '../../security/codec/data-converter';
@@ -9,7 +8,7 @@ import { preflightWorker, setting } from '../../worker/preflight';
 import { UserFacingError } from '../errors';
 import { EXIT } from '../exit-codes';
 
-interface WorkerFlags {
+export interface WorkerFlags {
   profile?: string;
   logLevel: string;
   stateDir: string;
@@ -27,8 +26,6 @@ interface WorkerFlags {
   webUi?: string;
   notifications?: string;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Waits before the next connection attempt: 1, 2, 4… up to 30 s. Ctrl-C ends the wait and the command. */
 async function waitToReconnect(where: string, reason: string, attempt: number): Promise<void> {
@@ -61,154 +58,94 @@ function parseMetricsPort(value: string | undefined): number | undefined {
   return port;
 }
 
-export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
-    .description('run a ripcord worker: executes guardian workflows and their activities')
-    .option(
-      '--profile <name|file>',
-      'connection profile in temporal-config/profiles (default: local or $RIPCORD_PROFILE)',
-    )
-    .option('--log-level <level>', 'SDK log level: TRACE, DEBUG, INFO, WARN or ERROR', 'WARN')
-    .option('--state-dir <dir>', 'where ripcord keeps its files (audit trail, dry-run journal)', '.ripcord')
-    .option('--dry-run', 'send every rollback step to the recording target instead of production')
-    .option(
-      '--accept-replay',
-      'accept guardians started with --replay although steps go to real targets (testing targets only)',
-    )
-    .option(
-      '--targets <file>',
-      'where production is for each step type (nginx, artifacts, Unleash, migrations, webhooks; default: $RIPCORD_TARGETS); see docs/targets.md',
-    )
-    .option(
-      '--approval-keys <file|url>',
-      'JWKS with the public keys that sign action tokens (default: $RIPCORD_APPROVAL_KEYS)',
-    )
-    .option('--token-issuer <iss>', 'accept action tokens from this issuer only (repeatable)', collect, [])
-    .option(
-      '--insecure-claims',
-      'trust the actor and role a request claims, without a token (local development only)',
-    )
-    .option(
-      '--audit-db <url|${secret:NAME}>',
-      'PostgreSQL for the audit trail, table ripcord_audit (default: $RIPCORD_AUDIT_DB, else <state-dir>/audit.jsonl)',
-    )
-    .option(
-      '--audit-key <file|${secret:NAME}>',
-      'private Ed25519 JWK that signs every audit record (default: $RIPCORD_AUDIT_KEY; make one with `ripcord audit keygen`)',
-    )
-    .option(
-      '--codec-keys <file>',
-      'encrypt payloads with this keyring (default: $RIPCORD_CODEC_KEYS or $RIPCORD_CODEC_KEYRING; none: off)',
-    )
-    .option(
-      '--metrics-port <port>',
-      "serve ripcord's metrics on GET /metrics at this port, e.g. 9464 (default: $RIPCORD_METRICS_PORT, else off); see docs/operations.md",
-    )
-    .option('--metrics-host <address>', 'address for --metrics-port', '0.0.0.0')
-    .option(
-      '--web-ui <url>',
-      "Temporal Web UI base URL for the guardian links in notifications (default: the profile's webUi)",
-    )
-    .option(
-      '--notifications <send|log>',
-      "send notifications to the policy's receivers, or only log them (default: send; log with --dry-run)",
-    )
-    .addHelpText(
-      'after',
-      '\nActions (approve, reject, abort, pause, resume, rollback) need a signed token verified against\n' +
-        '--approval-keys. Without keys, a --dry-run or --insecure-claims worker trusts the claimed identity;\n' +
-        'any other worker refuses every action. See docs/security.md.',
-    )
-    .action(async (opts: WorkerFlags) => {
-      const level = opts.logLevel.toUpperCase();
-      if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
-        throw new UserFacingError(
-          `--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, got "${opts.logLevel}"`,
-        );
-      }
-      // Usage errors before the SDK runtime starts: once it runs, it keeps the process alive.
-      const metricsPort = parseMetricsPort(opts.metricsPort || process.env.RIPCORD_METRICS_PORT || undefined);
-      if (opts.notifications !== undefined && !['send', 'log'].includes(opts.notifications)) {
-        throw new UserFacingError(`--notifications must be send or log, got "${opts.notifications}"`);
-      }
-      if (opts.webUi !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.webUi)) {
-        throw new UserFacingError(`--web-ui must be an http(s) URL, got "${opts.webUi}"`);
-      }
-      const sendNotifications =
-        opts.notifications === undefined ? !opts.dryRun : opts.notifications === 'send';
-      installRuntimeLogger(level as 'WARN');
-      const conn = loadConnectionProfile(opts.profile);
-      const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
-      const webUi = opts.webUi ?? conn.webUi;
-      const auditKey = opts.auditKey || process.env.RIPCORD_AUDIT_KEY || undefined;
-      // Every file and secret the worker will need, checked now: a problem found when someone acts is too late.
-      const checked = await preflightWorker({
-        approvalKeys: setting('--approval-keys', opts.approvalKeys, 'RIPCORD_APPROVAL_KEYS'),
-        auditKey: setting('--audit-key', opts.auditKey, 'RIPCORD_AUDIT_KEY'),
-        auditDb: setting('--audit-db', opts.auditDb, 'RIPCORD_AUDIT_DB'),
-        ...(opts.codecKeys ? { codecKeys: opts.codecKeys } : {}),
-        targets: setting('--targets', opts.targets, 'RIPCORD_TARGETS'),
-        dryRun: opts.dryRun === true,
+/** `ripcord worker`: runs until Ctrl-C. */
+export async function runWorker(opts: WorkerFlags): Promise<void> {
+  const level = opts.logLevel.toUpperCase();
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
+    throw new UserFacingError(
+      `--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, got "${opts.logLevel}"`,
+    );
+  }
+  // Usage errors before the SDK runtime starts: once it runs, it keeps the process alive.
+  const metricsPort = parseMetricsPort(opts.metricsPort || process.env.RIPCORD_METRICS_PORT || undefined);
+  if (opts.notifications !== undefined && !['send', 'log'].includes(opts.notifications)) {
+    throw new UserFacingError(`--notifications must be send or log, got "${opts.notifications}"`);
+  }
+  if (opts.webUi !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.webUi)) {
+    throw new UserFacingError(`--web-ui must be an http(s) URL, got "${opts.webUi}"`);
+  }
+  const sendNotifications = opts.notifications === undefined ? !opts.dryRun : opts.notifications === 'send';
+  installRuntimeLogger(level as 'WARN');
+  const conn = loadConnectionProfile(opts.profile);
+  const approvalKeys = opts.approvalKeys || process.env.RIPCORD_APPROVAL_KEYS || undefined;
+  const webUi = opts.webUi ?? conn.webUi;
+  const auditKey = opts.auditKey || process.env.RIPCORD_AUDIT_KEY || undefined;
+  // Every file and secret the worker will need, checked now: a problem found when someone acts is too late.
+  const checked = await preflightWorker({
+    approvalKeys: setting('--approval-keys', opts.approvalKeys, 'RIPCORD_APPROVAL_KEYS'),
+    auditKey: setting('--audit-key', opts.auditKey, 'RIPCORD_AUDIT_KEY'),
+    auditDb: setting('--audit-db', opts.auditDb, 'RIPCORD_AUDIT_DB'),
+    ...(opts.codecKeys ? { codecKeys: opts.codecKeys } : {}),
+    targets: setting('--targets', opts.targets, 'RIPCORD_TARGETS'),
+    dryRun: opts.dryRun === true,
+  });
+  if (checked.problems.length > 0) {
+    // One line per problem, each naming its flag; exit 1 before anything connects.
+    throw new UserFacingError(checked.problems.join('\nripcord: '));
+  }
+  const { auditKid, auditDatabase, keyring, targets } = checked;
+  let created;
+  // Temporal down (not started yet, restarting): one line per attempt, and try again.
+  for (let attempt = 1; created === undefined; attempt++) {
+    try {
+      created = await createWorker({
+        connection: conn,
+        ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
+        ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
+        depsOptions: {
+          stateDir: opts.stateDir,
+          dryRun: opts.dryRun === true,
+          ...(approvalKeys ? { approvalKeys } : {}),
+          ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
+          ...(opts.insecureClaims ? { insecureClaims: true } : {}),
+          ...(auditDatabase ? { auditDatabase } : {}),
+          ...(auditKey ? { auditKey } : {}),
+          ...(targets ? { targets } : {}),
+          ...(opts.acceptReplay ? { acceptReplay: true } : {}),
+          notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
+        },
       });
-      if (checked.problems.length > 0) {
-        // One line per problem, each naming its flag; exit 1 before anything connects.
-        throw new UserFacingError(checked.problems.join('\nripcord: '));
+    } catch (err) {
+      if (err instanceof TransportError) {
+        await waitToReconnect(describeConnection(conn), grpcReason(err), attempt);
+        continue;
       }
-      const { auditKid, auditDatabase, keyring, targets } = checked;
-      let created;
-      // Temporal down (not started yet, restarting): one line per attempt, and try again.
-      for (let attempt = 1; created === undefined; attempt++) {
-        try {
-          created = await createWorker({
-            connection: conn,
-            ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
-            ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
-            depsOptions: {
-              stateDir: opts.stateDir,
-              dryRun: opts.dryRun === true,
-              ...(approvalKeys ? { approvalKeys } : {}),
-              ...(opts.tokenIssuer.length > 0 ? { tokenIssuers: opts.tokenIssuer } : {}),
-              ...(opts.insecureClaims ? { insecureClaims: true } : {}),
-              ...(auditDatabase ? { auditDatabase } : {}),
-              ...(auditKey ? { auditKey } : {}),
-              ...(targets ? { targets } : {}),
-              ...(opts.acceptReplay ? { acceptReplay: true } : {}),
-              notifications: { send: sendNotifications, ...(webUi ? { webUi } : {}) },
-            },
-          });
-        } catch (err) {
-          if (err instanceof TransportError) {
-            await waitToReconnect(describeConnection(conn), grpcReason(err), attempt);
-            continue;
-          }
-          throw new UserFacingError(
-            `cannot start the worker on ${describeConnection(conn)}: ${(err as Error).message}`,
-          );
-        }
-      }
-      const { worker, close, metricsServer } = created;
-      const shutdown = () => worker.shutdown();
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-      const actions = approvalKeys
-        ? `signed tokens verified with ${approvalKeys}`
-        : opts.insecureClaims || opts.dryRun
-          ? 'UNVERIFIED claims (no --approval-keys; development only)'
-          : 'all refused (no --approval-keys)';
-      process.stdout.write(
-        `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
-          `  actions:  ${actions}\n` +
-          `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
-          `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained, ${auditKid ? `signed with audit key ${auditKid}` : 'NOT signed: no --audit-key'})\n` +
-          `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
-          `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +
-          `  metrics:  ${metricsServer ? `${metricsServer.url}${opts.metricsHost === '0.0.0.0' ? ' (all interfaces)' : ''}` : 'off (--metrics-port)'}\n`,
+      throw new UserFacingError(
+        `cannot start the worker on ${describeConnection(conn)}: ${(err as Error).message}`,
       );
-      try {
-        await worker.run();
-      } finally {
-        await close();
-      }
-    });
+    }
+  }
+  const { worker, close, metricsServer } = created;
+  const shutdown = () => worker.shutdown();
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  const actions = approvalKeys
+    ? `signed tokens verified with ${approvalKeys}`
+    : opts.insecureClaims || opts.dryRun
+      ? 'UNVERIFIED claims (no --approval-keys; development only)'
+      : 'all refused (no --approval-keys)';
+  process.stdout.write(
+    `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
+      `  actions:  ${actions}\n` +
+      `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
+      `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained, ${auditKid ? `signed with audit key ${auditKid}` : 'NOT signed: no --audit-key'})\n` +
+      `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
+      `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +
+      `  metrics:  ${metricsServer ? `${metricsServer.url}${opts.metricsHost === '0.0.0.0' ? ' (all interfaces)' : ''}` : 'off (--metrics-port)'}\n`,
+  );
+  try {
+    await worker.run();
+  } finally {
+    await close();
+  }
 }

@@ -1,13 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  defaultSpeed,
-  formatJournal,
-  parseSpeed,
-  rehearsalPollMs,
-  secondsPerInterval,
-} from '../../../src/cli/commands/rehearse';
+import { formatJournal } from '../../../src/cli/commands/rehearse';
+import { defaultSpeed, parseSpeed, rehearsalPollMs, secondsPerInterval } from '../../../src/cli/speed';
 import { prepareRehearsal, rehearsalInput, rehearsalProblems, RehearsalSetupError } from '../../../src/rehearsal/prepare';
 import { summariseJournal } from '../../../src/dev/rehearse';
 import { loadPolicyFile, type LoadedPolicy } from '../../../src/policy';
