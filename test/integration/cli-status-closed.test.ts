@@ -70,10 +70,10 @@ async function waitForStatus(until: (s: GuardianStatus) => boolean, what: string
 beforeAll(async () => {
   quietRuntime();
   dir = mkdtempSync(join(tmpdir(), 'ripcord-status-closed-'));
-  const raw = parseYaml(readFileSync(resolve(REPO_ROOT, 'policies/examples/canary.yaml'), 'utf8')) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  // The p99 example: the demo scenario carries a p99 and no latency histogram.
+  const raw = parseYaml(
+    readFileSync(resolve(REPO_ROOT, 'policies/examples/canary-p99-only.yaml'), 'utf8'),
+  ) as Record<string, Record<string, unknown>>;
   raw.metadata!.service = service;
   raw.risk = { highRiskWhen: [{ when: 'always' }] };
   raw.approval = { roles: ['sre'], quorum: 1, timeoutSeconds: 7200, onTimeout: 'escalate' };

@@ -107,7 +107,8 @@ beforeAll(async () => {
   });
 
   const prepared = await prepareRehearsal(
-    await loadPolicyFile(join(REPO_ROOT, 'policies/examples/canary.yaml')),
+    // The p99 example: the demo scenario carries a p99 and no latency histogram.
+    await loadPolicyFile(join(REPO_ROOT, 'policies/examples/canary-p99-only.yaml')),
     join(REPO_ROOT, 'src/dev/demo-scenarios/healthy.json'),
     30,
   );

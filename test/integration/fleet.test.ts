@@ -22,12 +22,12 @@ import {
  * 1.9.0, canary 2.0.0 that degrades after a short warm-up), the real
  * Prometheus scraping both, and steady load straight at the instances. What a
  * guardian would see is read the way it reads it: the Prometheus health source
- * with the series queries of policies/examples/canary.yaml.
+ * with the series queries of policies/examples/canary-p99-only.yaml (one number per series).
  */
 
 type PrometheusConfig = Extract<Source, { type: 'prometheus' }>;
 
-const POLICY = resolve(__dirname, '..', '..', 'policies', 'examples', 'canary.yaml');
+const POLICY = resolve(__dirname, '..', '..', 'policies', 'examples', 'canary-p99-only.yaml');
 const WARMUP_SECONDS = 3;
 /** The evaluation window of the queries ({{interval}}); starts after the warm-up, holds ~300 requests per group. */
 const INTERVAL_SECONDS = 15;

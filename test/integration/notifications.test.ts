@@ -76,9 +76,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** canary.yaml for a service of its own, every rollback high-risk, and this test's receivers. */
+/**
+ * canary-p99-only.yaml (error-step-00 carries a p99 and no latency histogram) for a service of its own,
+ * every rollback high-risk, and this test's receivers.
+ */
 async function policyFor(service: string, approval: { timeoutSeconds: number }) {
-  const doc = parse(readFileSync(join(REPO_ROOT, 'policies/examples/canary.yaml'), 'utf8'));
+  const doc = parse(readFileSync(join(REPO_ROOT, 'policies/examples/canary-p99-only.yaml'), 'utf8'));
   doc.metadata.service = service;
   doc.risk = { highRiskWhen: [{ when: 'always' }] };
   doc.trustedKeys = { approvals: ['notify-test-key'] };

@@ -45,7 +45,8 @@ function makeWorkspace(): void {
   mkdirSync(join(workspace, 'scenarios'));
   mkdirSync(join(workspace, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(RIPCORD_BIN, join(workspace, 'node_modules', '.bin', 'ripcord'));
-  const canary = readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml'), 'utf8');
+  // The p99 example: the replayed scenarios below carry a p99 and no latency histogram.
+  const canary = readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml'), 'utf8');
   writeFileSync(
     join(workspace, 'policies', 'checkout.yaml'),
     canary.replace(/^ {2}service: checkout$/m, `  service: ${service}`),

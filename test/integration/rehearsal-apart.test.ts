@@ -72,10 +72,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The canary example for `service`, as the pipeline's policy file. */
+/** The canary example for `service`, as the pipeline's policy file: the p99 variant, which these scenarios fit. */
 function policyFile(service: string): string {
   const file = join(dir, `${service}.yaml`);
-  const canary = readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml'), 'utf8');
+  const canary = readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml'), 'utf8');
   writeFileSync(file, canary.replace(/^ {2}service: checkout$/m, `  service: ${service}`));
   return file;
 }

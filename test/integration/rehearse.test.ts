@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliProcess } from '../harness/cli';
@@ -8,11 +8,13 @@ import { integrationCliEnv } from '../harness/temporal';
  * `ripcord rehearse` as a policy author runs it: the real guardian on a real
  * Temporal server, a scenario as the only health source, the recording dry-run
  * target instead of production. A regression rolls back (exit 10) with every
- * step applied exactly once; a healthy canary is promoted (exit 0).
+ * step applied exactly once; a healthy canary is promoted (exit 0). The example
+ * policy judges latency on a histogram, so the scenarios are from the histogram
+ * set (each interval carries latency_le_<ms>), at the policy's 30 s interval.
  */
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
-const SCENARIOS = resolve(REPO_ROOT, 'test', 'unit', 'cli', 'fixtures');
+const SCENARIOS = resolve(REPO_ROOT, 'test', 'fixtures', 'scenarios', 'shared-histogram');
 
 let dir: string;
 beforeAll(() => {
@@ -89,16 +91,8 @@ test('a confirmed regression rolls back (exit 10), each step applied exactly onc
 });
 
 test('a healthy canary is promoted (exit 0) on an embedded dev server, nothing applied', async () => {
-  // The first 25 intervals of healthy-00: a healthy scenario short enough for a test.
-  const healthy = JSON.parse(readFileSync(join(SCENARIOS, 'healthy-00.json'), 'utf8')) as {
-    series: Record<string, { baseline: unknown[]; canary: unknown[] }>;
-  };
-  for (const series of Object.values(healthy.series)) {
-    series.baseline = series.baseline.slice(0, 25);
-    series.canary = series.canary.slice(0, 25);
-  }
-  const scenarioFile = join(dir, 'healthy-short.json');
-  writeFileSync(scenarioFile, JSON.stringify(healthy));
+  // The set's healthy scenario at 30 s intervals (40 of them): short enough for a test as it is.
+  const scenarioFile = join(SCENARIOS, 'low-traffic-healthy-01.json');
 
   const result = await rehearse(['--policy', CANARY_POLICY, '--scenario', scenarioFile]);
   expectExit(result, 0);

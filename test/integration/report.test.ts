@@ -15,7 +15,8 @@ import { integrationCliEnv } from '../harness/temporal';
  * headless Chromium, where the signals chart and the timeline must show.
  */
 const REPO_ROOT = resolve(__dirname, '..', '..');
-const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml');
+// The p99 example: error-step-00 carries a p99 and no latency histogram.
+const CANARY_POLICY = resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml');
 const SCENARIO = resolve(REPO_ROOT, 'test', 'unit', 'cli', 'fixtures', 'error-step-00.json');
 const ARTIFACTS = resolve(REPO_ROOT, 'test-artifacts', 'report');
 const CHROMIUM = '/usr/bin/chromium';

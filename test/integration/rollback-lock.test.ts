@@ -88,7 +88,8 @@ afterAll(async () => {
 
 /** A policy of its own per test: the lock and supersede are per service and environment. */
 async function servicePolicy(): Promise<{ policy: Policy; hash: string }> {
-  const { policy } = await loadPolicyFile(join(root, 'policies/examples/canary.yaml'));
+  // The p99 example: error-step-00 carries a p99 and no latency histogram.
+  const { policy } = await loadPolicyFile(join(root, 'policies/examples/canary-p99-only.yaml'));
   const raw = JSON.parse(JSON.stringify(policy)) as { metadata: { service: string } };
   raw.metadata.service = `lock-${randomUUID().slice(0, 8)}`;
   const own = Policy.parse(raw);

@@ -113,10 +113,10 @@ beforeAll(async () => {
   impostor = (await generateActionKey(KID)).privateJwk;
 
   // The canary example, made high-risk: every rollback waits for two approvers signed by our key.
-  const raw = parseYaml(readFileSync(resolve(REPO_ROOT, 'policies/examples/canary.yaml'), 'utf8')) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  // Its p99 variant: the demo scenarios carry a p99 and no latency histogram.
+  const raw = parseYaml(
+    readFileSync(resolve(REPO_ROOT, 'policies/examples/canary-p99-only.yaml'), 'utf8'),
+  ) as Record<string, Record<string, unknown>>;
   raw.metadata!.service = service;
   raw.risk = { highRiskWhen: [{ when: 'always' }] };
   raw.approval = { roles: ['sre', 'billing-lead'], quorum: 2, timeoutSeconds: 7200, onTimeout: 'escalate' };

@@ -11,7 +11,7 @@ import { CliProcess } from '../harness/cli';
 import { bundleWorkflows, integrationCliEnv, integrationConnection, quietRuntime } from '../harness/temporal';
 
 /**
- * Issue 17's repro, end to end: `ripcord guard --policy canary.yaml … --watch
+ * Issue 17's repro, end to end: `ripcord guard --policy canary-p99-only.yaml … --watch
  * 1m --wait` with PROMETHEUS_TOKEN unset and Prometheus unreachable. Every
  * reading is an error, so the watch ends without evidence of health: the
  * guardian escalates (it promoted before), and the pipeline's `guard --wait`
@@ -38,11 +38,14 @@ beforeAll(async () => {
   savedToken = process.env.PROMETHEUS_TOKEN;
   delete process.env.PROMETHEUS_TOKEN;
   dir = mkdtempSync(join(tmpdir(), 'ripcord-evidence-'));
-  // The canary example as written, but for a service of this test's own and a Prometheus
+  // The canary example as written (the p99 variant the repro used, whose every series is one
+  // Prometheus number), but for a service of this test's own and a Prometheus
   // address where nothing listens. An escalation waits for a person for the approval
   // timeout (an hour without an approval section): the shortest the schema allows, so
   // that the pipeline sees the ending within the test.
-  const policy = parse(readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary.yaml'), 'utf8'));
+  const policy = parse(
+    readFileSync(resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml'), 'utf8'),
+  );
   policy.metadata.service = service;
   policy.sources['prometheus-main'].url = `http://127.0.0.1:${await findFreePort()}`;
   policy.approval = { roles: ['sre'], quorum: 1, timeoutSeconds: 60, onTimeout: 'escalate' };

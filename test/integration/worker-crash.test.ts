@@ -38,7 +38,8 @@ test('a worker killed in the middle of the rollback: a new worker finishes it, e
   // with a pause between stages; the kill lands there.
   const scenarioFile = writeErrorStepScenario(join(dir, 'error-step.json'));
 
-  const { policy, hash } = await loadPolicyFile(join(root, 'policies/examples/canary.yaml'));
+  // The p99 example: error-step-00 carries a p99 and no latency histogram.
+  const { policy, hash } = await loadPolicyFile(join(root, 'policies/examples/canary-p99-only.yaml'));
   const client = await connectClient(connection);
   let first: CliProcess | undefined = new CliProcess(workerArgs, workerEnv);
   let second: CliProcess | undefined;

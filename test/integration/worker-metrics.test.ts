@@ -61,7 +61,8 @@ afterAll(async () => {
 });
 
 async function start(service: string, highRisk: boolean): Promise<GuardianHandle> {
-  const doc = parse(readFileSync(join(REPO_ROOT, 'policies/examples/canary.yaml'), 'utf8'));
+  // The p99 example: error-step-00 carries a p99 and no latency histogram.
+  const doc = parse(readFileSync(join(REPO_ROOT, 'policies/examples/canary-p99-only.yaml'), 'utf8'));
   doc.metadata.service = service;
   if (highRisk) {
     doc.risk = { highRiskWhen: [{ when: 'always' }] };
