@@ -268,6 +268,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     // The deploy: 2.0.0 starts on the canary host (green) and gets its share of the traffic (all of it).
     await fleet.startCanary();
     const deployedAt = new Date();
+    // The new version's behaviour counts from its own start, a little before the deploy is marked.
+    const canaryStartedAt = (await serviceStartedAt(fleet)) ?? deployedAt;
     if (story.pattern === 'canary') {
       say(
         `deploying ${SERVICE} ${NEW} as a canary: ${await setCanaryWeight(targets.traffic!, SERVICE, DEMO_CANARY_WEIGHT)}`,
@@ -291,7 +293,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       timeline.mark(
         'onset',
         `${NEW} turns (${what}), as built`,
-        new Date(deployedAt.getTime() + DEMO_WARMUP_SECONDS * 1000),
+        new Date(canaryStartedAt.getTime() + DEMO_WARMUP_SECONDS * 1000),
       );
     }
 
@@ -424,6 +426,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   } finally {
     await stopAll();
     delete process.env[HOOK_SECRET_ENV];
+  }
+}
+
+/** When the canary's service started its behaviour's clock (GET /version), or undefined if it does not say. */
+async function serviceStartedAt(fleet: Fleet): Promise<Date | undefined> {
+  try {
+    const res = await fetch(`${fleet.canary.url}/version`, { signal: AbortSignal.timeout(2000) });
+    const { startedAt } = (await res.json()) as { startedAt?: unknown };
+    const at = typeof startedAt === 'string' ? new Date(startedAt) : undefined;
+    return at !== undefined && Number.isFinite(at.getTime()) ? at : undefined;
+  } catch {
+    return undefined;
   }
 }
 

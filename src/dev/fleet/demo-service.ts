@@ -24,7 +24,8 @@ import { type ListeningMessage, RESTART_EXIT_CODE } from './protocol';
  *   GET / and /checkout   the business endpoint (X-Version header; 500 on an injected failure)
  *   GET /metrics          prom-client: http_requests_total{service,version,code},
  *                         http_request_duration_seconds{service,version} histogram
- *   GET /version          { service, version, digest } from manifest.json
+ *   GET /version          { service, version, digest } from manifest.json, and startedAt:
+ *                         when the behaviour's clock started (its phases count from it)
  *
  * Run as a child: `node --require tsx/cjs demo-service.ts --release <dir> --port <n>`.
  * SIGHUP drains and exits with RESTART_EXIT_CODE so the supervisor starts it
@@ -141,7 +142,12 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
         (err: Error) => send(res, 500, { error: err.message }),
       );
     } else if (path === '/version') {
-      send(res, 200, { service, version, digest }, { 'x-version': version });
+      send(
+        res,
+        200,
+        { service, version, digest, startedAt: new Date(startedAt).toISOString() },
+        { 'x-version': version },
+      );
     } else {
       send(res, 404, { error: 'not found' }, { 'x-version': version });
     }

@@ -57,13 +57,19 @@ test('the business endpoints answer with the release version in X-Version', asyn
 });
 
 test('/version is the manifest of the release that `current` pointed at when it started', async () => {
+  const before = Date.now();
   const service = await start('1.9.0', fast(0));
   const res = await fetch(`${service.url}/version`);
-  expect(await res.json()).toEqual({
+  const body = (await res.json()) as { startedAt: string };
+  expect(body).toEqual({
     service: 'checkout',
     version: '1.9.0',
     digest: service.release.manifest.digest,
+    startedAt: expect.any(String),
   });
+  // When its behaviour's phases start counting: the demo marks the story's onset from it.
+  expect(Date.parse(body.startedAt)).toBeGreaterThanOrEqual(before);
+  expect(Date.parse(body.startedAt)).toBeLessThanOrEqual(Date.now());
   expect(service.release.dir).toBe(join(dir, 'checkout', 'releases', '1.9.0'));
   // The digest an artifact revert waits to see: the one it computes from the release's files.
   expect(service.release.manifest.digest).toBe(await directoryDigest(service.release.dir));
