@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCENARIO_FORMAT, type Scenario } from '../simulate/scenario';
 import { findCycle } from './graph';
+import { RELEASE_KINDS } from './kinds';
 
 /**
  * Release scenario files (ripcord.release-scenario/v1): the series of several
@@ -15,12 +16,7 @@ import { findCycle } from './graph';
  */
 export const RELEASE_SCENARIO_FORMAT = 'ripcord.release-scenario/v1';
 
-export const RELEASE_KINDS = ['isolated', 'cascade', 'systemic', 'healthy'] as const;
-export type ReleaseKind = (typeof RELEASE_KINDS)[number];
-
-export function isReleaseKind(kind: string): kind is ReleaseKind {
-  return (RELEASE_KINDS as readonly string[]).includes(kind);
-}
+export { isReleaseKind, RELEASE_KINDS, type ReleaseKind } from './kinds';
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
