@@ -219,6 +219,7 @@ test('SIGHUP to the pid file restarts the canary from a switched `current`', asy
     service: 'checkout',
     version: '1.9.0',
     digest: f.baseline.releases['1.9.0']!.digest,
+    startedAt: expect.any(String),
   });
   // Prometheus sees the canary instance serve 1.9.0 now.
   await poll('1.9.0 traffic on the canary instance', 20_000, async () => {
