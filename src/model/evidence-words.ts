@@ -37,9 +37,13 @@ export function evidenceShort(evidence: EvidenceLike): string {
   return `${percent(ratio)} of needed`;
 }
 
-/** Two significant digits, no exponent: 1, 3.4, 31, 1200; "∞" past any number. */
+/**
+ * Two significant digits, no exponent: 1, 3.4, 31, 120; "over 1000" past that (a count test on
+ * many requests reaches e-values like 1e43, which say nothing more to a person); "∞" past any number.
+ */
 function times(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? '∞' : String(value);
+  if (value > 1000) return 'over 1000';
   if (value >= 100) return String(Math.round(value));
   return String(Number(value.toPrecision(2)));
 }

@@ -10,7 +10,7 @@ import { formatWait, type Wait } from './waits';
  * breach level, in words (src/model/evidence-words.ts). For example
  *
  *   confirm [######------] 6s/12s confirmation window | regressed | 14 evaluations |
- *   2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | evidence: error-rate 3.1× needed, latency-p99 4% of needed
+ *   2.0.0: 612 req, 18 err | 1.9.0: 1834 req, 7 err | evidence: error-rate 3.1× needed, latency 4% of needed
  *
  * (one line; wrapped here). Pure.
  */

@@ -8,7 +8,9 @@ describe('evidence in words', () => {
   test.each([
     [34, 10, '3.4× the evidence needed', '3.4× needed'],
     [10, 10, '1× the evidence needed', '1× needed'],
-    [58_700, 10, '5870× the evidence needed', '5870× needed'],
+    [5_870, 10, '587× the evidence needed', '587× needed'],
+    [58_700, 10, 'over 1000× the evidence needed', 'over 1000× needed'],
+    [2.36e43, 10, 'over 1000× the evidence needed', 'over 1000× needed'],
     [Infinity, 10, '∞× the evidence needed', '∞× needed'],
     [3.4, 10, 'evidence 34% of what a rollback needs', '34% of needed'],
     [9.99, 10, 'evidence 99% of what a rollback needs', '99% of needed'],

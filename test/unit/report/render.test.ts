@@ -57,7 +57,7 @@ test('the text report has every section, the decision and its evidence', async (
     expect(text).toMatch(new RegExp(`^${section}$`, 'm'));
   expect(text).toMatch(/^outcome +rolled-back: rolled back to 1\.9\.0/m);
   expect(text).toContain(
-    'error-rate: regressed (confirmed), 5870× the evidence needed — regression confirmed',
+    'error-rate: regressed (confirmed), over 1000× the evidence needed — regression confirmed',
   );
   expect(text).toMatch(
     /^ {2}0 drain-canary +shift-traffic +done +2026-03-01 12:00:\d\dZ +1s +canary weight 0%$/m,
