@@ -751,7 +751,9 @@ describe('a live guardian under hostile requests', () => {
     const added = auditRecords(auditFile, deploymentId).slice(auditBefore);
     expect({
       rollbackNowHeard,
-      limitRecords: added.filter((r) => r.summary.includes('rate limit reached')),
+      limitRecords: added.filter(
+        (r) => r.kind === 'action-denied' && r.details.code === 'rate-limit-reached',
+      ),
     }).toEqual({
       rollbackNowHeard,
       limitRecords: [],

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { GuardianHandle } from '../../src/client/guardians';
+import type { AuditRecord } from '../../src/model/audit';
 import { runCli } from './cli';
 import { localActivityMarker } from '../../src/report/markers';
 
@@ -9,14 +10,8 @@ import { localActivityMarker } from '../../src/report/markers';
  * own history in Temporal (which activity ran with which input, how often).
  */
 
-export interface AuditLine {
-  id: string;
-  seq: number;
-  kind: string;
-  summary: string;
-  deploymentId: string;
-  details?: Record<string, unknown>;
-}
+/** A stored record: read its kind and details (its summary is for people). */
+export type AuditLine = AuditRecord & { seq: number };
 
 /** The audit records of one deployment, in the order they were chained. */
 export function auditRecords(file: string, deploymentId: string): AuditLine[] {
