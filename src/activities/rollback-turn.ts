@@ -3,7 +3,12 @@ import { GUARDIAN_WORKFLOW_TYPE } from '../model/guardian';
 import { statusQuery } from '../workflows/messages';
 import { rollbackLockStateQuery } from '../workflows/rollback-lock';
 import { RipcordEnvironment, RipcordService } from '../workflows/search-attributes';
-import type { ConfirmRollbackTurnInput, ConfirmRollbackTurnResult, RollbackLockMemberInput, RollbackLockMemberResult } from '../model/activity-contract';
+import type {
+  ConfirmRollbackTurnInput,
+  ConfirmRollbackTurnResult,
+  RollbackLockMemberInput,
+  RollbackLockMemberResult,
+} from '../model/activity-contract';
 
 /**
  * Checks a `rollbackLockGranted` signal against the lock before the guardian

@@ -2,7 +2,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PermanentStepError, StepVerificationError, type TargetRegistry } from '../targets';
 import { activityLog, stepContext } from './activity-context';
 import { stepIdempotencyKey } from './plan/idempotency';
-import { type CompensationOutcome, PERMANENT_STEP_ERROR, type StepInput, type StepOutcome, VERIFICATION_FAILED } from '../model/plan';
+import {
+  type CompensationOutcome,
+  PERMANENT_STEP_ERROR,
+  type StepInput,
+  type StepOutcome,
+  VERIFICATION_FAILED,
+} from '../model/plan';
 
 /**
  * Runs one plan step: resolve its target, apply it (idempotent by key), then

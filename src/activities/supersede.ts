@@ -3,7 +3,12 @@ import { GUARDIAN_WORKFLOW_TYPE, REHEARSAL_WORKFLOW_ID_PREFIX } from '../model/g
 import { statusQuery, supersedeSignal } from '../workflows/messages';
 import { activityLog } from './activity-context';
 import { RipcordEnvironment, RipcordService } from '../workflows/search-attributes';
-import type { SupersedeInput, SupersedeResult, VerifySupersedeInput, VerifySupersedeResult } from '../model/activity-contract';
+import type {
+  SupersedeInput,
+  SupersedeResult,
+  VerifySupersedeInput,
+  VerifySupersedeResult,
+} from '../model/activity-contract';
 
 /**
  * Tells older guardians of the same service and environment to stand down: a

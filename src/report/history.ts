@@ -6,8 +6,8 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import type { IntervalReading } from '../activities/types';
-import type { GuardianInput, GuardianResult } from '../workflows/messages';
+import type { IntervalReading } from '../model/activity-contract';
+import type { GuardianInput, GuardianResult } from '../model/guardian';
 import { localActivityMarker, patchIdOf } from './markers';
 
 /**

@@ -8,7 +8,13 @@ import type { ActionTokenVerifier } from '../activities/authorize';
 import { JoseActionTokenVerifier, RefuseAllActionTokens } from '../security/action-tokens';
 import { type AuditSink, JsonlAuditSink, PostgresAuditSink } from '../activities/audit';
 import { type AuditSigner, loadAuditSigner } from '../security/audit-signing';
-import { type DeliveryPolicy, HttpNotifier, LogNotifier, type NotificationDeliveryReport, type Notifier } from '../activities/notify';
+import {
+  type DeliveryPolicy,
+  HttpNotifier,
+  LogNotifier,
+  type NotificationDeliveryReport,
+  type Notifier,
+} from '../activities/notify';
 import type { ActivityDeps } from '../activities/deps';
 
 /**

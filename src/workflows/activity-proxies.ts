@@ -1,6 +1,7 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { GuardianActivityContract, PlannedStep } from '../activities/types';
-import { PERMANENT_STEP_ERROR } from '../activities/types';
+import type { GuardianActivityContract } from '../model/activity-contract';
+import type { PlannedStep } from '../model/plan';
+import { PERMANENT_STEP_ERROR } from '../model/plan';
 
 /**
  * How the guardian calls its activities. Bookkeeping activities retry a few

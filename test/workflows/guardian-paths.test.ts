@@ -16,7 +16,7 @@ import { resultAndRecord } from './support/histories';
 
 /**
  * Every path of the guardian on the time-skipping server, with in-memory
- * activities that record their effects (DESIGN §7). Each test asserts what an
+ * activities that record their effects (docs/architecture.md §7). Each test asserts what an
  * operator would check: the outcome, the steps applied or undone, the audit trail.
  */
 let env: TestWorkflowEnvironment;

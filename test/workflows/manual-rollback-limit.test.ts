@@ -9,7 +9,7 @@ import { advanceUntil, canaryPolicy, guardianInput, startGuardian, withWorld } f
 import { resultAndRecord } from './support/histories';
 
 /**
- * Abuse resistance (DESIGN §5): the manual-rollback rate limit, on the
+ * Abuse resistance (docs/architecture.md §5): the manual-rollback rate limit, on the
  * time-skipping server so that its 10-minute window passes in a moment. (One
  * rollback at a time per service is tested against the real dev server in
  * test/integration/rollback-lock.test.ts.)

@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type {
-  AuditRecord,
-  GuardianActivityContract,
-  NotifyInput,
-  PlannedStep,
-  RollbackPlan,
-} from '../../../src/activities/types';
-import { PERMANENT_STEP_ERROR } from '../../../src/activities/types';
+import type { AuditRecord } from '../../../src/model/audit';
+import type { GuardianActivityContract, NotifyInput } from '../../../src/model/activity-contract';
+import type { PlannedStep, RollbackPlan } from '../../../src/model/plan';
+import { PERMANENT_STEP_ERROR } from '../../../src/model/plan';
 import type { Client } from '@temporalio/client';
 import { readHealthInterval } from '../../../src/activities/health';
 import { rollbackLockMember } from '../../../src/activities/rollback-turn';

@@ -5,20 +5,19 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { contentHash, parsePolicyText, Policy } from '../../../src/policy';
 import type { guardian } from '../../../src/workflows/guardian';
-import {
-  type GuardianInput,
-  type GuardianStatus,
-  guardianWorkflowId,
-  statusQuery,
-} from '../../../src/workflows/messages';
+import { type GuardianInput, type GuardianStatus, guardianWorkflowId } from '../../../src/model/guardian';
+import { statusQuery } from '../../../src/workflows/messages';
 import type { FakeWorld } from './fake-activities';
 
 // A fresh task queue per test: a test that fails cannot leave a worker behind on the next one's queue.
 let taskQueue = 'guardian-paths-0';
 
-/** The example canary policy, with overrides applied and re-validated like a real policy file. */
+/**
+ * The example canary policy, with overrides applied and re-validated like a real policy file: its p99
+ * variant, since the fake health reads carry a p99 and no latency histogram.
+ */
 export function canaryPolicy(overrides: (raw: Record<string, unknown>) => void = () => undefined): Policy {
-  const file = resolve(__dirname, '..', '..', '..', 'policies', 'examples', 'canary.yaml');
+  const file = resolve(__dirname, '..', '..', '..', 'policies', 'examples', 'canary-p99-only.yaml');
   const { policy } = parsePolicyText(readFileSync(file, 'utf8'), { filename: file });
   const raw = JSON.parse(JSON.stringify(policy)) as Record<string, unknown>;
   overrides(raw);
