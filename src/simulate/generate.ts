@@ -1,5 +1,12 @@
 import { SCENARIO_FORMAT, type Scenario, type ScenarioTruth } from './scenario';
 import { createRandom, mixSeed, type Random } from './random';
+import {
+  bucketSeriesName,
+  drawIntervalHistogram,
+  HISTOGRAM_BOUNDS_MS,
+  mixtureLogQuantile,
+  type LatencyComponent,
+} from './latency-histogram';
 import { SCENARIO_KINDS, type ScenarioKind } from './scenario-kinds';
 
 // The kinds live apart so that naming them (the CLI's options) loads no generator; importers find them here too.
@@ -9,6 +16,7 @@ export {
   SCENARIO_KINDS,
   type ScenarioKind,
   SHARED_KINDS,
+  TAIL_KINDS,
 } from './scenario-kinds';
 
 /**
@@ -20,7 +28,14 @@ export {
  * draws (noisy at low traffic, as in life). Both groups share the interval's
  * latency wobble and load; a kind changes one of these for the canary (a
  * regression) or for both (a shared event), or removes data.
+ *
+ * With `histogram`, each interval also carries each group's latency histogram
+ * (latency_le_<ms>, see latency-histogram.ts), and latency_p99_ms is computed
+ * from those buckets as histogram_quantile does instead of being the exact
+ * p99 of the draws. Without it a scenario is what it always was: same seed,
+ * same file.
  */
+
 export interface GenerateOptions {
   kind: ScenarioKind;
   seed: number;
@@ -31,6 +46,8 @@ export interface GenerateOptions {
   intervalSeconds?: number;
   /** Number of intervals. */
   length?: number;
+  /** Also emit latency histograms (latency_le_<ms>) and derive latency_p99_ms from them. */
+  histogram?: boolean;
 }
 
 interface GroupPlan {
@@ -38,6 +55,10 @@ interface GroupPlan {
   errorRate: number[];
   /** Log-scale shift of every request's latency. */
   latencyShift: number[];
+  /** Share of requests that take a slow path (0: none)... */
+  slowShare: number[];
+  /** ...and how much slower it is, as a log-scale shift on top of latencyShift. */
+  slowShift: number[];
   missing: boolean[];
 }
 
@@ -66,6 +87,27 @@ function sampleP99(random: Random, n: number, logMedian: number, sigma: number):
   return Math.exp(random.normal(logMedian + P99_Z * sigma, sd));
 }
 
+/** The p99 of `n` latencies from a mixture (a slow path): exact draws when few, the asymptotic law of a sample quantile when many. */
+function sampleMixtureP99(random: Random, n: number, components: readonly LatencyComponent[]): number | null {
+  if (n <= 0) return null;
+  const total = components.reduce((sum, c) => sum + c.weight, 0);
+  if (n <= 400) {
+    const draws: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let u = random.uniform(0, total);
+      const c =
+        components.find((component) => (u -= component.weight) < 0) ?? components[components.length - 1];
+      if (c === undefined) return null;
+      draws.push(random.normal(c.logMedian, c.sigma));
+    }
+    draws.sort((a, b) => a - b);
+    const rank = Math.min(n, Math.max(1, Math.ceil(0.99 * n)));
+    return Math.exp(draws[rank - 1] ?? 0);
+  }
+  const { value, density } = mixtureLogQuantile(0.99, components);
+  return Math.exp(random.normal(value, Math.sqrt(0.0099 / n) / density));
+}
+
 function flat(length: number, value: number): number[] {
   return new Array<number>(length).fill(value);
 }
@@ -75,6 +117,8 @@ function groupPlan(length: number, rps: number, errorRate: number): GroupPlan {
     rps: flat(length, rps),
     errorRate: flat(length, errorRate),
     latencyShift: flat(length, 0),
+    slowShare: flat(length, 0),
+    slowShift: flat(length, 0),
     missing: new Array<boolean>(length).fill(false),
   };
 }
@@ -212,6 +256,25 @@ function planFor(kind: ScenarioKind, random: Random, n: number, dt: number, rps:
         params: { onset },
       };
     }
+    case 'tail-slow-path': {
+      // A few percent of the canary's requests take a slow path several times
+      // slower (a cache miss, a retry, a lock): the median barely moves (4% at
+      // most), the tail does. A p99 sees it only when the share is large enough.
+      const share = random.uniform(0.02, 0.05);
+      const factor = random.uniform(3, 6);
+      const onset = onsetIn(0.15, 0.55);
+      for (let t = onset; t < n; t++) {
+        canary.slowShare[t] = share;
+        canary.slowShift[t] = Math.log(factor);
+      }
+      return {
+        baseline,
+        canary,
+        truth: { regression: true, onsetIndex: onset, kind: 'latency-tail', share, factor },
+        description: `${(share * 100).toFixed(1)}% of canary requests take a path ${factor.toFixed(1)}x slower from interval ${onset}; the median barely moves`,
+        params: { share, factor, onset },
+      };
+    }
     case 'diurnal-healthy': {
       const phase = random.uniform(0, 2 * Math.PI);
       const amplitude = random.uniform(0.3, 0.7);
@@ -282,11 +345,13 @@ export function generateScenario(options: GenerateOptions): Scenario {
   const plan = planFor(options.kind, random, n, dt, rps, base);
   const logMedian = Math.log(p99) - P99_Z * sigma;
 
+  const newSeries = () => ({ baseline: [] as (number | null)[], canary: [] as (number | null)[] });
   const series = {
-    requests: { baseline: [] as (number | null)[], canary: [] as (number | null)[] },
-    errors: { baseline: [] as (number | null)[], canary: [] as (number | null)[] },
-    latency_p99_ms: { baseline: [] as (number | null)[], canary: [] as (number | null)[] },
+    requests: newSeries(),
+    errors: newSeries(),
+    latency_p99_ms: newSeries(),
   };
+  const buckets = options.histogram === true ? HISTOGRAM_BOUNDS_MS.map(() => newSeries()) : [];
   for (let t = 0; t < n; t++) {
     const sharedWobble = random.normal(0, 0.03);
     for (const group of ['baseline', 'canary'] as const) {
@@ -295,11 +360,32 @@ export function generateScenario(options: GenerateOptions): Scenario {
         series.requests[group].push(null);
         series.errors[group].push(null);
         series.latency_p99_ms[group].push(null);
+        for (const bucket of buckets) bucket[group].push(null);
         continue;
       }
       const requests = random.poisson((g.rps[t] ?? rps) * dt * random.uniform(0.95, 1.05));
       const errors = random.binomial(requests, g.errorRate[t] ?? base);
-      const value = sampleP99(random, requests, logMedian + sharedWobble + (g.latencyShift[t] ?? 0), sigma);
+      const median = logMedian + sharedWobble + (g.latencyShift[t] ?? 0);
+      const slowShare = g.slowShare[t] ?? 0;
+      const components: LatencyComponent[] =
+        slowShare > 0
+          ? [
+              { weight: 1 - slowShare, logMedian: median, sigma },
+              { weight: slowShare, logMedian: median + (g.slowShift[t] ?? 0), sigma },
+            ]
+          : [{ weight: 1, logMedian: median, sigma }];
+      let value: number | null;
+      if (options.histogram === true) {
+        const histogram = drawIntervalHistogram(random, requests, components);
+        buckets.forEach((bucket, k) => bucket[group].push(histogram.cumulative[k] ?? 0));
+        value = histogram.p99;
+      } else {
+        // Without a slow path, exactly the draws this generator always made (pinned seeds stay put).
+        value =
+          slowShare > 0
+            ? sampleMixtureP99(random, requests, components)
+            : sampleP99(random, requests, median, sigma);
+      }
       series.requests[group].push(requests);
       series.errors[group].push(errors);
       series.latency_p99_ms[group].push(value === null ? null : round(value, 1));
@@ -307,7 +393,7 @@ export function generateScenario(options: GenerateOptions): Scenario {
   }
   return {
     format: SCENARIO_FORMAT,
-    name: `${options.kind}-s${options.seed}-${String(options.index).padStart(3, '0')}`,
+    name: `${options.kind}-s${options.seed}-${String(options.index).padStart(3, '0')}${options.histogram === true ? '-hist' : ''}`,
     description: plan.description,
     intervalSeconds: dt,
     truth: plan.truth,
@@ -317,7 +403,13 @@ export function generateScenario(options: GenerateOptions): Scenario {
       base: round(base, 5),
       p99: round(p99, 1),
       ...Object.fromEntries(Object.entries(plan.params).map(([k, v]) => [k, round(v, 4)])),
+      ...(options.histogram === true ? { latencySigma: round(sigma, 4) } : {}),
     },
-    series,
+    series: {
+      ...series,
+      ...Object.fromEntries(
+        buckets.map((bucket, k) => [bucketSeriesName(HISTOGRAM_BOUNDS_MS[k] ?? 0), bucket]),
+      ),
+    },
   };
 }
