@@ -1,6 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { generateScenario, SCENARIO_KINDS, type ScenarioKind } from '../../src/simulate/generate';
+import { EXTRA_KINDS, generateScenario, SHARED_KINDS, type ScenarioKind } from '../../src/simulate/generate';
 import type { Scenario } from '../../src/simulate/scenario';
 import { parseScenarioText } from '../../src/simulate/scenario-files';
 
@@ -27,17 +27,39 @@ export async function sharedScenarios(dir: string): Promise<BenchScenario[]> {
 }
 
 /**
- * Every kind at every traffic level, `perCell` scenarios each, from one seed.
- * Low-traffic-healthy keeps its own (very low) traffic.
+ * The kinds of the error-rate/p99 benchmark: every kind but the tail-only ones,
+ * which exist for histograms (a p99 alone barely shows them).
  */
-export function generatedScenarios(seed: number, perCell: number): BenchScenario[] {
+export const P99_BENCH_KINDS: readonly ScenarioKind[] = [...SHARED_KINDS, ...EXTRA_KINDS];
+
+export interface GeneratedSetOptions {
+  /** Which kinds (default P99_BENCH_KINDS). */
+  kinds?: readonly ScenarioKind[];
+  /** Latency histograms in every scenario (latency_le_<ms>), the p99 computed from them. */
+  histogram?: boolean;
+}
+
+/**
+ * Every kind at every traffic level, `perCell` scenarios each, from one seed.
+ * Low-traffic-healthy keeps its own (very low) traffic. With `histogram`, the
+ * scenario at a given kind, seed and index has the same plan (onset, size,
+ * traffic, interval) as without, and latency histograms besides.
+ */
+export function generatedScenarios(
+  seed: number,
+  perCell: number,
+  options: GeneratedSetOptions = {},
+): BenchScenario[] {
   const out: BenchScenario[] = [];
-  for (const kind of SCENARIO_KINDS as readonly ScenarioKind[]) {
+  const histogram = options.histogram === true ? { histogram: true } : {};
+  for (const kind of options.kinds ?? P99_BENCH_KINDS) {
     TRAFFIC_LEVELS.forEach((rps, level) => {
       for (let i = 0; i < perCell; i++) {
         const index = level * perCell + i;
         const scenario = generateScenario(
-          kind === 'low-traffic-healthy' ? { kind, seed, index } : { kind, seed, index, rps },
+          kind === 'low-traffic-healthy'
+            ? { kind, seed, index, ...histogram }
+            : { kind, seed, index, rps, ...histogram },
         );
         out.push({ scenario, source: 'generated', kind, rps: kind === 'low-traffic-healthy' ? null : rps });
       }
