@@ -186,7 +186,7 @@ interface Monitor {
 type Attribution =
   | { kind: 'own'; excess?: MemberJudgement['excess'] }
   | { kind: 'explained'; by: string[]; excess?: MemberJudgement['excess'] }
-  | { kind: 'wait'; on: string[] };
+  | { kind: 'wait'; on: string[]; excess?: MemberJudgement['excess'] };
 
 function isRatio(signal: SignalConfig | undefined): signal is RatioSignalConfig {
   return signal?.kind === 'ratio';
@@ -286,10 +286,12 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
     return { events, trials };
   };
 
+  // The canary since the onset against the baseline over the whole watch so far: a release never reaches a
+  // stable version (baseline-path requests stay on stable versions), so all of its data say what "no excess" is.
   const excessOf = (service: string, signal: RatioSignalConfig, from: number, to: number, delta: number) =>
     excessBounds(
       counts(service, signal, 'canary', from, to),
-      counts(service, signal, 'baseline', from, to),
+      counts(service, signal, 'baseline', 0, to),
       delta,
     );
 
@@ -319,7 +321,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       const possible = open.filter((d) => capacity(d) > 0);
       const openCapacity = possible.reduce((sum, d) => sum + capacity(d), 0);
       if (possible.length > 0 && confirmedCapacity + openCapacity >= own.lower) {
-        return { kind: 'wait', on: possible };
+        return { kind: 'wait', on: possible, excess };
       }
       return { kind: 'own', excess };
     }
@@ -417,6 +419,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
     const waiting: Core[] = [];
     for (const core of pending) {
       const result = attribute(core, t);
+      if (result.excess !== undefined) core.excess = result.excess;
       if (result.kind === 'wait') {
         core.waitingSince ??= t;
         core.verdict = 'unresolved';
@@ -425,7 +428,6 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
         continue;
       }
       core.waitingSince = null;
-      if (result.excess !== undefined) core.excess = result.excess;
       if (result.kind === 'explained') {
         core.verdict = 'explained';
         core.explainedBy = result.by;
