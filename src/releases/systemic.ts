@@ -1,6 +1,6 @@
 import type { RatioSignalConfig } from '../decision';
 import { COUNT_ALTERNATIVES, oneSampleCountLogLR } from '../decision/stats/count-tests';
-import { emptyEProcess, logEValue, stepEProcess, type EProcessState } from '../decision/stats/e-process';
+import { clampLog, LOG_ZERO, logSumExp } from '../decision/stats/log-space';
 import { rateUpperBound } from './bounds';
 
 /**
@@ -11,50 +11,57 @@ import { rateUpperBound } from './bounds';
  * reach only stable versions. So when a member's baseline, or a service outside
  * the release that calls no member, fails more than it did, something outside
  * the release is failing. The test is the decision core's count test turned
- * on one group's past instead of on another group:
+ * on one group's past instead of on another group, started anew at every
+ * interval s, each start against the intervals before it:
  *
- * - The past: every earlier interval of the same series. Its average rate has
- *   a time-uniform upper bound U (bounds.ts), wrong with probability at most
- *   `delta` over the whole watch.
- * - No degradation: this interval's rate is at most the policy's tolerance
- *   above the past, max((1 + relative)·Λ, Λ + absolute), where Λ is the past's
- *   true average. Taking U for Λ can only raise that line, so each
+ * - The past of a start at s: every interval before s. Its average rate Λ_s has
+ *   a time-uniform upper bound U_s (bounds.ts): with probability at least
+ *   1 − `delta`, U_s ≥ Λ_s for every s at once. U_s is fixed when the start
+ *   begins, from data already seen, so it is predictable.
+ * - No degradation: from s on, no interval's rate exceeds the policy's
+ *   tolerance above that past, max((1 + relative)·Λ_s, Λ_s + absolute). Taking
+ *   U_s for Λ_s only raises the line, so whenever the bounds hold each
  *   interval's one-sample count ratio against it (count-tests.ts) has
- *   expectation at most 1 whenever U holds, whatever the past's rate was.
- * - The ratios feed the core's e-process (start-time mixture, so an incident
- *   late in the watch pays little for its start), which by Ville's inequality
- *   ever reaches 1/`alpha` with probability at most `alpha`.
+ *   expectation at most 1, and the product of a start is a test
+ *   supermartingale.
+ * - The evidence is a mixture over the starts (weights 1/((j+1)(j+2)) for the
+ *   j-th, summing to 1) and the count test's alternatives, so by Ville's
+ *   inequality it ever reaches 1/`alpha` with probability at most `alpha`.
  *
- * So a healthy service is flagged with probability at most alpha + delta over
+ * A start's past ends where the start begins, so an incident is tested
+ * against what came before it, not against its own first intervals (a single
+ * growing past would take them in and raise its line as the incident goes
+ * on). A healthy service is flagged with probability at most alpha + delta over
  * the whole watch. No raw threshold: the line comes from the service's own
  * data and the policy's tolerance, the level from the false-alarm budget.
  */
 export interface DriftState {
   /** Events and trials of every earlier interval with data. */
   past: { events: number; trials: number };
-  evidence: EProcessState;
+  /** One product per start: its line, log weight, the past's rate when it began and log products per alternative. */
+  starts: { at: number; line: number; logWeight: number; pastRate: number; logM: number[] }[];
   /** First interval at which the evidence reached its level, or null. */
   degradedAt: number | null;
-  /** At that interval: the past's average rate and the interval's own rate, what people see. */
+  /** log of the evidence after the last interval. */
+  logE: number;
+  /** At that interval: the past's average rate (of the start with the most evidence) and the interval's own rate. */
   shown: { pastRate: number | null; rate: number | null };
 }
 
 export interface DriftParams {
   signal: RatioSignalConfig;
-  /** False alarms from the e-process. */
+  /** False alarms from the starts' products. */
   alpha: number;
-  /** False alarms from the past's upper bound. */
+  /** False alarms from the pasts' upper bounds. */
   delta: number;
 }
-
-/** The level at which the data since the last arming arm a start: as the core's count signals (readings.ts). */
-const ARM_AT = Math.log(4);
 
 export function initialDrift(): DriftState {
   return {
     past: { events: 0, trials: 0 },
-    evidence: emptyEProcess(COUNT_ALTERNATIVES.length),
+    starts: [],
     degradedAt: null,
+    logE: LOG_ZERO,
     shown: { pastRate: null, rate: null },
   };
 }
@@ -78,30 +85,48 @@ export function stepDrift(
   index: number,
 ): DriftState {
   if (interval === null || interval.trials <= 0) return state;
-  let evidence = state.evidence;
-  const upper = rateUpperBound(state.past.events, state.past.trials, params.delta);
   const { relative, absolute } = params.signal.tolerance;
-  const line = Math.max((1 + relative) * upper, upper + absolute);
-  if (line < 1) {
-    const logLR = oneSampleCountLogLR(interval.events, interval.trials, line);
-    if (logLR !== null) evidence = stepEProcess(evidence, logLR, ARM_AT);
+  let starts = state.starts;
+  if (state.past.trials > 0) {
+    const upper = rateUpperBound(state.past.events, state.past.trials, params.delta);
+    const line = Math.max((1 + relative) * upper, upper + absolute);
+    if (line < 1) {
+      const j = starts.length;
+      starts = [
+        ...starts,
+        {
+          at: index,
+          line,
+          logWeight: -Math.log((j + 1) * (j + 2)),
+          pastRate: state.past.events / state.past.trials,
+          logM: COUNT_ALTERNATIVES.map(() => 0),
+        },
+      ];
+    }
   }
-  const past = { events: state.past.events + interval.events, trials: state.past.trials + interval.trials };
-  const degraded = state.degradedAt === null && logEValue(evidence) >= Math.log(1 / params.alpha);
+  starts = starts.map((start) => {
+    const logLR = oneSampleCountLogLR(interval.events, interval.trials, start.line);
+    return logLR === null
+      ? start
+      : { ...start, logM: start.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
+  });
+  const logPrior = -Math.log(COUNT_ALTERNATIVES.length);
+  const perStart = starts.map((s) => s.logWeight + logPrior + logSumExp(s.logM));
+  const logE = logSumExp(perStart);
+  const degraded = state.degradedAt === null && logE >= Math.log(1 / params.alpha);
+  const strongest = starts[perStart.indexOf(Math.max(...perStart))];
   return {
-    past,
-    evidence,
+    past: { events: state.past.events + interval.events, trials: state.past.trials + interval.trials },
+    starts,
     degradedAt: degraded ? index : state.degradedAt,
+    logE,
     shown: degraded
-      ? {
-          pastRate: state.past.trials > 0 ? state.past.events / state.past.trials : null,
-          rate: interval.events / interval.trials,
-        }
+      ? { pastRate: strongest?.pastRate ?? null, rate: interval.events / interval.trials }
       : state.shown,
   };
 }
 
 /** The e-value against "no degradation", for people. */
 export function driftEValue(state: DriftState): number {
-  return Number(Math.exp(Math.min(logEValue(state.evidence), 690)).toPrecision(3));
+  return Number(Math.exp(Math.min(state.logE, 690)).toPrecision(3));
 }
