@@ -24,6 +24,7 @@ export const LAYERS = [
   'worker', // the composition root: builds activities' dependencies and runs the worker
   'report', // postmortem text and HTML from a guardian's history
   'suggest', // thresholds learned from Prometheus history
+  'backtest', // past deployments and incidents: a policy replayed on recorded readings, scenarios recorded from Prometheus
   'rehearsal', // a scenario standing in for a policy's sources
   'dev', // the embedded local stack and the demo
   'cli', // the ripcord command

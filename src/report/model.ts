@@ -172,7 +172,12 @@ function callsOf(history: GuardianHistory, type: string): ActivityCall[] {
   return history.runs.flatMap((run) => run.calls.filter((c) => c.type === type));
 }
 
-function readingsOf(history: GuardianHistory): Reading[] {
+/**
+ * Every health read in the guardian's history, in order: the watch's (before any
+ * plan) and, after a decision, the step and recovery checks. Backtests replay the
+ * watch readings (src/backtest/readings.ts).
+ */
+export function readingsOf(history: GuardianHistory): Reading[] {
   const planAt = callsOf(history, 'buildRollbackPlan')[0]?.scheduledAt;
   return callsOf(history, 'evaluateHealth')
     .filter((call) => typeof (call.input as { index?: unknown })?.index === 'number')
