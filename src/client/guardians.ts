@@ -101,7 +101,14 @@ function keyword(attrs: Record<string, unknown> | undefined, name: string): stri
 /** Guardians from visibility (search attributes); newest first. */
 export async function listGuardians(
   client: Client,
-  filter: { service?: string; environment?: string; deploymentId?: string; running?: boolean } = {},
+  filter: {
+    service?: string;
+    environment?: string;
+    deploymentId?: string;
+    running?: boolean;
+    /** Only guardians started at or after this moment (`StartTime`). */
+    startedSince?: Date;
+  } = {},
   limit = 100,
 ): Promise<GuardianRow[]> {
   const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
@@ -110,6 +117,7 @@ export async function listGuardians(
   if (filter.environment) clauses.push(`RipcordEnvironment = ${quote(filter.environment)}`);
   if (filter.deploymentId) clauses.push(`RipcordDeploymentId = ${quote(filter.deploymentId)}`);
   if (filter.running) clauses.push(`ExecutionStatus = "Running"`);
+  if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince.toISOString())}`);
   const rows: GuardianRow[] = [];
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
     const attrs = wf.searchAttributes as Record<string, unknown> | undefined;

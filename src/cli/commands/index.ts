@@ -12,6 +12,7 @@ import { registerTokenCommands } from '../register/token';
 import { registerAuditCommands } from '../register/audit';
 import { registerCodecServerCommand } from '../register/codec-server';
 import { registerReportCommand } from '../register/report';
+import { registerBacktestCommand } from '../register/backtest';
 
 /**
  * Every sub-command registers itself here, one module per command family, so that
@@ -39,4 +40,5 @@ export function registerCommands(program: Command): void {
   registerAuditCommands(program);
   registerCodecServerCommand(program);
   registerReportCommand(program);
+  registerBacktestCommand(program);
 }
