@@ -1,14 +1,30 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type * as Scenario from '../commands/scenario';
 import type * as ScenarioRelease from '../commands/scenario-release';
+import type * as ScenarioRecord from '../commands/scenario-record';
 import { isReleaseKind, RELEASE_KINDS, type ReleaseKind } from '../../releases/kinds';
 import { isScenarioKind, SCENARIO_KINDS, type ScenarioKind } from '../../simulate/scenario-kinds';
+import { parseDurationSeconds } from '../duration';
 import { UserFacingError } from '../errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scenarioCommands = (): typeof Scenario => require('../commands/scenario');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scenarioReleaseCommands = (): typeof ScenarioRelease => require('../commands/scenario-release');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const scenarioRecordCommand = (): typeof ScenarioRecord => require('../commands/scenario-record');
+
+/** `--from`/`--to`: an ISO 8601 time (2026-01-01T12:00:00Z) or Unix seconds, as Unix seconds. */
+function parseMoment(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    throw new InvalidArgumentError(
+      `expected an ISO 8601 time (2026-01-01T12:00:00Z) or Unix seconds, got "${value}"`,
+    );
+  }
+  return ms / 1000;
+}
 
 /** A deployment kind, or a release kind with --release (checked in the action, which sees both flags). */
 function parseKind(value: string): ScenarioKind | ReleaseKind {
@@ -117,6 +133,52 @@ export function registerScenarioCommands(program: Command): void {
     .description('check scenario files against ripcord.scenario/v1 and list every problem with its path')
     .argument('<paths...>', 'scenario files or directories')
     .action(async (paths: string[]) => scenarioCommands().validate(paths));
+
+  scenario
+    .command('record')
+    .description(
+      'write a scenario file (ripcord.scenario/v1, no truth) from Prometheus history: a real incident as a ' +
+        'rehearsal and a regression test',
+    )
+    .requiredOption('--service <name>', 'the service, as {{service}} in the queries')
+    .requiredOption('--baseline <version>', "the baseline's version, as {{version}} in its queries")
+    .requiredOption('--canary <version>', "the canary's version, as {{version}} in its queries")
+    .requiredOption(
+      '--from <time>',
+      'start of the window: ISO 8601 (2026-01-01T12:00:00Z) or Unix seconds',
+      parseMoment,
+    )
+    .requiredOption('--to <time>', 'end of the window, as --from', parseMoment)
+    .requiredOption('--out <file.json>', 'the scenario file to write')
+    .option(
+      '--policy <file>',
+      "read the series its signals use, with its queries and sources (default: the demo service's metrics, " +
+        'as the example policies read them)',
+    )
+    .option(
+      '--interval <duration>',
+      "one value per interval: 30s, 1m (default: the policy's evaluation interval, else 30s)",
+      parseDurationSeconds,
+    )
+    .option(
+      '--prometheus <url>',
+      "Prometheus base URL (default: the policy's sources; required without --policy)",
+    )
+    .option('--env <name>', "environment, as {{environment}} (default: the policy's, else production)")
+    .option(
+      '--bearer-token-env <NAME>',
+      'environment variable holding a bearer token for Prometheus (never printed)',
+    )
+    .option('--name <name>', 'the scenario name (default: <service>-<canary>-<from>)')
+    .addHelpText(
+      'after',
+      '\nEach value is what a guardian evaluating at the end of that interval would have read: the query at\n' +
+        'that moment, through query_range with one step per interval. A histogram series becomes\n' +
+        '<name>_le_<ms> series. Add `truth` by hand to make the file a regression test; `ripcord simulate`\n' +
+        'and `ripcord rehearse` run it as it is.\n' +
+        '\nExit codes: 0 written, 1 Prometheus failed or returned what no scenario can hold, 2 usage error.',
+    )
+    .action(async (flags: ScenarioRecord.RecordFlags) => scenarioRecordCommand().record(flags));
 
   scenario
     .command('kinds')
