@@ -12,6 +12,8 @@ export interface GenerateOptions {
   rps?: number;
   interval?: number;
   length?: number;
+  /** Also write latency histograms (latency_le_<ms>), the p99 computed from them. */
+  histogram?: boolean;
 }
 
 /** `ripcord scenario generate`: writes the files and prints their paths. */
@@ -25,6 +27,7 @@ export async function generate(options: GenerateOptions): Promise<void> {
       ...(options.rps === undefined ? {} : { rps: options.rps }),
       ...(options.interval === undefined ? {} : { intervalSeconds: options.interval }),
       ...(options.length === undefined ? {} : { length: options.length }),
+      ...(options.histogram === true ? { histogram: true } : {}),
     });
     const file = path.join(options.out, `${generated.name}.json`);
     await writeFile(file, `${JSON.stringify(generated)}\n`);

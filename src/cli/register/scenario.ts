@@ -57,6 +57,9 @@ async function generateAction(options: GenerateFlags): Promise<void> {
         2,
       );
     }
+    if (rest.histogram === true) {
+      throw new UserFacingError('--histogram is for deployment scenarios, not releases', 2);
+    }
     return scenarioReleaseCommands().generateReleases({
       kind,
       seed: rest.seed,
@@ -125,6 +128,11 @@ export function registerScenarioCommands(program: Command): void {
       '--length <intervals>',
       'number of intervals (default: depends on traffic)',
       integerIn(2, 100_000),
+    )
+    .option(
+      '--histogram',
+      'also write latency histograms (latency_le_<ms>, bounds 25 ms to 5 s) and compute latency_p99_ms from them ' +
+        'as histogram_quantile does; without it, the same seed gives the same files as before',
     )
     .action(async (options: GenerateFlags) => generateAction(options));
 

@@ -142,6 +142,22 @@ describe('ripcord scenario generate', () => {
     expect(validated.stdout.split('\n').filter((l) => l.startsWith('ok '))).toHaveLength(3);
   });
 
+  it('--histogram adds latency buckets; tail-slow-path is a kind', async () => {
+    const out = path.join(tmp, 'histogram');
+    const args = ['--kind', 'tail-slow-path', '--seed', '5', '--rps', '20', '--length', '60', '--histogram'];
+    expect((await ripcord('scenario', 'generate', ...args, '--out', out)).code).toBe(0);
+    const [file] = await readdir(out);
+    const scenario = JSON.parse(await readFile(path.join(out, file ?? ''), 'utf8')) as {
+      series: Record<string, unknown>;
+      truth: { kind: string };
+    };
+    expect(Object.keys(scenario.series)).toEqual(
+      expect.arrayContaining(['latency_le_25', 'latency_le_5000']),
+    );
+    expect(scenario.truth.kind).toBe('latency-tail');
+    expect((await ripcord('scenario', 'validate', out)).code).toBe(0);
+  });
+
   it('names the kinds it knows when given another', async () => {
     const out = await ripcord('scenario', 'generate', '--kind', 'meteor', '--seed', '1', '--out', tmp);
     expect(out.code).not.toBe(0);
