@@ -122,6 +122,20 @@ test('status loads the Temporal client, not the worker', async () => {
   }
 });
 
+test('backtest loads the Temporal client to read histories, not the worker', async () => {
+  const server = await notTemporal();
+  try {
+    const run = await ripcord(['backtest', '--policy', CANARY_POLICY], { TEMPORAL_ADDRESS: server.address });
+    expect(run.stderr).toContain('not a Temporal server');
+    expect(run.code).toBe(1);
+    expect(temporalSdk(run)).toContain('@temporalio/client');
+    expect(temporalSdk(run)).not.toContain('@temporalio/worker');
+    expect(temporalSdk(run)).not.toContain('@temporalio/core-bridge');
+  } finally {
+    await server.close();
+  }
+});
+
 test("the audit names in the help are the sinks' own", () => {
   // Copied so that registering `audit` and `report` does not load the sinks.
   expect(helpNames.DEFAULT_AUDIT_FILE).toBe(jsonlSink.DEFAULT_AUDIT_FILE);
