@@ -18,12 +18,13 @@ import { COUNT_ALTERNATIVES, twoSampleCountLogLR } from './stats/count-tests';
  *
  * Which bounds. A shift of the whole distribution shows at every bound; a slow
  * path that only a few percent of requests take shows only far in the tail.
- * The test therefore watches three bounds at once: the ones where the
+ * The test therefore watches four bounds at once: the ones where the
  * baseline's share of slower requests is closest to TAIL_SHARES (about its
- * p70, p90 and p98), whatever the service's bucket layout. They are chosen
+ * p70, p90 and p98), and the furthest one it has exceeded often enough to
+ * trust, whatever the service's bucket layout. They are chosen
  * from the baseline's data of the intervals before (never the current one),
  * so the choice is predictable and each interval's ratio stays valid. The e-process mixes
- * over the three bounds and the count alternatives with equal weights, which
+ * over the four bounds and the count alternatives with equal weights, which
  * keeps the policy's alpha as the bound on false rollbacks.
  */
 
@@ -33,8 +34,17 @@ export const TAIL_SHARES: readonly number[] = [0.3, 0.1, 0.02];
 /** Past baseline slow requests a bound needs before its share is trusted to choose it. */
 const MIN_PAST_SLOW = 5;
 
+/**
+ * Besides the bounds near TAIL_SHARES, the furthest bound the baseline has
+ * exceeded often enough to trust (MIN_PAST_SLOW): with coarse buckets the bound
+ * nearest 2% can be one the baseline exceeds 5-10% of the time, where a slow
+ * path that few requests take barely shows, while the next bound out shows it
+ * several times over.
+ */
+const WATCHED = TAIL_SHARES.length + 1;
+
 /** Number of likelihood ratios per interval: each watched bound times each count alternative. */
-export const HISTOGRAM_ALTERNATIVES = TAIL_SHARES.length * COUNT_ALTERNATIVES.length;
+export const HISTOGRAM_ALTERNATIVES = WATCHED * COUNT_ALTERNATIVES.length;
 
 /** What the baseline has shown so far: requests slower than each bound, and all requests. */
 export interface BaselineTail {
@@ -126,6 +136,17 @@ function boundFor(share: number, tail: BaselineTail | undefined, bounds: number[
   return best;
 }
 
+/** Index of the furthest bound with enough past baseline slow requests, or -1. */
+function deepestBound(tail: BaselineTail | undefined, bounds: number[]): number {
+  if (tail === undefined) return -1;
+  let deepest = -1;
+  bounds.forEach((bound, i) => {
+    const k = tail.bounds.indexOf(bound);
+    if (k >= 0 && (tail.slow[k] ?? 0) >= MIN_PAST_SLOW && (tail.slow[k] ?? 0) < tail.total) deepest = i;
+  });
+  return deepest;
+}
+
 function addTail(tail: BaselineTail | undefined, bounds: number[], baseline: GroupHistogram): BaselineTail {
   const merged = [...new Set([...(tail?.bounds ?? []), ...bounds])].sort((a, b) => a - b);
   return {
@@ -152,7 +173,7 @@ export function readHistogram(
   if ('status' in baseline) return baseline;
 
   const rho0 = 1 + signal.tolerance.relative;
-  const chosen = TAIL_SHARES.map((share) => boundFor(share, tail, bounds));
+  const chosen = [...TAIL_SHARES.map((share) => boundFor(share, tail, bounds)), deepestBound(tail, bounds)];
   const rows = chosen.map((i) =>
     i < 0
       ? null

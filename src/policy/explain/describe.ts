@@ -47,7 +47,8 @@ function describeHistogramSignal(
     `${signal.name} (${signal.critical ? 'critical' : 'informational, never triggers a rollback'}${d('critical')}): ` +
     `request counts of the histogram series ${signal.buckets} (all requests: ${signal.total}). It counts the ` +
     `requests slower than bounds the baseline itself rarely exceeds (the bucket bounds nearest the baseline's ` +
-    `${tailPercentiles()}, chosen from its own data of the intervals before), new version against ${against}; ` +
+    `${tailPercentiles()}, and the furthest bound it has exceeded often enough to trust, all chosen from its ` +
+    `own data of the intervals before), new version against ${against}; ` +
     `a regression is a share of slow requests ${percent(signal.tolerance.relative)}${d('tolerance.relative')} ` +
     `higher than the baseline's at any of those bounds. Watching several bounds keeps the alpha guarantee ` +
     `below: they share this signal's part of alpha.`

@@ -230,7 +230,9 @@ describe('policy explain on a histogram signal', () => {
   it('says which requests count, against what, and what a regression is', () => {
     expect(line).toContain('histogram series latency (all requests: requests)');
     expect(line).toContain('slower than bounds the baseline itself rarely exceeds');
-    expect(line).toContain("the baseline's p70, p90 and p98, chosen from its own data");
+    expect(line).toContain(
+      "the baseline's p70, p90 and p98, and the furthest bound it has exceeded often enough to trust",
+    );
     expect(line).toContain('new version against the concurrent baseline');
     expect(line).toContain('a share of slow requests 25% higher');
     expect(line).toContain('at any of those bounds');
