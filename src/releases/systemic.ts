@@ -28,6 +28,10 @@ import { rateUpperBound } from './bounds';
  *   j-th, summing to 1) and the count test's alternatives, so by Ville's
  *   inequality it ever reaches 1/`alpha` with probability at most `alpha`.
  *
+ * A start whose weighted evidence has fallen below e^-30 is dropped: dropping
+ * part of a mixture only lowers it, so the bound holds, and on a healthy
+ * service only the last few starts stay alive.
+ *
  * A start's past ends where the start begins, so an incident is tested
  * against what came before it, not against its own first intervals (a single
  * growing past would take them in and raise its line as the incident goes
@@ -40,6 +44,8 @@ export interface DriftState {
   past: { events: number; trials: number };
   /** One product per start: its line, log weight, the past's rate when it began and log products per alternative. */
   starts: { at: number; line: number; logWeight: number; pastRate: number; logM: number[] }[];
+  /** Starts made so far, dropped ones included (the next start's weight). */
+  started: number;
   /** First interval at which the evidence reached its level, or null. */
   degradedAt: number | null;
   /** log of the evidence after the last interval. */
@@ -56,10 +62,14 @@ export interface DriftParams {
   delta: number;
 }
 
+/** A start whose weighted evidence falls below this (log) is dropped. */
+const PRUNE_LOG = -30;
+
 export function initialDrift(): DriftState {
   return {
     past: { events: 0, trials: 0 },
     starts: [],
+    started: 0,
     degradedAt: null,
     logE: LOG_ZERO,
     shown: { pastRate: null, rate: null },
@@ -87,11 +97,13 @@ export function stepDrift(
   if (interval === null || interval.trials <= 0) return state;
   const { relative, absolute } = params.signal.tolerance;
   let starts = state.starts;
+  let started = state.started;
   if (state.past.trials > 0) {
     const upper = rateUpperBound(state.past.events, state.past.trials, params.delta);
     const line = Math.max((1 + relative) * upper, upper + absolute);
     if (line < 1) {
-      const j = starts.length;
+      const j = started;
+      started += 1;
       starts = [
         ...starts,
         {
@@ -104,13 +116,15 @@ export function stepDrift(
       ];
     }
   }
-  starts = starts.map((start) => {
-    const logLR = oneSampleCountLogLR(interval.events, interval.trials, start.line);
-    return logLR === null
-      ? start
-      : { ...start, logM: start.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
-  });
   const logPrior = -Math.log(COUNT_ALTERNATIVES.length);
+  starts = starts
+    .map((start) => {
+      const logLR = oneSampleCountLogLR(interval.events, interval.trials, start.line);
+      return logLR === null
+        ? start
+        : { ...start, logM: start.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
+    })
+    .filter((start) => start.logWeight + logPrior + logSumExp(start.logM) >= PRUNE_LOG);
   const perStart = starts.map((s) => s.logWeight + logPrior + logSumExp(s.logM));
   const logE = logSumExp(perStart);
   const degraded = state.degradedAt === null && logE >= Math.log(1 / params.alpha);
@@ -118,6 +132,7 @@ export function stepDrift(
   return {
     past: { events: state.past.events + interval.events, trials: state.past.trials + interval.trials },
     starts,
+    started,
     degradedAt: degraded ? index : state.degradedAt,
     logE,
     shown: degraded
