@@ -410,7 +410,7 @@ function goalsTable(results: GoalResult[]): string {
     '',
     missed === 0
       ? 'Every goal is met.'
-      : `${missed} of ${results.length} goals are **not met** (measured, not tuned for: the decision core was not changed for this run).`,
+      : `${missed} of ${results.length} goals are **not met** (measured on this seed; the decision core is tuned only on the tuning seeds, never on this one).`,
   ].join('\n');
 }
 
