@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { MAX_SCENARIO_BYTES, ScenarioFileError, jsonProblem } from '../simulate/scenario-files';
+import { MAX_SCENARIO_BYTES, ScenarioFileError, parseScenarioJson } from '../simulate/scenario-files';
 import { RELEASE_SCENARIO_FORMAT, ReleaseScenario } from './scenario';
 
 /**
@@ -12,35 +12,8 @@ export interface LoadedReleaseScenario {
   scenario: ReleaseScenario;
 }
 
-function formatPath(segments: readonly PropertyKey[]): string {
-  return segments
-    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`))
-    .join('')
-    .replace(/^\./, '');
-}
-
 export function parseReleaseScenarioText(text: string, file: string): ReleaseScenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const problem = jsonProblem(err);
-    throw new ScenarioFileError(file, [problem], problem);
-  }
-  const result = ReleaseScenario.safeParse(json);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const where = formatPath(issue.path);
-    return where === '' ? issue.message : `${where}: ${issue.message}`;
-  });
-  // Only the schema's own top-level field names: keys deeper down (services, series) come from the file.
-  const fields = [...new Set(result.error.issues.map((issue) => issue.path[0]))].filter(
-    (field): field is string => typeof field === 'string' && field in ReleaseScenario.shape,
-  );
-  const summary =
-    `not a ${RELEASE_SCENARIO_FORMAT} scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}` +
-    `${fields.length > 0 ? ` in ${fields.join(', ')}` : ''})`;
-  throw new ScenarioFileError(file, problems, summary);
+  return parseScenarioJson(text, file, ReleaseScenario, RELEASE_SCENARIO_FORMAT);
 }
 
 export async function loadReleaseScenarioFile(file: string): Promise<LoadedReleaseScenario> {

@@ -50,7 +50,28 @@ function formatPath(segments: readonly PropertyKey[]): string {
     .replace(/^\./, '');
 }
 
-export function parseScenarioText(text: string, file: string): Scenario {
+/** A zod object schema, as the scenario formats are: its top-level field names name the problems. */
+interface ScenarioSchema<T> {
+  shape: object;
+  safeParse(
+    json: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/**
+ * Parses one scenario file's text against its format's schema; every problem
+ * comes back in one ScenarioFileError, each with the field it is in. Shared by
+ * deployment and release scenarios.
+ */
+export function parseScenarioJson<T>(
+  text: string,
+  file: string,
+  schema: ScenarioSchema<T>,
+  format: string,
+  hint = '',
+): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -58,20 +79,24 @@ export function parseScenarioText(text: string, file: string): Scenario {
     const problem = jsonProblem(err);
     throw new ScenarioFileError(file, [problem], problem);
   }
-  const result = Scenario.safeParse(json);
+  const result = schema.safeParse(json);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const where = formatPath(issue.path);
     return where === '' ? issue.message : `${where}: ${issue.message}`;
   });
-  // Only the schema's own top-level field names: keys deeper down (series names) come from the file.
+  // Only the schema's own top-level field names: keys deeper down (series, services) come from the file.
   const fields = [...new Set(result.error.issues.map((issue) => issue.path[0]))].filter(
-    (field): field is string => typeof field === 'string' && field in Scenario.shape,
+    (field): field is string => typeof field === 'string' && field in schema.shape,
   );
   const summary =
-    `not a ${SCENARIO_FORMAT} scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}` +
-    `${fields.length > 0 ? ` in ${fields.join(', ')}` : ''}; \`ripcord scenario validate\` lists them)`;
+    `not a ${format} scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}` +
+    `${fields.length > 0 ? ` in ${fields.join(', ')}` : ''}${hint})`;
   throw new ScenarioFileError(file, problems, summary);
+}
+
+export function parseScenarioText(text: string, file: string): Scenario {
+  return parseScenarioJson(text, file, Scenario, SCENARIO_FORMAT, '; `ripcord scenario validate` lists them');
 }
 
 /** Expands files and directories (their *.json files, sorted) into a list of scenario files. */
