@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { isExecutable } from '../targets/shared/executable';
+import { isExecutable } from '../targets/support/executable';
 
 /**
  * The external binaries ripcord runs, and where each may come from. Resolution

@@ -16,4 +16,4 @@ export {
   type StepFault,
   type JournalEntry,
 } from './recording';
-export { safeUrl } from './shared/safe-url';
+export { safeUrl } from './support/safe-url';

@@ -10,7 +10,7 @@ import { type GuardianHandle, sendAction, startGuardian } from '../../src/client
 import { type NginxServer, startNginx } from '../../src/dev/nginx';
 import { findFreePort } from '../../src/dev/ports';
 import { TargetRegistry } from '../../src/targets';
-import { CircuitBreakers, type CircuitState } from '../../src/targets/shared/circuit-breaker';
+import { CircuitBreakers, type CircuitState } from '../../src/targets/support/circuit-breaker';
 import { NginxTrafficTarget, readServiceState, setCanaryWeight } from '../../src/targets/nginx';
 import { WebhookTarget } from '../../src/targets/webhook';
 import { createWorker } from '../../src/worker';

@@ -5,7 +5,7 @@ import {
   CircuitBreakers,
   CircuitOpenError,
   EndpointUnavailableError,
-} from '../../src/targets/shared/circuit-breaker';
+} from '../../src/targets/support/circuit-breaker';
 import { PermanentStepError } from '../../src/targets/errors';
 import { RECORD_TAG_TYPE, UnleashFlagTarget } from '../../src/targets/unleash';
 import { recordTag } from '../../src/targets/unleash/rollback-record';

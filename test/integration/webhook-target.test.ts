@@ -5,7 +5,7 @@ import {
   CircuitBreakers,
   CircuitOpenError,
   EndpointUnavailableError,
-} from '../../src/targets/shared/circuit-breaker';
+} from '../../src/targets/support/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../../src/targets/errors';
 import { verifyWebhookSignature, type WebhookPayload, WebhookTarget } from '../../src/targets/webhook';
 import { testContext } from '../unit/targets/helpers';

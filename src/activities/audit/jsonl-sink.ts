@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { chainRecord, type Chained, type StoredEntry } from '../../security/audit-chain';
 import type { AuditSigner } from '../../security/audit-signing';
-import { AppendOnlyJsonl } from '../../targets/shared/append-only-file';
+import { AppendOnlyJsonl } from '../../targets/support/append-only-file';
 import type { AuditReceipt, AuditRecord } from '../../model/audit';
 import { type AuditAppendResult, type AuditSink, redactRecord } from './sink';
 

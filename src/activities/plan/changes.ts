@@ -1,6 +1,6 @@
 import type { DeploymentInfo } from '../../model/guardian';
 import type { ResolvedAction } from '../../model/plan';
-import { safeUrl } from '../../targets/shared/safe-url';
+import { safeUrl } from '../../targets/support/safe-url';
 
 /** One line per step saying what it changes, for people reading the plan or approving it. */
 export function describeAction(

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Digest } from '../../policy/schema/common';
 import { signDigest } from '../../security/artifact-signature';
-import { readJsonResponse } from '../shared/response';
+import { readJsonResponse } from '../support/response';
 import { directoryDigest, MANIFEST_FILE, ReleaseContentError } from './digest';
 
 /**

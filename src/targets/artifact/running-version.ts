@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readJsonResponse } from '../shared/response';
-import { safeUrl } from '../shared/safe-url';
+import { readJsonResponse } from '../support/response';
+import { safeUrl } from '../support/safe-url';
 import type { StepContext } from '../types';
 
 /** What the running service says it runs; it may say more (a pid, a start time), which is not read. */

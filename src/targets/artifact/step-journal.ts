@@ -1,4 +1,4 @@
-import { AppendOnlyJsonl } from '../shared/append-only-file';
+import { AppendOnlyJsonl } from '../support/append-only-file';
 
 /** A release as a step saw it: a version, and its digest when its manifest could be read. */
 export interface ReleaseRef {

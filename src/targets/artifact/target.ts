@@ -4,7 +4,7 @@ import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../mod
 import { verifyDigestSignature } from '../../security/artifact-signature';
 import { KeyFileError, loadTrustedKeys } from '../../security/keys';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { rethrowAs } from '../shared/rethrow';
+import { rethrowAs } from '../support/rethrow';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { type ArtifactTargetConfig, type LocalProcessService } from './config';
 import { ReleaseContentError } from './digest';

@@ -1,7 +1,7 @@
 import { Client, DatabaseError } from 'pg';
 import { type SecretProvider, redactSecrets } from '../../security/secrets';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { resolveStepSecret } from '../shared/step-secret';
+import { resolveStepSecret } from '../support/step-secret';
 import type { StepContext } from '../types';
 
 const CONNECT_TIMEOUT_MS = 10_000;

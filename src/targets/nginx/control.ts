@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { isExecutable } from '../shared/executable';
+import { isExecutable } from '../support/executable';
 
 /**
  * Talking to an nginx that is already running: find the binary, test a full

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { safeUrl } from '../shared/safe-url';
+import { safeUrl } from '../support/safe-url';
 import type { NginxProbeConfig } from './config';
 
 /**

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { heartbeatingPause } from '../shared/pause';
-import { rethrowAs } from '../shared/rethrow';
+import { heartbeatingPause } from '../support/pause';
+import { rethrowAs } from '../support/rethrow';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import type { NginxTargetConfig, NginxTargetConfigInput } from './config';
 import { NginxNotRunningError, readMasterPid } from './control';

@@ -1,6 +1,6 @@
 import type { ResolvedAction } from '../../model/plan';
 import type { DeploymentInfo } from '../../model/guardian';
-import { AppendOnlyJsonl } from '../shared/append-only-file';
+import { AppendOnlyJsonl } from '../support/append-only-file';
 import { applyChanges, initialState, type SimulatedState, type StateChange } from './state';
 
 /** Which simulated production an entry belongs to. */

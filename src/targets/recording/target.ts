@@ -5,8 +5,8 @@ import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { FaultInjector, type StepFault } from './faults';
 import { Journal, type JournalEntry, type JournalView, scopeOf } from './journal';
 import { currentValues, describeChanges, holds, intendedChanges, type SimulatedState } from './state';
-import { heartbeatingPause } from '../shared/pause';
-import { safeUrl } from '../shared/safe-url';
+import { heartbeatingPause } from '../support/pause';
+import { safeUrl } from '../support/safe-url';
 
 export interface RecordingTargetOptions {
   /** The JSONL journal; several processes may share it. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { redactSecrets } from '../../security/secrets';
-import type { CircuitBreakers } from '../shared/circuit-breaker';
+import type { CircuitBreakers } from '../support/circuit-breaker';
 import { PermanentStepError } from '../errors';
-import { describeAnswer, type OutboundResponse, sanitizeText, sendOutbound } from '../shared/outbound-http';
-import { parseJsonResponse, readJsonResponse, type ResponseSource } from '../shared/response';
+import { describeAnswer, type OutboundResponse, sanitizeText, sendOutbound } from '../support/outbound-http';
+import { parseJsonResponse, readJsonResponse, type ResponseSource } from '../support/response';
 
 /** A feature flag as ripcord reads it back: whether it is on in each environment. */
 export interface FeatureView {

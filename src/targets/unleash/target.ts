@@ -1,8 +1,8 @@
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
 import type { SecretProvider } from '../../security/secrets';
-import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
+import { type CircuitBreakers, sharedCircuitBreakers } from '../support/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { resolveStepSecret } from '../shared/step-secret';
+import { resolveStepSecret } from '../support/step-secret';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { type FeatureView, UnleashAdminClient } from './admin-client';
 import { RECORD_TAG_DESCRIPTION, RECORD_TAG_TYPE, readRecord, recordTag } from './rollback-record';

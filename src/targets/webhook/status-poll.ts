@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EndpointUnavailableError } from '../shared/circuit-breaker';
+import { EndpointUnavailableError } from '../support/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../errors';
-import { describeAnswer, sanitizeText } from '../shared/outbound-http';
-import { heartbeatingPause } from '../shared/pause';
-import { readJsonResponse } from '../shared/response';
+import { describeAnswer, sanitizeText } from '../support/outbound-http';
+import { heartbeatingPause } from '../support/pause';
+import { readJsonResponse } from '../support/response';
 import type { StepContext } from '../types';
 
 /**

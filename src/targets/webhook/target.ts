@@ -2,13 +2,13 @@ import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../mod
 import { z } from 'zod';
 import { redactSecrets, type SecretProvider } from '../../security/secrets';
 import type { DeploymentInfo } from '../../model/guardian';
-import { type CircuitBreakers, sharedCircuitBreakers } from '../shared/circuit-breaker';
+import { type CircuitBreakers, sharedCircuitBreakers } from '../support/circuit-breaker';
 import { PermanentStepError } from '../errors';
-import { describeAnswer, type OutboundResponse, sendOutbound } from '../shared/outbound-http';
-import { parseJsonText, parseResponse } from '../shared/response';
-import { rethrowAs } from '../shared/rethrow';
-import { safeUrl } from '../shared/safe-url';
-import { resolveStepSecret } from '../shared/step-secret';
+import { describeAnswer, type OutboundResponse, sendOutbound } from '../support/outbound-http';
+import { parseJsonText, parseResponse } from '../support/response';
+import { rethrowAs } from '../support/rethrow';
+import { safeUrl } from '../support/safe-url';
+import { resolveStepSecret } from '../support/step-secret';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
 import { WebhookTargetConfig, type WebhookTargetConfigInput } from './config';
 import {

@@ -1,6 +1,6 @@
 import { OutboundUrl } from '../../policy/schema/common';
 import { PermanentStepError } from '../errors';
-import { safeUrl } from '../shared/safe-url';
+import { safeUrl } from '../support/safe-url';
 
 /**
  * Where a webhook may go (an SSRF guard). The policy loader already refused

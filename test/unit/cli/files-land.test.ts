@@ -29,6 +29,9 @@ const DOCS = [
   ...filesUnder('scripts', /\.(sh|js|ts)$/),
   ...filesUnder('temporal-config', /\.(md|ya?ml)$/),
   ...filesUnder('bench', /\.(md|ts)$/),
+  // The sources too: a relative import such as '../shared/x' reads as the path outside the clone.
+  ...filesUnder('src', /\.ts$/),
+  ...filesUnder('policies', /\.ya?ml$/),
 ].map((f) => path.resolve(REPO_ROOT, f));
 
 const PRETTIER = path.join(REPO_ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');

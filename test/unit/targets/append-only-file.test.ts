@@ -1,6 +1,6 @@
 import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AppendOnlyJsonl } from '../../../src/targets/shared/append-only-file';
+import { AppendOnlyJsonl } from '../../../src/targets/support/append-only-file';
 import { tempDir } from './helpers';
 
 describe('append-only JSONL file', () => {

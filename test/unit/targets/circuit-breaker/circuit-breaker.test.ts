@@ -4,7 +4,7 @@ import {
   type CircuitState,
   EndpointUnavailableError,
   endpointOf,
-} from '../../../../src/targets/shared/circuit-breaker';
+} from '../../../../src/targets/support/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../../../../src/targets/errors';
 
 const FLAGS = 'https://flags.example.com/api/admin/projects/default/features/x';

@@ -1,6 +1,6 @@
 import { PermanentStepError } from '../../../../src/targets/errors';
-import { CircuitBreakers } from '../../../../src/targets/shared/circuit-breaker';
-import { ResponseShapeError } from '../../../../src/targets/shared/response';
+import { CircuitBreakers } from '../../../../src/targets/support/circuit-breaker';
+import { ResponseShapeError } from '../../../../src/targets/support/response';
 import { UnleashAdminClient } from '../../../../src/targets/unleash/admin-client';
 import { type Answer, jsonServer } from '../json-server';
 

@@ -1,6 +1,6 @@
 import type { ResolvedAction } from '../../../../src/model/plan';
-import { CircuitBreakers } from '../../../../src/targets/shared/circuit-breaker';
-import { ResponseShapeError } from '../../../../src/targets/shared/response';
+import { CircuitBreakers } from '../../../../src/targets/support/circuit-breaker';
+import { ResponseShapeError } from '../../../../src/targets/support/response';
 import { WebhookTarget } from '../../../../src/targets/webhook';
 import { testContext } from '../helpers';
 import { type Answer, jsonServer } from '../json-server';

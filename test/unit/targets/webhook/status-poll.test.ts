@@ -1,4 +1,4 @@
-import { CircuitOpenError, EndpointUnavailableError } from '../../../../src/targets/shared/circuit-breaker';
+import { CircuitOpenError, EndpointUnavailableError } from '../../../../src/targets/support/circuit-breaker';
 import { PermanentStepError, StepVerificationError } from '../../../../src/targets/errors';
 import { pollUntilDone } from '../../../../src/targets/webhook/status-poll';
 import type { StepContext } from '../../../../src/targets/types';

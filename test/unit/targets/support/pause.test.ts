@@ -1,4 +1,4 @@
-import { heartbeatingPause, PAUSE_HEARTBEAT_EVERY_MS } from '../../../../src/targets/shared/pause';
+import { heartbeatingPause, PAUSE_HEARTBEAT_EVERY_MS } from '../../../../src/targets/support/pause';
 
 /** A step context whose clock moves only when it sleeps; `cancelAfter` aborts it after that many sleeps. */
 function context(options: { cancelAfter?: number } = {}) {

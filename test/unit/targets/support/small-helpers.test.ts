@@ -1,9 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PermanentStepError, StepVerificationError } from '../../../../src/targets/errors';
-import { isExecutable } from '../../../../src/targets/shared/executable';
-import { rethrowAs } from '../../../../src/targets/shared/rethrow';
-import { resolveStepSecret } from '../../../../src/targets/shared/step-secret';
+import { isExecutable } from '../../../../src/targets/support/executable';
+import { rethrowAs } from '../../../../src/targets/support/rethrow';
+import { resolveStepSecret } from '../../../../src/targets/support/step-secret';
 import { tempDir } from '../helpers';
 import { secrets } from '../unleash/steps';
 

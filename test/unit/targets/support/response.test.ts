@@ -6,7 +6,7 @@ import {
   readJsonResponse,
   readResponse,
   ResponseShapeError,
-} from '../../../../src/targets/shared/response';
+} from '../../../../src/targets/support/response';
 
 const Feature = z.object({
   environments: z.array(z.object({ name: z.string(), enabled: z.boolean() })),
