@@ -1,10 +1,10 @@
-import { seriesUsedBy } from '../decision';
+import { bucketBound, bucketSeries, seriesUsedBy } from '../decision';
 import type { Policy } from '../policy';
 import { decisionConfigFromPolicy } from '../policy/decision-config';
 import { envSecretProvider, SecretError, type SecretProvider } from '../security/secrets';
 import { SCENARIO_FORMAT, type GroupSeries, type Scenario } from '../simulate/scenario';
 import { parseScenarioText } from '../simulate/scenario-files';
-import { boundMs, bucketName, type LeUnit } from '../sources/histogram';
+import { boundMs, type LeUnit } from '../sources/histogram';
 import { credentials } from '../sources/prometheus/auth';
 import { displayUrl, PrometheusRequestError, type RequestOptions } from '../sources/prometheus/client';
 import { renderQuery } from '../sources/query-template';
@@ -175,7 +175,7 @@ export function histogramSeries(
   const nulls = () => times.map(() => null);
   return Object.fromEntries(
     bounds.map((ms) => [
-      bucketName(name, ms),
+      bucketSeries(name, ms),
       { baseline: baseline.get(ms) ?? nulls(), canary: canary.get(ms) ?? nulls() },
     ]),
   );
@@ -290,7 +290,7 @@ export async function recordScenario(options: RecordOptions): Promise<RecordResu
       .map((s) => s.name)
       .filter((name) =>
         Object.entries(series)
-          .filter(([key]) => key === name || key.startsWith(`${name}_le_`))
+          .filter(([key]) => key === name || bucketBound(name, key) !== undefined)
           .every(([, g]) => g[group].every((v) => v === null)),
       );
     if (silent.length > 0) {

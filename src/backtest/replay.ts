@@ -1,3 +1,4 @@
+import { bucketBound } from '../decision';
 import {
   type DecisionCause,
   type DecisionConfig,
@@ -59,7 +60,7 @@ function recordedNames(recorded: RecordedDeployment): string[] {
   const names = new Set<string>();
   for (const observation of recorded.readings)
     for (const key of Object.keys(observation))
-      names.add(histograms.find((h) => key.startsWith(`${h}_le_`)) ?? key);
+      names.add(histograms.find((h) => bucketBound(h, key) !== undefined) ?? key);
   return [...names].sort();
 }
 
@@ -91,7 +92,7 @@ export function uncoveredSeries(
   }
   const problems: Uncovered[] = [];
   for (const [name, buckets] of [...needed].sort(([a], [b]) => a.localeCompare(b))) {
-    const present = buckets ? [...keys].some((k) => k.startsWith(`${name}_le_`)) : keys.has(name);
+    const present = buckets ? [...keys].some((k) => bucketBound(name, k) !== undefined) : keys.has(name);
     if (!present) {
       problems.push({ series: name, why: 'not-read', recorded: recordedNames(recorded) });
       continue;

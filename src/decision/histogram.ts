@@ -72,13 +72,19 @@ export type HistogramReading =
       baselineTail: BaselineTail;
     };
 
-/** Bucket bounds present in the observation for `buckets`, ascending: keys `<buckets>_le_<bound>`. */
-export function bucketBounds(observation: Observation, buckets: string): number[] {
+/** The bound of bucket reading `key` of histogram `buckets` (`<buckets>_le_<bound>`), or undefined if it is none. */
+export function bucketBound(buckets: string, key: string): number | undefined {
   const prefix = `${buckets}_le_`;
+  if (!key.startsWith(prefix) || key.length === prefix.length) return undefined;
+  const bound = Number(key.slice(prefix.length));
+  return Number.isFinite(bound) && bound > 0 ? bound : undefined;
+}
+
+/** Bucket bounds present in the observation for `buckets`, ascending. */
+export function bucketBounds(observation: Observation, buckets: string): number[] {
   const bounds = Object.keys(observation)
-    .filter((key) => key.startsWith(prefix))
-    .map((key) => Number(key.slice(prefix.length)))
-    .filter((bound) => Number.isFinite(bound) && bound > 0);
+    .map((key) => bucketBound(buckets, key))
+    .filter((bound): bound is number => bound !== undefined);
   return [...new Set(bounds)].sort((a, b) => a - b);
 }
 

@@ -14,7 +14,7 @@ export type {
   ValueSignalConfig,
 } from './config';
 export { configProblems, countsEvents, MAX_ALPHA, seriesUsedBy } from './config';
-export { bucketBounds, bucketSeries, TAIL_SHARES } from './histogram';
+export { bucketBound, bucketBounds, bucketSeries, TAIL_SHARES } from './histogram';
 export { histogramQuantile, observedQuantile, type CumulativeBucket } from './quantile';
 export type { Observation, SeriesReading } from './observation';
 export type {

@@ -1,5 +1,5 @@
 import { countsEvents, type RatioSignalConfig, type SignalConfig, type ValueSignalConfig } from './config';
-import { type BaselineTail, HISTOGRAM_ALTERNATIVES, readHistogram } from './histogram';
+import { type BaselineTail, bucketBound, HISTOGRAM_ALTERNATIVES, readHistogram } from './histogram';
 import type { Group, Observation } from './observation';
 import { usable } from './observation';
 import { COUNT_ALTERNATIVES, oneSampleCountLogLR, twoSampleCountLogLR } from './stats/count-tests';
@@ -131,7 +131,7 @@ export function readSignal(
 /** The first failed bucket series of a histogram, in words. */
 function bucketError(observation: Observation, buckets: string): string | undefined {
   for (const [name, reading] of Object.entries(observation)) {
-    if ((name === buckets || name.startsWith(`${buckets}_le_`)) && reading?.error !== undefined)
+    if ((name === buckets || bucketBound(buckets, name) !== undefined) && reading?.error !== undefined)
       return `series ${name}: ${reading.error}`;
   }
   return undefined;

@@ -1,4 +1,4 @@
-import type { DecisionConfig, IntervalVerdict } from '../decision';
+import { bucketBound, bucketSeries, type DecisionConfig, type IntervalVerdict } from '../decision';
 import type { Scenario } from './scenario';
 import type { SimulationRun } from './simulate';
 import { clock } from './timeline';
@@ -74,7 +74,7 @@ function panelsFor(config: DecisionConfig, scenario: Scenario): Panel[] {
       if (bound !== undefined) {
         const slower = (group: 'baseline' | 'canary') => {
           const total = scenario.series[signal.total]?.[group] ?? [];
-          const atMost = scenario.series[`${signal.buckets}_le_${bound}`]?.[group] ?? [];
+          const atMost = scenario.series[bucketSeries(signal.buckets, bound)]?.[group] ?? [];
           return total.map((n, i) => {
             const le = atMost[i];
             return n === null || le === null || le === undefined || n === 0 ? null : Math.max(0, n - le) / n;
@@ -113,11 +113,11 @@ function shoulderBound(scenario: Scenario, buckets: string, total: string): numb
   let best: number | undefined;
   let distance = Infinity;
   for (const [name, series] of Object.entries(scenario.series)) {
-    if (!name.startsWith(`${buckets}_le_`)) continue;
-    const bound = Number(name.slice(buckets.length + 4));
+    const bound = bucketBound(buckets, name);
+    if (bound === undefined) continue;
     const atMost = series.baseline.reduce<number>((sum, n) => sum + (n ?? 0), 0);
     const share = Math.max(0, requests - atMost) / requests;
-    if (Number.isFinite(bound) && share > 0 && Math.abs(Math.log(share / 0.1)) < distance) {
+    if (share > 0 && Math.abs(Math.log(share / 0.1)) < distance) {
       distance = Math.abs(Math.log(share / 0.1));
       best = bound;
     }

@@ -1,4 +1,5 @@
 import {
+  bucketBound,
   evaluateInterval,
   finishWatch,
   initialDecisionState,
@@ -39,7 +40,8 @@ export function missingSeries(config: DecisionConfig, scenario: Scenario): strin
   const names = Object.keys(scenario.series);
   return [...needed]
     .filter(
-      (name) => scenario.series[name] === undefined && !names.some((key) => key.startsWith(`${name}_le_`)),
+      (name) =>
+        scenario.series[name] === undefined && !names.some((key) => bucketBound(name, key) !== undefined),
     )
     .sort();
 }

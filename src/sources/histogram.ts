@@ -1,4 +1,4 @@
-import { bucketSeries } from '../decision';
+import { bucketBound } from '../decision';
 import type { Series } from '../policy';
 
 /**
@@ -19,17 +19,9 @@ export function histogramOf(series: Series): HistogramOptions | undefined {
   return series.histogram;
 }
 
-/** The reading name of one bucket: `<series>_le_<ms>`. */
-export function bucketName(series: string, boundMs: number): string {
-  return bucketSeries(series, boundMs);
-}
-
-/** Is `key` one of the bucket readings of histogram `series`? */
+/** Is `key` one of the bucket readings of histogram `series`? The decision core's own rule. */
 export function isBucketOf(series: string, key: string): boolean {
-  const prefix = `${series}_le_`;
-  if (!key.startsWith(prefix)) return false;
-  const bound = Number(key.slice(prefix.length));
-  return key.length > prefix.length && Number.isFinite(bound);
+  return bucketBound(series, key) !== undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Source } from '../../policy';
 import { envSecretProvider, redactSecrets, SecretError, type SecretProvider } from '../../security/secrets';
 import { queryVariables, renderQuery } from '../query-template';
-import { boundMs, bucketName, histogramOf, type LeUnit } from '../histogram';
+import { bucketSeries } from '../../decision';
+import { boundMs, histogramOf, type LeUnit } from '../histogram';
 import { errorReadings } from '../replay';
 import type { GroupName, HealthReadRequest, HealthSource, SeriesReading, SeriesReadings } from '../types';
 import { credentials } from './auth';
@@ -208,7 +209,7 @@ function combineHistogram(
   if (errors.length > 0) {
     const error = errors.join('; ');
     const bounds = new Set(answered.flatMap((counts) => [...counts.keys()]));
-    return [name, ...[...bounds].map((ms) => bucketName(name, ms))].map((key) => [
+    return [name, ...[...bounds].map((ms) => bucketSeries(name, ms))].map((key) => [
       key,
       { baseline: null, canary: null, error },
     ]);
@@ -222,7 +223,7 @@ function combineHistogram(
   return [
     [name, { baseline: null, canary: null }],
     ...bounds.map((ms): [string, SeriesReading] => [
-      bucketName(name, ms),
+      bucketSeries(name, ms),
       { baseline: count('baseline', ms), canary: count('canary', ms) },
     ]),
   ];

@@ -1,4 +1,6 @@
 import type { HistogramSignalConfig, Observation } from '../../../src/decision';
+import { bucketBound } from '../../../src/decision/histogram';
+import { isBucketOf } from '../../../src/sources/histogram';
 import { readSignal } from '../../../src/decision/readings';
 import { createRandom, type Random } from '../../../src/simulate/random';
 import { config, run } from './support';
@@ -193,4 +195,22 @@ test('A/A with no tolerance and no confirmation window: false rollbacks stay wit
   }
   // P(Bin(150, 0.05) > 16) < 0.001: more than that would mean the bound does not hold.
   expect(rollbacks).toBeLessThanOrEqual(16);
+});
+
+test('one rule says which keys are buckets: sources and the core agree, and a non-bucket key cannot fail the signal', () => {
+  expect(
+    ['latency_le_300', 'latency_le_0.5', 'latency_le_0', 'latency_le_x', 'latency_le_', 'latency_p99_ms'].map(
+      (key) => [bucketBound('latency', key), isBucketOf('latency', key)],
+    ),
+  ).toEqual([
+    [300, true],
+    [0.5, true],
+    [undefined, false],
+    [undefined, false],
+    [undefined, false],
+    [undefined, false],
+  ]);
+  const [observation] = observations(10, { intervals: 1, rps: 10, baseline: BASE, canary: BASE });
+  const withJunk = { ...observation!, latency_le_x: { baseline: null, canary: null, error: 'not a bucket' } };
+  expect(readSignal(HISTOGRAM, withJunk).status).toBe('aligned');
 });
