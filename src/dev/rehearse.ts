@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { firstLine } from '../text/lines';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { defaultActivityDeps } from '../worker/composition';
@@ -72,10 +73,6 @@ export interface RehearsalReport<T> {
   deploymentId: string;
   journal: JournalSummary;
   auditFile: string;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]?.trim() ?? '';
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { firstLine } from '../text/lines';
 import path from 'node:path';
 import { SECRET_REF_PATTERN } from '../policy/schema/common';
 import { keySetResolver, readKeySet } from '../security/action-tokens';
@@ -213,8 +214,4 @@ function exists(file: string): boolean {
 
 function via(variable: string | undefined): string {
   return variable ? ` (set by $${variable})` : '';
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]?.trim() ?? '';
 }

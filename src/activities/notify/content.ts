@@ -72,28 +72,14 @@ const IMPLIED_OUTCOME: Partial<Record<NotificationEventName, GuardianOutcome>> =
   promoted: 'promoted',
 };
 
-// Guardians before the structured approval request wrote the approve command into their
-// message; a notification they scheduled before an upgrade is still read that way (the only
-// words read here: the command, and the plan it names, never the guardian's sentence).
-const LEGACY_APPROVE_COMMAND = /\s*Approve:\s*(ripcord approve \S+ .*)$/s;
-const LEGACY_PLAN_FLAG = /--plan (sha256:[0-9a-f]{64})\b/;
-
 export function notificationContent(n: OutboundNotification, context: ContentContext): NotificationContent {
   const d = n.deployment;
-  const legacy = n.approval === undefined ? LEGACY_APPROVE_COMMAND.exec(n.message) : null;
-  const message = legacy ? n.message.slice(0, legacy.index).trim() : n.message.trim();
-  // Guardians before the structured request: the command as their message wrote it.
-  const legacyArgs = legacy?.[1]?.trim().replace(/^ripcord approve /, '');
-  const planHash =
-    n.approval?.planHash ?? n.planHash ?? (legacyArgs ? LEGACY_PLAN_FLAG.exec(legacyArgs)?.[1] : undefined);
+  const message = n.message.trim();
+  const planHash = n.approval?.planHash ?? n.planHash;
   const outcome = n.outcome ?? IMPLIED_OUTCOME[n.event];
   const at = { ...d, namespace: context.namespace };
   const judge = (verb: 'approve' | 'reject'): string | undefined =>
-    n.approval
-      ? approveCommand(at, n.approval, verb)
-      : legacyArgs
-        ? `${ripcordCli(context.namespace)} ${verb} ${legacyArgs}`
-        : undefined;
+    n.approval ? approveCommand(at, n.approval, verb) : undefined;
   const approve = judge('approve');
   return {
     event: n.event,

@@ -5,10 +5,7 @@ import { deploymentFor, examplePolicy } from '../helpers';
 const PLAN = `sha256:${'c'.repeat(64)}`;
 const ARGS = `d-1234 --service checkout --env production --plan ${PLAN} --role sre`;
 
-async function notification(
-  event: 'approval-requested' | 'escalated',
-  legacy = false,
-): Promise<OutboundNotification> {
+async function notification(event: 'approval-requested' | 'escalated'): Promise<OutboundNotification> {
   const { policy } = await examplePolicy('canary.yaml');
   return {
     receiver: {
@@ -23,10 +20,7 @@ async function notification(
     deployment: deploymentFor(policy),
     ...(event !== 'approval-requested'
       ? { message: 'Escalated' }
-      : legacy
-        ? // Written by a guardian from before the structured request, scheduled before an upgrade.
-          { message: `Needs 1 approval(s). Approve: ripcord approve ${ARGS}` }
-        : { message: `Needs 1 approval(s), plan ${PLAN}.`, approval: { planHash: PLAN, roles: ['sre'] } }),
+      : { message: `Needs 1 approval(s), plan ${PLAN}.`, approval: { planHash: PLAN, roles: ['sre'] } }),
   };
 }
 
@@ -66,13 +60,6 @@ describe('notification commands', () => {
     );
     expect(content.approveCommand).toBe(`npx ripcord approve ${ARGS}`);
     expect(content.message).toBe('Approve: ripcord approve someone-else --service x --env y');
-    expect(content.planHash).toBe(PLAN);
-  });
-
-  it('still read the command out of a message written before the structured request', async () => {
-    const content = notificationContent(await notification('approval-requested', true), at('payments-prod'));
-    expect(content.approveCommand).toBe(`TEMPORAL_NAMESPACE=payments-prod npx ripcord approve ${ARGS}`);
-    expect(content.message).toBe('Needs 1 approval(s).');
     expect(content.planHash).toBe(PLAN);
   });
 });
