@@ -2,7 +2,7 @@
  * The decision core's own configuration. It mirrors the policy's `signals` and
  * `evaluation` sections with every default already applied, but is a plain
  * type: the core never imports the policy module (docs/architecture.md §2), so a policy is
- * mapped onto this shape outside the core (src/simulate/decision-config.ts).
+ * mapped onto this shape outside the core (src/policy/decision-config.ts).
  */
 
 export type Direction = 'higher-is-worse' | 'lower-is-worse';

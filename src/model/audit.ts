@@ -45,11 +45,6 @@ export interface AdmittedDetails {
   superseded: string[];
 }
 
-/** A newer guardian took this one's place (no producer writes it yet: the outcome says `superseded`). */
-export interface SupersededDetails {
-  by: string;
-}
-
 /** What the decision core (or a person) decided, and on what evidence. */
 export interface DecisionDetails {
   decision: DecisionKind;
@@ -237,7 +232,6 @@ export type OutcomeDetails =
 /** Every kind of record, and its details. */
 export interface AuditDetailsByKind {
   admitted: AdmittedDetails;
-  superseded: SupersededDetails;
   decision: DecisionDetails;
   plan: PlanDetails;
   action: ActionDetails;
