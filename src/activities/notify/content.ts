@@ -1,5 +1,5 @@
 import { webUiLink } from '../../client/guardians';
-import { approveCommand, escalationCommands, ripcordCli } from '../../model/operator-commands';
+import { approveCommand, escalationCommands } from '../../model/operator-commands';
 import type { DeploymentInfo, GuardianOutcome } from '../../model/guardian';
 import type { NotificationEventName } from '../../model/activity-contract';
 import type { OutboundNotification } from './notifier';
