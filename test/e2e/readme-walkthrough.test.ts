@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -179,6 +180,12 @@ test(
     expect(existsSync(join(dir, '.ripcord', 'reports', 'build-481.html'))).toBe(true);
     // Nothing the README generates lands outside .ripcord/ and keys/ (both git-ignored).
     expect(existsSync(join(dir, 'keys', 'oncall.private.jwk.json'))).toBe(true);
+    const placedByThisTest = ['policies', 'examples', 'test', 'docs', 'package.json', 'node_modules'];
+    expect(
+      readdirSync(dir)
+        .filter((entry) => !placedByThisTest.includes(entry))
+        .sort(),
+    ).toEqual(['.ripcord', 'keys']);
   },
   WALKTHROUGH_TIMEOUT_MS,
 );
