@@ -36,6 +36,14 @@ export const Behaviour = z
     /** For people reading the release: good, degrading, transient, healthy, ... */
     name: z.string().min(1),
     phases: z.array(BehaviourPhase).min(1),
+    /**
+     * What the version does while its fault switch is on (POST /fault/on to the service): a
+     * feature that turns on, a platform that goes down. Replaces whatever phase is in force,
+     * until POST /fault/off. Omitted: the switch changes nothing.
+     */
+    fault: BehaviourPhase.omit({ fromSeconds: true })
+      .extend({ name: z.string().min(1) })
+      .optional(),
     /** No request takes longer than this (a log-normal tail is unbounded). */
     maxLatencyMs: z.number().positive().default(5_000),
   })

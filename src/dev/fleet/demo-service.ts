@@ -1,5 +1,13 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  type ClientRequest,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +17,7 @@ import {
   BEHAVIOUR_FILE,
   type Behaviour,
   BehaviourError,
+  type BehaviourPhase,
   parseBehaviour,
   phaseAt,
   sampleRequest,
@@ -17,15 +26,23 @@ import {
 import { type ListeningMessage, RESTART_EXIT_CODE } from './protocol';
 
 /**
- * The demo `checkout` service. One program for every version: the version,
- * digest and behaviour come from the release directory it is started from
- * (manifest.json, behaviour.json). It serves
+ * The demo service (`checkout`, and in the release story `payments` and
+ * `db-proxy` too). One program for every service and version: the service,
+ * version, digest and behaviour come from the release directory it is started
+ * from (manifest.json, behaviour.json). It serves
  *
  *   GET / and /checkout   the business endpoint (X-Version header; 500 on an injected failure)
  *   GET /metrics          prom-client: http_requests_total{service,version,code},
  *                         http_request_duration_seconds{service,version} histogram
- *   GET /version          { service, version, digest } from manifest.json, and startedAt:
- *                         when the behaviour's clock started (its phases count from it)
+ *   GET /version          { service, version, digest } from manifest.json, startedAt:
+ *                         when the behaviour's clock started (its phases count from it), fault
+ *   POST /fault/on|off    the fault switch: while on, requests follow the behaviour's `fault`
+ *
+ * With `calls` (a URL, and the Host to send, e.g. nginx routing by Host), every
+ * business request first calls that dependency; when the dependency fails
+ * (5xx, no answer) the request fails too, at once, as a caller that cannot
+ * work without it does. Its own behaviour applies only to requests whose call
+ * succeeded; the histogram times the whole request, the call included.
  *
  * Run as a child: `node --require tsx/cjs demo-service.ts --release <dir> --port <n>`.
  * SIGHUP drains and exits with RESTART_EXIT_CODE so the supervisor starts it
@@ -70,6 +87,17 @@ export interface DemoServiceOptions {
   host?: string;
   /** Seed of the request outcomes; omitted = a fresh one per start. */
   seed?: number;
+  /** The dependency every business request calls first. */
+  calls?: DependencyCall;
+}
+
+export interface DependencyCall {
+  /** http:// URL of the dependency (usually a front such as nginx). */
+  url: string;
+  /** Host header to send (a front that routes by Host); omitted = the URL's. */
+  host?: string;
+  /** A call not answered within this long fails (default 2000). */
+  timeoutMs?: number;
 }
 
 export interface DemoService {
@@ -103,33 +131,55 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   // Zero series from the start, so rate() has a first sample before the first request.
   requests.inc({ service, version, code: '200' }, 0);
   requests.inc({ service, version, code: '500' }, 0);
+  if (options.calls !== undefined) requests.inc({ service, version, code: '502' }, 0);
   duration.zero({ service, version });
 
   const pending = new Set<NodeJS.Timeout>();
+  const dependency = options.calls === undefined ? undefined : dependencyCaller(options.calls);
+  let fault = false;
+
+  const phaseNow = (): Omit<BehaviourPhase, 'fromSeconds'> => {
+    if (fault && release.behaviour.fault !== undefined) return release.behaviour.fault;
+    return phaseAt(release.behaviour, (Date.now() - startedAt) / 1000);
+  };
 
   const checkout = (res: ServerResponse) => {
     const began = process.hrtime.bigint();
-    const elapsedSeconds = (Date.now() - startedAt) / 1000;
-    const outcome = sampleRequest(
-      phaseAt(release.behaviour, elapsedSeconds),
-      random,
-      release.behaviour.maxLatencyMs,
-    );
-    const timer = setTimeout(() => {
-      pending.delete(timer);
-      const code = outcome.error ? 500 : 200;
-      const body = outcome.error
-        ? { error: 'payment authorisation failed', version }
-        : { ok: true, order: 'demo', version };
+    const finish = (code: number, body: unknown) => {
       send(res, code, body, { 'x-version': version });
       requests.inc({ service, version, code: String(code) });
       duration.observe({ service, version }, Number(process.hrtime.bigint() - began) / 1e9);
-    }, outcome.latencyMs);
-    pending.add(timer);
+    };
+    const serve = () => {
+      const outcome = sampleRequest(
+        { fromSeconds: 0, ...phaseNow() },
+        random,
+        release.behaviour.maxLatencyMs,
+      );
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        if (outcome.error) finish(500, { error: 'payment authorisation failed', version });
+        else finish(200, { ok: true, order: 'demo', version });
+      }, outcome.latencyMs);
+      pending.add(timer);
+    };
+    if (dependency === undefined) {
+      serve();
+      return;
+    }
+    dependency.call((failure) => {
+      if (failure === undefined) serve();
+      else finish(502, { error: `${service} cannot work: ${failure}`, version });
+    });
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && (path === '/fault/on' || path === '/fault/off')) {
+      fault = path === '/fault/on';
+      send(res, 200, { service, version, fault, effect: release.behaviour.fault?.name ?? 'none' });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, { error: 'only GET' }, { allow: 'GET, HEAD', 'x-version': version });
       return;
@@ -145,7 +195,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
       send(
         res,
         200,
-        { service, version, digest, startedAt: new Date(startedAt).toISOString() },
+        { service, version, digest, startedAt: new Date(startedAt).toISOString(), fault },
         { 'x-version': version },
       );
     } else {
@@ -160,10 +210,52 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
 
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= drain(server, pending);
+    closing ??= drain(server, pending).finally(() => dependency?.close());
     return closing;
   };
   return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, port, release, close };
+}
+
+interface DependencyCaller {
+  /** Calls the dependency and reports, once, how it went: undefined when it answered below 500, else what failed. */
+  call(done: (failure: string | undefined) => void): void;
+  /** Cuts the calls in flight and the kept-alive connections. */
+  close(): void;
+}
+
+/** Calls over keep-alive connections, each bounded by the timeout. */
+function dependencyCaller(calls: DependencyCall): DependencyCaller {
+  const inFlight = new Set<ClientRequest>();
+  const url = new URL(calls.url);
+  if (url.protocol !== 'http:') throw new Error(`calls: only http:// is supported (${calls.url})`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const timeoutMs = calls.timeoutMs ?? 2_000;
+  const name = calls.host ?? url.host;
+  const headers = calls.host === undefined ? {} : { host: calls.host };
+  const call = (done: (failure: string | undefined) => void) => {
+    let settled = false;
+    const settle = (failure: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      inFlight.delete(req);
+      done(failure);
+    };
+    const req = request(url, { agent, method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      res.once('end', () => settle(status >= 500 ? `${name} answered ${status}` : undefined));
+      res.once('error', (err: NodeJS.ErrnoException) => settle(`${name}: ${err.code ?? err.message}`));
+    });
+    inFlight.add(req);
+    req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.once('error', (err: NodeJS.ErrnoException) => settle(`${name}: ${err.code ?? err.message}`));
+    req.end();
+  };
+  const close = () => {
+    for (const req of inFlight) req.destroy();
+    agent.destroy();
+  };
+  return { call, close };
 }
 
 function send(
@@ -221,16 +313,23 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       seed: { type: 'string' },
+      calls: { type: 'string' },
+      'calls-host': { type: 'string' },
     },
   });
   if (values.release === undefined || values.port === undefined) {
-    throw new Error('usage: demo-service --release <dir> --port <n> [--host <ip>] [--seed <n>]');
+    throw new Error(
+      'usage: demo-service --release <dir> --port <n> [--host <ip>] [--seed <n>] [--calls <url> [--calls-host <host>]]',
+    );
   }
   const service = await startDemoService({
     release: values.release,
     port: Number(values.port),
     host: values.host,
     seed: values.seed === undefined ? undefined : Number(values.seed),
+    ...(values.calls === undefined
+      ? {}
+      : { calls: { url: values.calls, ...(values['calls-host'] ? { host: values['calls-host'] } : {}) } }),
   });
   const { manifest } = service.release;
   const stopWith = (code: number) => () => {

@@ -14,6 +14,8 @@ import { Agent, request } from 'node:http';
 export interface LoadOptions {
   /** One URL or several (round-robin). */
   targets: string | string[];
+  /** Host header to send (a front that routes by Host, e.g. the demo's nginx); omitted = the URL's. */
+  host?: string;
   ratePerSecond: number;
   /** A request not answered within this long counts as a timeout. */
   timeoutMs?: number;
@@ -48,6 +50,7 @@ export function startLoad(options: LoadOptions): LoadGenerator {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? 200;
   const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const headers = options.host === undefined ? {} : { host: options.host };
   let targets = toUrls(options.targets);
   let rate = checkRate(options.ratePerSecond);
   let next = 0;
@@ -83,7 +86,7 @@ export function startLoad(options: LoadOptions): LoadGenerator {
       }
       finish();
     };
-    const req = request(url, { agent, method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent, method: 'GET', headers, timeout: timeoutMs }, (res) => {
       const header = res.headers['x-version'];
       const version = Array.isArray(header) ? header[0] : header;
       res.resume();

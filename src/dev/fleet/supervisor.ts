@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { currentLink, releaseDir } from '../../targets/artifact/releases';
 import { assertPortFree } from '../ports';
 import { exitOf, hasExited, killOnExit, OutputTail, stopChild } from '../child';
+import type { DependencyCall } from './demo-service';
 import { DEMO_SERVICE_ENTRY, isListeningMessage, RESTART_EXIT_CODE, tsxNodeArgs } from './protocol';
 
 /**
@@ -54,6 +55,8 @@ export interface SuperviseOptions {
   /** baseline, canary: names the instance in messages. */
   name?: string;
   seed?: number;
+  /** The dependency every business request calls first (kept across restarts: it is where the host is, not what it runs). */
+  calls?: Pick<DependencyCall, 'url' | 'host'>;
   onEvent?: (event: SupervisorEvent) => void;
   onOutput?: (line: string) => void;
   startTimeoutMs?: number;
@@ -155,6 +158,10 @@ class Supervisor implements SupervisedService {
     const args = [...tsxNodeArgs(), DEMO_SERVICE_ENTRY, '--release', release, '--port', String(this.port)];
     if (this.options.host !== undefined) args.push('--host', this.options.host);
     if (this.options.seed !== undefined) args.push('--seed', String(this.options.seed));
+    if (this.options.calls !== undefined) {
+      args.push('--calls', this.options.calls.url);
+      if (this.options.calls.host !== undefined) args.push('--calls-host', this.options.calls.host);
+    }
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
     this.launching = true;

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BehaviourInput } from '../../../../src/dev/fleet/behaviour';
-import { type DemoService, startDemoService } from '../../../../src/dev/fleet/demo-service';
+import {
+  type DemoService,
+  type DependencyCall,
+  startDemoService,
+} from '../../../../src/dev/fleet/demo-service';
 import {
   activateRelease,
   createRelease,
@@ -26,15 +30,25 @@ function fast(errorRate: number): BehaviourInput {
   return { name: 'fast', phases: [{ fromSeconds: 0, errorRate, latency: { medianMs: 20, p99Ms: 22 } }] };
 }
 
-async function start(version: string, behaviour: BehaviourInput): Promise<DemoService> {
+async function start(
+  version: string,
+  behaviour: BehaviourInput,
+  options: { service?: string; calls?: DependencyCall } = {},
+): Promise<DemoService> {
+  const name = options.service ?? 'checkout';
   await createRelease({
     releasesDir: dir,
-    service: 'checkout',
+    service: name,
     version,
     files: { 'behaviour.json': JSON.stringify(behaviour) },
   });
-  await activateRelease({ releasesDir: dir, service: 'checkout', version });
-  const service = await startDemoService({ release: currentLink(dir, 'checkout'), port: 0, seed: 1 });
+  await activateRelease({ releasesDir: dir, service: name, version });
+  const service = await startDemoService({
+    release: currentLink(dir, name),
+    port: 0,
+    seed: 1,
+    ...(options.calls ? { calls: options.calls } : {}),
+  });
   services.push(service);
   return service;
 }
@@ -66,6 +80,7 @@ test('/version is the manifest of the release that `current` pointed at when it 
     version: '1.9.0',
     digest: service.release.manifest.digest,
     startedAt: expect.any(String),
+    fault: false,
   });
   // When its behaviour's phases start counting: the demo marks the story's onset from it.
   expect(Date.parse(body.startedAt)).toBeGreaterThanOrEqual(before);
@@ -110,4 +125,69 @@ test('other paths are 404, other methods 405', async () => {
   const service = await start('1.9.0', fast(0));
   expect((await fetch(`${service.url}/nope`)).status).toBe(404);
   expect((await fetch(`${service.url}/checkout`, { method: 'POST' })).status).toBe(405);
+});
+
+test("the fault switch: while on, requests follow the behaviour's fault; off, its phases again", async () => {
+  const service = await start('2.0.0', {
+    ...fast(0),
+    fault: { name: 'new payment path', errorRate: 1, latency: { medianMs: 20, p99Ms: 22 } },
+  });
+  expect((await fetch(`${service.url}/`)).status).toBe(200);
+  const on = await fetch(`${service.url}/fault/on`, { method: 'POST' });
+  expect(await on.json()).toMatchObject({ fault: true, effect: 'new payment path' });
+  expect((await fetch(`${service.url}/`)).status).toBe(500);
+  expect(await (await fetch(`${service.url}/version`)).json()).toMatchObject({ fault: true });
+  await fetch(`${service.url}/fault/off`, { method: 'POST' });
+  expect((await fetch(`${service.url}/`)).status).toBe(200);
+  // Without a fault in its behaviour, the switch changes nothing.
+  const plain = await start('1.9.0', fast(0), { service: 'payments' });
+  expect(await (await fetch(`${plain.url}/fault/on`, { method: 'POST' })).json()).toMatchObject({
+    fault: true,
+    effect: 'none',
+  });
+  expect((await fetch(`${plain.url}/`)).status).toBe(200);
+});
+
+test('with calls, each request calls the dependency first (with its Host) and fails when the dependency does', async () => {
+  const dependency = await start('1.0.0', fast(0), { service: 'db-proxy' });
+  const hosts: string[] = [];
+  // A stand-in front that notes the Host and passes the call on, as nginx routing by Host would.
+  const { createServer } = await import('node:http');
+  const front = createServer((req, res) => {
+    hosts.push(req.headers.host ?? '');
+    fetch(`${dependency.url}${req.url ?? '/'}`).then(
+      async (answer) => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(await answer.text());
+      },
+      () => {
+        res.writeHead(502);
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (front.address() as { port: number }).port;
+    const caller = await start('1.9.0', fast(0), {
+      service: 'payments',
+      calls: { url: `http://127.0.0.1:${port}/`, host: 'db-proxy' },
+    });
+    expect((await fetch(`${caller.url}/`)).status).toBe(200);
+    expect(hosts).toEqual(['db-proxy']);
+
+    await fetch(`${dependency.url}/fault/on`, { method: 'POST' }); // no fault in its behaviour: still fine
+    await dependency.close();
+    const failed = await fetch(`${caller.url}/`);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({
+      error: expect.stringContaining('payments cannot work: db-proxy'),
+    });
+    const text = await (await fetch(`${caller.url}/metrics`)).text();
+    const labels = 'service="payments",version="1.9.0"';
+    expect(metricValue(text, 'http_requests_total', `${labels},code="502"`)).toBe(1);
+    expect(metricValue(text, 'http_requests_total', `${labels},code="200"`)).toBe(1);
+  } finally {
+    await new Promise((r) => front.close(r));
+  }
 });
