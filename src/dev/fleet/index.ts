@@ -17,6 +17,7 @@ import { superviseService, type SupervisedService, type SupervisorEvent } from '
 export * from './behaviour';
 export * from './load';
 export * from './supervisor';
+export * from './release-fleet';
 export { startDemoService, loadRelease, LATENCY_BUCKETS_SECONDS } from './demo-service';
 export type { DemoService, DemoServiceOptions, LoadedRelease } from './demo-service';
 export { RESTART_EXIT_CODE } from './protocol';
