@@ -1,5 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { MAX_SCENARIO_BYTES, ScenarioFileError, parseScenarioJson } from '../simulate/scenario-files';
+import { parseScenarioJson, readScenarioText } from '../simulate/scenario-files';
 import { RELEASE_SCENARIO_FORMAT, ReleaseScenario } from './scenario';
 
 /**
@@ -17,11 +16,5 @@ export function parseReleaseScenarioText(text: string, file: string): ReleaseSce
 }
 
 export async function loadReleaseScenarioFile(file: string): Promise<LoadedReleaseScenario> {
-  const info = await stat(file);
-  if (!info.isFile()) throw new ScenarioFileError(file, ['not a regular file']);
-  if (info.size > MAX_SCENARIO_BYTES) {
-    throw new ScenarioFileError(file, [`larger than ${MAX_SCENARIO_BYTES} bytes: not a scenario file`]);
-  }
-  const text = await readFile(file, 'utf8');
-  return { file, scenario: parseReleaseScenarioText(text, file) };
+  return { file, scenario: parseReleaseScenarioText(await readScenarioText(file), file) };
 }

@@ -119,13 +119,17 @@ export async function expandScenarioPaths(paths: readonly string[]): Promise<str
   return files;
 }
 
-export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+/** A scenario file's text (deployment or release), refused before reading when it cannot be one. */
+export async function readScenarioText(file: string): Promise<string> {
   const info = await stat(file);
   // A device (/dev/zero), a FIFO or a huge file would be read forever, or into memory whole.
   if (!info.isFile()) throw new ScenarioFileError(file, ['not a regular file']);
   if (info.size > MAX_SCENARIO_BYTES) {
     throw new ScenarioFileError(file, [`larger than ${MAX_SCENARIO_BYTES} bytes: not a scenario file`]);
   }
-  const text = await readFile(file, 'utf8');
-  return { file, scenario: parseScenarioText(text, file) };
+  return readFile(file, 'utf8');
+}
+
+export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+  return { file, scenario: parseScenarioText(await readScenarioText(file), file) };
 }

@@ -1,13 +1,17 @@
-import { decisionConfigFromPolicy } from '../../policy/decision-config';
-import { judgeRelease, resultLine } from '../../releases/judge';
 import type { DecisionConfig } from '../../decision';
+import { PolicyReadError } from '../../policy';
+import { decisionConfigFromPolicy } from '../../policy/decision-config';
+import { asRelease } from '../../releases/as-release';
+import { judgeRelease, resultLine } from '../../releases/judge';
+import { loadReleaseFile, ReleaseFileError, type LoadedRelease } from '../../releases/release-file';
 import { memberScenario, releaseMembers, type ReleaseScenario } from '../../releases/scenario';
 import { loadReleaseScenarioFile } from '../../releases/scenario-files';
 import { formatReleaseJudgement } from '../../releases/timeline';
-import { expandScenarioPaths, ScenarioFileError } from '../../simulate/scenario-files';
 import { missingSeries } from '../../simulate/simulate';
 import { UserFacingError } from '../errors';
+import { EXIT } from '../exit-codes';
 import { loadPolicyForCommand } from '../policy-input';
+import { loadScenarioInputs } from '../scenario-input';
 
 export interface SimulateReleaseOptions {
   policy: string;
@@ -16,74 +20,82 @@ export interface SimulateReleaseOptions {
   json?: boolean;
 }
 
-/** A usage mistake: exit 2, as commander's own. */
-const EXIT_USAGE = 2;
-/** Invalid scenario files: exit 1, every problem of every file on stderr (as `simulate --scenario`). */
-const EXIT_INVALID_SCENARIO = 1;
-
-async function loadReleaseScenarios(paths: string[], config: DecisionConfig): Promise<ReleaseScenario[]> {
-  let files: string[];
+/**
+ * The release file, every problem listed. An invalid release file is a usage
+ * error (exit 2), as an invalid policy is: `policy validate` gives it the
+ * same code.
+ */
+async function loadReleaseForCommand(file: string): Promise<LoadedRelease> {
   try {
-    files = await expandScenarioPaths(paths);
-  } catch (err) {
-    if (err instanceof ScenarioFileError) throw new UserFacingError(err.message, EXIT_INVALID_SCENARIO);
-    throw err;
+    return await loadReleaseFile(file);
+  } catch (error) {
+    if (error instanceof ReleaseFileError) throw new UserFacingError(error.message, EXIT.usage);
+    if (error instanceof PolicyReadError) throw new UserFacingError(error.message, EXIT.usage);
+    throw error;
   }
-  if (files.length === 0)
-    throw new UserFacingError(`no release scenario files (*.json) in ${paths.join(', ')}`);
-  const problems: string[] = [];
-  const scenarios: ReleaseScenario[] = [];
-  for (const file of files) {
-    try {
-      const { scenario } = await loadReleaseScenarioFile(file);
-      const missing = releaseMembers(scenario).flatMap((service) =>
-        missingSeries(config, memberScenario(scenario, service)).map(
-          (name) =>
-            `${file}: members.${service}.series.${name}: the policy reads this series but the member has none (it has ${Object.keys(scenario.members[service]?.series ?? {}).join(', ')})`,
-        ),
-      );
-      if (missing.length > 0) {
-        problems.push(...missing);
-        continue;
-      }
-      scenarios.push(scenario);
-    } catch (err) {
-      if (err instanceof ScenarioFileError) {
-        problems.push(...err.problems.map((p) => `${file}: ${p}`));
-        continue;
-      }
-      const code = (err as NodeJS.ErrnoException).code;
-      problems.push(`${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-    }
+}
+
+/** Each service's own policy where the release file gives it one; the others are judged under --policy. */
+function configsOf(release: LoadedRelease): Record<string, DecisionConfig> {
+  const configs: Record<string, DecisionConfig> = {};
+  for (const member of release.members)
+    configs[member.service] = decisionConfigFromPolicy(member.policy.policy);
+  for (const outside of release.outside) {
+    if (!outside.policyDefaulted) configs[outside.service] = decisionConfigFromPolicy(outside.policy.policy);
   }
-  if (problems.length > 0) {
-    throw new UserFacingError(
-      `invalid release scenario input, nothing simulated:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-      EXIT_INVALID_SCENARIO,
-    );
-  }
-  return scenarios;
+  return configs;
 }
 
 /**
  * `ripcord simulate --release-scenario`: every release judged across its
  * members (src/releases/judge.ts), one JSON line or one human report each.
- * The release comes from the scenario itself: its members, their dependsOn,
- * mode independent, every member under --policy.
+ * Without --release the release comes from the scenario itself (its members,
+ * their dependsOn, mode independent, every member under --policy). With it,
+ * members, outside services, dependsOn and mode come from the release file and
+ * each member is judged under its own policy; --policy judges the services
+ * the file gives no policy for.
  */
 export async function simulateRelease(options: SimulateReleaseOptions): Promise<void> {
-  if (options.release !== undefined) {
-    throw new UserFacingError(
-      '--release is not supported yet: release.yaml has no schema until releases run as workflows (issue #20); ' +
-        'without it, the release comes from the scenario (its members, dependsOn, mode independent)',
-      EXIT_USAGE,
-    );
-  }
   const loaded = await loadPolicyForCommand(options.policy);
   const config = decisionConfigFromPolicy(loaded.policy);
-  const scenarios = await loadReleaseScenarios(options.releaseScenario, config);
+  const release = options.release === undefined ? undefined : await loadReleaseForCommand(options.release);
+  const memberConfigs = release === undefined ? {} : configsOf(release);
+  const layout =
+    release === undefined
+      ? undefined
+      : { file: options.release as string, members: release.members, outside: release.outside };
+
+  const inputs = await loadScenarioInputs<{ scenario: ReleaseScenario; mismatch: string[] }>(
+    options.releaseScenario,
+    {
+      noun: 'release scenario',
+      load: async (file) => {
+        const { scenario } = await loadReleaseScenarioFile(file);
+        if (layout === undefined) return { scenario, mismatch: [] };
+        const judged = asRelease(scenario, layout);
+        return judged.ok
+          ? { scenario: judged.scenario, mismatch: [] }
+          : { scenario, mismatch: judged.problems };
+      },
+      check: ({ scenario, mismatch }, file) => {
+        // A release that does not describe the scenario's release: a problem of this file, naming both.
+        if (mismatch.length > 0) return mismatch.map((p) => `${file}: ${p}`);
+        return releaseMembers(scenario).flatMap((service) =>
+          missingSeries(memberConfigs[service] ?? config, memberScenario(scenario, service)).map(
+            (name) =>
+              `${file}: members.${service}.series.${name}: the policy reads this series but the member has none (it has ${Object.keys(scenario.members[service]?.series ?? {}).join(', ')})`,
+          ),
+        );
+      },
+    },
+  );
+  const scenarios = inputs.map((input) => input.scenario);
   for (const scenario of scenarios) {
-    const judgement = judgeRelease(scenario, { config });
+    const judgement = judgeRelease(scenario, {
+      config,
+      memberConfigs,
+      ...(release === undefined ? {} : { mode: release.mode }),
+    });
     process.stdout.write(
       options.json
         ? `${JSON.stringify(resultLine(judgement))}\n`

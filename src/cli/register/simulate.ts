@@ -45,7 +45,7 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option(
       '--release <release.yaml>',
-      'the release to judge them as (not yet: the scenario names its release)',
+      'judge them as this release: its members, dependsOn and mode, each member under its own policy',
     )
     .option('--json', 'one JSON object per scenario per line, nothing else on stdout')
     .option('--plot <file.html>', 'also write a self-contained HTML page charting every scenario')
@@ -55,7 +55,9 @@ export function registerSimulateCommand(program: Command): void {
         'duration in the policy is in seconds and applies unchanged. Scenario truth is never read.\n' +
         'With --release-scenario every member of a release is judged under --policy, then the release\n' +
         'across members (isolated, cascade, systemic); each JSON line is {"scenario", "decision",\n' +
-        '"rollback" (members in the order rolled back), "decidedAtIndex", "reason"}.',
+        '"rollback" (members in the order rolled back), "decidedAtIndex", "reason"}. With --release the\n' +
+        "release file says the members, their dependsOn and the mode, and each member's policy judges it;\n" +
+        '--policy judges only the services the file gives no policy for.',
     )
     .action(async (options: SimulateFlags) => simulateAction(options));
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -82,20 +82,124 @@ describe('ripcord simulate --release-scenario', () => {
     expect(out.stdout).toMatch(/inventory \(outside\) +error-rate +no degradation/);
   });
 
-  it('refuses --release for now, as a usage error', async () => {
-    const out = await ripcord(
-      'simulate',
-      '--release-scenario',
-      RELEASE_DIR,
-      '--policy',
-      CANARY_POLICY,
-      '--release',
-      'release.yaml',
-      '--json',
-    );
-    expect(out.code).toBe(2);
-    expect(out.stdout).toBe('');
-    expect(out.stderr).toMatch(/--release is not supported yet/);
+  describe('--release release.yaml', () => {
+    const CASCADE = path.join(RELEASE_DIR, 'cascade-00.json');
+    let dir: string;
+    beforeAll(async () => {
+      dir = path.join(tmp, 'release-files');
+      await mkdir(dir, { recursive: true });
+      const payments = await readFile(
+        path.join(ROOT, 'policies', 'examples', 'release', 'payments.yaml'),
+        'utf8',
+      );
+      for (const service of ['ledger', 'tax', 'billing']) {
+        await writeFile(
+          path.join(dir, `${service}.yaml`),
+          payments.replace('service: payments', `service: ${service}`),
+        );
+      }
+      // tax under a policy that tolerates twenty times its baseline's errors: its own policy, not --policy, judges it.
+      await writeFile(
+        path.join(dir, 'tax-loose.yaml'),
+        payments
+          .replace('service: payments', 'service: tax')
+          .replace(
+            'tolerance: { relative: 0.2, absolute: 0.001 }',
+            'tolerance: { relative: 20, absolute: 0.5 }',
+          ),
+      );
+    });
+
+    /** cascade-00 (ledger calls tax; inventory outside) as a release file, with `edit` applied. */
+    async function releaseFile(name: string, edit: (text: string) => string = (t) => t): Promise<string> {
+      const file = path.join(dir, name);
+      await writeFile(
+        file,
+        edit(
+          [
+            'apiVersion: ripcord/v1',
+            'kind: Release',
+            'metadata: { name: cascade-00, environment: production }',
+            'members:',
+            '  - { service: ledger, version: 2.0.0, previousVersion: 1.9.0, policy: ledger.yaml, dependsOn: [tax] }',
+            '  - { service: tax, version: 2.0.0, previousVersion: 1.9.0, policy: tax.yaml }',
+            'outside:',
+            '  - { service: inventory, version: 1.0.0 }',
+            '',
+          ].join('\n'),
+        ),
+      );
+      return file;
+    }
+
+    const simulate = (release: string, scenario = CASCADE) =>
+      ripcord(
+        'simulate',
+        '--release-scenario',
+        scenario,
+        '--policy',
+        CANARY_POLICY,
+        '--release',
+        release,
+        '--json',
+      );
+
+    it('judges the release the file describes, with the same output contract', async () => {
+      const out = await simulate(await releaseFile('release.yaml'));
+      expect(out).toMatchObject({ code: 0, stderr: '' });
+      const line = JSON.parse(out.stdout) as Record<string, unknown>;
+      expect(Object.keys(line)).toEqual(['scenario', 'decision', 'rollback', 'decidedAtIndex', 'reason']);
+      expect(line).toMatchObject({ scenario: 'cascade-00', decision: 'rollback', rollback: ['tax'] });
+    });
+
+    it('takes dependsOn from the release file: ledger calling nothing is its own culprit', async () => {
+      const out = await simulate(
+        await releaseFile('no-deps.yaml', (t) => t.replace(', dependsOn: [tax]', '')),
+      );
+      expect(JSON.parse(out.stdout)).toMatchObject({ decision: 'rollback', rollback: ['tax', 'ledger'] });
+    });
+
+    it('takes the mode from the release file: together rolls back every member, dependents first', async () => {
+      const out = await simulate(
+        await releaseFile('together.yaml', (t) => `${t}rollback: { mode: together }\n`),
+      );
+      expect(JSON.parse(out.stdout)).toMatchObject({ decision: 'rollback', rollback: ['ledger', 'tax'] });
+    });
+
+    it('judges each member under its own policy from the release file', async () => {
+      const out = await simulate(
+        await releaseFile('loose.yaml', (t) => t.replace('policy: tax.yaml', 'policy: tax-loose.yaml')),
+      );
+      const line = JSON.parse(out.stdout) as { decision: string; rollback: string[]; reason: string };
+      expect(line.rollback).toEqual([]);
+      expect(line.reason).toMatch(/ledger regressed but tax may cause it/);
+    });
+
+    it('refuses a scenario whose members are not the release file’s, naming both', async () => {
+      const release = await releaseFile('other.yaml', (t) => t.replace(/ledger/g, 'billing'));
+      const out = await simulate(release);
+      expect(out.code).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain(
+        `cascade-00.json: ${release} members[0] "billing" is not in scenario cascade-00 (its members: ledger, tax)`,
+      );
+      expect(out.stderr).toContain(
+        `cascade-00.json: members.ledger: a member of scenario cascade-00 (inRelease: true) but not of ${release} (members: billing, tax)`,
+      );
+    });
+
+    it('refuses an invalid release file as a usage error, every problem by field', async () => {
+      const release = await releaseFile('bad.yaml', (t) =>
+        t.replace('dependsOn: [tax]', 'dependsOn: [taxx]'),
+      );
+      const out = await simulate(release);
+      expect(out.code).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain(
+        'members[0].dependsOn[0]: "taxx" is neither a member nor an outside service (did you mean "tax"?)',
+      );
+      expect(out.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+    });
   });
 
   it('needs one kind of scenario: --scenario or --release-scenario', async () => {
