@@ -1,5 +1,4 @@
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import { histogramQuantile } from '../decision';
+import { drawIntervalHistogram, HISTOGRAM_BOUNDS_MS } from '../simulate/latency-histogram';
 import { createRandom, mixSeed, type Random } from '../simulate/random';
 import { dependencyClosure, type DependencyGraph } from './graph';
 import {
@@ -49,10 +48,8 @@ export interface ReleaseGenerateOptions {
   intervalSeconds?: number;
 }
 
-/** Bucket bounds of the latency histogram, in ms, as in the examples. */
-export const RELEASE_HISTOGRAM_BOUNDS_MS: readonly number[] = [
-  25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2500, 5000,
-];
+/** Bucket bounds of the latency histogram, in ms: the deployment scenarios' (and the examples'). */
+export const RELEASE_HISTOGRAM_BOUNDS_MS: readonly number[] = HISTOGRAM_BOUNDS_MS;
 
 const SERVICE_NAMES = [
   'auth',
@@ -326,25 +323,6 @@ function failureRate(
   return rate;
 }
 
-/** Cumulative requests at or under each bound for `requests` log-normal latencies (a multinomial by successive binomials). */
-function drawHistogram(random: Random, requests: number, logMedian: number): number[] {
-  const cumulative: number[] = [];
-  let left = requests;
-  let below = 0;
-  let atMost = 0;
-  for (const bound of RELEASE_HISTOGRAM_BOUNDS_MS) {
-    const upTo = normalCdf(Math.log(bound), logMedian, LATENCY_SIGMA);
-    const p = upTo - below;
-    const mass = 1 - below;
-    const count = left <= 0 || mass <= 0 ? 0 : random.binomial(left, Math.min(1, Math.max(0, p / mass)));
-    left -= count;
-    atMost += count;
-    below = upTo;
-    cumulative.push(atMost);
-  }
-  return cumulative;
-}
-
 export function generateReleaseScenario(options: ReleaseGenerateOptions): ReleaseScenario {
   const random = createRandom(
     mixSeed(options.seed, 1000 + RELEASE_KINDS.indexOf(options.kind), options.index),
@@ -399,11 +377,12 @@ export function generateReleaseScenario(options: ReleaseGenerateOptions): Releas
           shift = plan.latency.baseline[t] ?? 0;
         }
         const errors = random.binomial(requests, Math.min(1, failure));
-        const cumulative = drawHistogram(random, requests, logMedian + wobble + shift);
-        const p99 = histogramQuantile(
-          0.99,
-          RELEASE_HISTOGRAM_BOUNDS_MS.map((le, k) => ({ le, count: cumulative[k] ?? 0 })),
+        // The deployment generator's histogram: one multinomial draw over the buckets by an exact binomial.
+        const { cumulative, p99 } = drawIntervalHistogram(
+          random,
           requests,
+          [{ weight: 1, logMedian: logMedian + wobble + shift, sigma: LATENCY_SIGMA }],
+          RELEASE_HISTOGRAM_BOUNDS_MS,
         );
         series.requests?.[group]?.push(requests);
         series.errors?.[group]?.push(errors);
