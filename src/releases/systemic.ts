@@ -117,15 +117,19 @@ export function stepDrift(
     }
   }
   const logPrior = -Math.log(COUNT_ALTERNATIVES.length);
-  starts = starts
-    .map((start) => {
-      const logLR = oneSampleCountLogLR(interval.events, interval.trials, start.line);
-      return logLR === null
-        ? start
-        : { ...start, logM: start.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
-    })
-    .filter((start) => start.logWeight + logPrior + logSumExp(start.logM) >= PRUNE_LOG);
-  const perStart = starts.map((s) => s.logWeight + logPrior + logSumExp(s.logM));
+  // Each start's weighted evidence once: it both prunes the start and enters the mixture.
+  const kept: DriftState['starts'] = [];
+  const perStart: number[] = [];
+  for (const start of starts) {
+    const logLR = oneSampleCountLogLR(interval.events, interval.trials, start.line);
+    const next =
+      logLR === null ? start : { ...start, logM: start.logM.map((m, k) => clampLog(m + (logLR[k] ?? 0))) };
+    const weighted = next.logWeight + logPrior + logSumExp(next.logM);
+    if (weighted < PRUNE_LOG) continue;
+    kept.push(next);
+    perStart.push(weighted);
+  }
+  starts = kept;
   const logE = logSumExp(perStart);
   const degraded = state.degradedAt === null && logE >= Math.log(1 / params.alpha);
   const strongest = starts[perStart.indexOf(Math.max(...perStart))];
