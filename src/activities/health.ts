@@ -68,7 +68,11 @@ function planCalls(input: EvaluateHealthInput): SourceCall[] {
     return [
       {
         sourceName: `scenario ${input.replay.scenarioFile}`,
-        source: { type: 'replay', path: input.replay.scenarioFile },
+        source: {
+          type: 'replay',
+          path: input.replay.scenarioFile,
+          ...(input.replay.member !== undefined ? { member: input.replay.member } : {}),
+        },
         series,
       },
     ];

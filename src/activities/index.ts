@@ -7,6 +7,7 @@ import { notify } from './notify';
 import { buildRollbackPlan } from './plan/build';
 import { compensateStep, executeStep } from './steps';
 import { confirmRollbackTurn, rollbackLockMember } from './rollback-turn';
+import { buildReleasePlan, confirmMemberOrder, readReleaseInterval } from './release';
 import { supersedeOlderGuardians, verifySupersede } from './supersede';
 import { temporalTokenClaims } from './token-claim';
 import type { GuardianActivityContract } from '../model/activity-contract';
@@ -25,6 +26,7 @@ export { type Notifier, type OutboundNotification, LogNotifier, MemoryNotifier }
  */
 export function createActivities(deps: ActivityDeps) {
   const health = evaluateHealth(deps.sources, { refuseReplay: deps.refuseReplay === true });
+  const plan = buildRollbackPlan(deps.now);
   return {
     admitDeployment: admitDeployment(deps.now, {
       refuseReplay: deps.refuseReplay === true,
@@ -37,12 +39,15 @@ export function createActivities(deps: ActivityDeps) {
     rollbackLockMember: rollbackLockMember(deps.client),
     evaluateHealth: health,
     readHealthInterval: readHealthInterval(health),
-    buildRollbackPlan: buildRollbackPlan(deps.now),
+    buildRollbackPlan: plan,
     executeStep: executeStep(deps.targets),
     compensateStep: compensateStep(deps.targets),
     authorizeAction: authorizeAction(deps.tokens, deps.client ? temporalTokenClaims(deps.client) : undefined),
     recordAudit: recordAudit(deps.audit),
     notify: notify(deps.notifier),
+    readReleaseInterval: readReleaseInterval(health),
+    buildReleasePlan: buildReleasePlan(plan),
+    confirmMemberOrder: confirmMemberOrder(deps.client),
   } satisfies GuardianActivityContract;
 }
 

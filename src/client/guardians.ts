@@ -26,6 +26,7 @@ import {
   RipcordVersion,
 } from '../workflows/search-attributes';
 import { policyVersionLabel } from '../policy/version-label';
+import { RELEASE_WORKFLOW_TYPE, isReleaseWorkflowId } from '../model/release';
 
 /**
  * The typed client that the CLI and pipelines use. It only speaks the
@@ -91,6 +92,10 @@ export interface GuardianRow {
   rehearsal?: boolean;
   /** The task queue it runs on: `list` says when no worker polls it. */
   taskQueue?: string;
+  /** A release (its members are guardians whose parent it is). */
+  release?: boolean;
+  /** A release member: its release's workflow id. */
+  parentWorkflowId?: string;
 }
 
 function keyword(attrs: Record<string, unknown> | undefined, name: string): string {
@@ -108,11 +113,18 @@ export async function listGuardians(
     running?: boolean;
     /** Only guardians started at or after this moment (`StartTime`). */
     startedSince?: Date;
+    /** Which workflows: guardians (default), releases, or both. */
+    types?: Array<typeof GUARDIAN_WORKFLOW_TYPE | typeof RELEASE_WORKFLOW_TYPE>;
   } = {},
   limit = 100,
 ): Promise<GuardianRow[]> {
   const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
-  const clauses = [`WorkflowType = ${quote(GUARDIAN_WORKFLOW_TYPE)}`];
+  const types = filter.types ?? [GUARDIAN_WORKFLOW_TYPE];
+  const clauses = [
+    types.length === 1
+      ? `WorkflowType = ${quote(types[0]!)}`
+      : `WorkflowType IN (${types.map(quote).join(', ')})`,
+  ];
   if (filter.service) clauses.push(`RipcordService = ${quote(filter.service)}`);
   if (filter.environment) clauses.push(`RipcordEnvironment = ${quote(filter.environment)}`);
   if (filter.deploymentId) clauses.push(`RipcordDeploymentId = ${quote(filter.deploymentId)}`);
@@ -133,6 +145,8 @@ export async function listGuardians(
       startTime: wf.startTime,
       rehearsal: wf.workflowId.startsWith(REHEARSAL_WORKFLOW_ID_PREFIX),
       taskQueue: wf.taskQueue,
+      ...(wf.type === RELEASE_WORKFLOW_TYPE ? { release: true } : {}),
+      ...(wf.parentExecution?.workflowId ? { parentWorkflowId: wf.parentExecution.workflowId } : {}),
     });
     if (rows.length >= limit) break;
   }
@@ -145,6 +159,17 @@ export async function listGuardians(
  * alone (the running one first, else the newest; live before rehearsal).
  */
 export async function findGuardian(client: Client, idOrDeploymentId: string): Promise<GuardianHandle> {
+  if (isReleaseWorkflowId(idOrDeploymentId)) {
+    const handle = client.workflow.getHandle<typeof guardian>(idOrDeploymentId);
+    try {
+      await handle.describe();
+      return handle;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new GuardianNotFoundError(`no release ${idOrDeploymentId}`);
+      throw err;
+    }
+  }
   if (isGuardianWorkflowId(idOrDeploymentId)) {
     // A live id with no live guardian: its rehearsal, e.g. the report step of a pipeline run with --replay.
     const candidates = [idOrDeploymentId];
@@ -163,6 +188,13 @@ export async function findGuardian(client: Client, idOrDeploymentId: string): Pr
     }
     throw new GuardianNotFoundError(`no guardian ${idOrDeploymentId}`);
   }
+  // A release id names the release (its members share it as their deployment id): the release first.
+  const releases = await listGuardians(client, {
+    deploymentId: idOrDeploymentId,
+    types: [RELEASE_WORKFLOW_TYPE],
+  });
+  const release = releases.find((r) => r.status === 'RUNNING') ?? releases[0];
+  if (release) return client.workflow.getHandle<typeof guardian>(release.workflowId);
   const rows = await listGuardians(client, { deploymentId: idOrDeploymentId });
   // A live guardian before a rehearsal of the same deployment id; the running one before the newest.
   const chosen =

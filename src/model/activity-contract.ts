@@ -4,6 +4,7 @@ import type { ActionRequest, GuardianAction } from './actions';
 import type { AuditReceipt, AuditRecord } from './audit';
 import type { DeploymentInfo, GuardianOutcome, ReplaySource } from './guardian';
 import type { CompensationOutcome, RollbackPlan, StepInput, StepOutcome } from './plan';
+import type { MemberOrder, ReleasePlan } from './release';
 
 /**
  * The guardian's activities as the workflow sees them: inputs and outputs only,
@@ -204,6 +205,48 @@ export interface NotifyInput {
   approval?: ApprovalRequest;
 }
 
+// ---- releases -------------------------------------------------------------------
+
+/** One service a release reads: a member (baseline and canary) or a service outside it (baseline only). */
+export interface ReleaseServiceRead {
+  service: string;
+  deployment: DeploymentInfo;
+  series: Policy['series'];
+  sources: Policy['sources'];
+  replay?: ReplaySource;
+}
+
+export interface ReadReleaseIntervalInput {
+  index: number;
+  intervalSeconds: number;
+  services: ReleaseServiceRead[];
+}
+
+/** One interval of every service of a release, named (a local activity's input is not kept in history). */
+export interface ReleaseIntervalReading {
+  index: number;
+  observations: Record<string, Observation>;
+}
+
+export interface BuildReleasePlanInput {
+  releaseId: string;
+  /** In the order they are to be rolled back. */
+  members: BuildPlanInput[];
+}
+
+export interface ConfirmMemberOrderInput {
+  releaseWorkflowId: string;
+  service: string;
+}
+
+export interface ConfirmMemberOrderResult {
+  /** Orders are numbered per member; one a member already acted on is not new. */
+  seq: number;
+  order: MemberOrder;
+  /** Where the order came from, or why there is none, for the audit. */
+  reason: string;
+}
+
 /** The activity surface the guardian calls; createActivities(deps) must satisfy it. */
 export interface GuardianActivityContract {
   admitDeployment(input: AdmitInput): Promise<AdmitResult>;
@@ -222,4 +265,8 @@ export interface GuardianActivityContract {
   /** Stores the record once; returns where it is in the chain (undefined for sinks without a chain). */
   recordAudit(record: AuditRecord): Promise<AuditReceipt | undefined>;
   notify(input: NotifyInput): Promise<void>;
+  /** A release's read of all its services for one interval (a local activity). */
+  readReleaseInterval(input: ReadReleaseIntervalInput): Promise<ReleaseIntervalReading>;
+  buildReleasePlan(input: BuildReleasePlanInput): Promise<ReleasePlan>;
+  confirmMemberOrder(input: ConfirmMemberOrderInput): Promise<ConfirmMemberOrderResult>;
 }

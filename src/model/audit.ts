@@ -3,6 +3,7 @@ import type { Approval, Mode } from '../policy';
 import type { GuardianAction } from './actions';
 import type { RiskLevel, SignalStatus } from './guardian';
 import type { ResolvedAction } from './plan';
+import type { ReleaseVerdict } from './release';
 
 /**
  * One audit record, as every sink stores it and every reader reads it: a
@@ -117,7 +118,7 @@ export type ActionDeniedDetails =
 
 /** An internal signal that could not be authenticated (a forged supersede or lock grant). */
 export interface MessageRefusedDetails {
-  message: 'supersede' | 'rollbackLockGranted';
+  message: 'supersede' | 'rollbackLockGranted' | 'memberOrder';
   /** How many such messages this guardian refused so far. */
   count: number;
   /** Why, for people. */
@@ -198,6 +199,10 @@ export type EscalationReason =
   | 'irreversible-step'
   | 'health-not-back'
   | 'not-recovered'
+  /** A release: stable versions degraded with it (a platform incident), so it is not to blame. */
+  | 'systemic'
+  /** A release member closed by its release's escalation (a person took over the release). */
+  | 'release-escalated'
   | 'unknown';
 
 /** Why an escalation happened, with what code needs to know about it. */
@@ -216,6 +221,8 @@ export type AbortedDuring = 'watch' | 'gate' | 'rollback-turn' | 'rollback' | 'e
 export type OutcomeDetails =
   | { outcome: 'promoted'; reason: 'watch-ended-healthy' }
   | { outcome: 'promoted'; reason: 'would-have-rolled-back'; mode: 'observe' | 'notify' }
+  /** A release member its release kept: the release's watch ended with it healthy. */
+  | { outcome: 'promoted'; reason: 'release-promoted'; release: string }
   | { outcome: 'rolled-back'; reason: 'recovered' }
   | {
       outcome: 'aborted';
@@ -228,6 +235,29 @@ export type OutcomeDetails =
   | { outcome: 'aborted'; reason: 'superseded'; by: string }
   | { outcome: 'aborted'; reason: 'rejected'; by: string }
   | ({ outcome: 'escalated' } & EscalationCause);
+
+/** What a release judged across its members, with the evidence (docs/policy.md, releases). */
+export interface ReleaseVerdictDetails {
+  verdict: ReleaseVerdict['kind'];
+  /** Members to roll back, in the order rolled back (empty: none). */
+  rollback: string[];
+  atIndex: number;
+  reason: string;
+  /** Each member's verdict and the judge's words for it. */
+  members: Array<{ service: string; verdict: string; reason: string; explainedBy?: string[] }>;
+  /** Stable versions tested for a platform degradation, and what they showed. */
+  systemic: Array<{ service: string; inRelease: boolean; signal: string; degraded: boolean; eValue: number }>;
+}
+
+/** One member's part of a coordinated rollback: ordered, done, or failed. */
+export interface ReleaseMemberDetails {
+  service: string;
+  state: 'ordered' | 'rolled-back' | 'failed' | 'promoted' | 'held' | 'aborted' | 'escalated';
+  planHash?: string;
+  /** The member guardian's outcome and words, once it closed. */
+  outcome?: string;
+  reason?: string;
+}
 
 /** Every kind of record, and its details. */
 export interface AuditDetailsByKind {
@@ -242,6 +272,8 @@ export interface AuditDetailsByKind {
   compensation: CompensationDetails;
   recovery: RecoveryDetails;
   outcome: OutcomeDetails;
+  'release-verdict': ReleaseVerdictDetails;
+  'release-member': ReleaseMemberDetails;
 }
 
 export type AuditKind = keyof AuditDetailsByKind;

@@ -2,6 +2,7 @@ import type { DecisionOutcome, DecisionState, VerdictKind } from '../decision';
 import type { Policy } from '../policy';
 import type { EscalationCause } from './audit';
 import type { RollbackPlan } from './plan';
+import type { ReleaseMembership, ReleaseStatus } from './release';
 
 /**
  * The guardian as everyone sees it: the deployment it guards, its input, its
@@ -30,6 +31,8 @@ export interface DeploymentInfo {
 /** A scenario file replayed as the only health source (rehearse, tests). */
 export interface ReplaySource {
   scenarioFile: string;
+  /** In a release scenario (ripcord.release-scenario/v1): the service whose series are replayed. */
+  member?: string;
 }
 
 export interface GuardianInput {
@@ -62,6 +65,11 @@ export interface GuardianInput {
    * a waiting guardian's history without bound. Tests lower it.
    */
   continueAsNewAtEvents?: number;
+  /**
+   * A member of a release: its release judges it and orders its rollback or
+   * promotion; it takes no decision of its own, and people address the release.
+   */
+  release?: ReleaseMembership;
   /** State carried across continue-as-new; absent on the first run. */
   carried?: CarriedState;
 }
@@ -150,6 +158,10 @@ export interface GuardianStatus {
    * guardian, is never superseded by one, and takes its own rollback lock.
    */
   rehearsal?: true;
+  /** A member guardian: the release that orders it. */
+  memberOf?: ReleaseMembership;
+  /** A release workflow: its members, verdicts and what was rolled back. */
+  release?: ReleaseStatus;
 }
 
 export interface GuardianResult {
@@ -178,6 +190,8 @@ export interface CarriedState {
   tokensRequired?: boolean;
   /** Operator requests numbered so far (namespace-wide token claims name them). */
   requestSeq?: number;
+  /** A release member: the last order of its release it acted on. */
+  orderSeq?: number;
   /** Where to pick up when continue-as-new happened in a waiting phase rather than in the watch. */
   resume?: ResumePoint;
 }
@@ -198,7 +212,9 @@ export type ResumePoint =
       untilMs: number;
       /** Why, as codes (absent when carried from an older worker's run). */
       cause?: EscalationCause;
-    };
+    }
+  /** A release member waiting for its release's order. */
+  | { phase: 'member' };
 
 /** One guardian per deployment: the id makes a retried start return the existing run. */
 export function guardianWorkflowId(

@@ -75,6 +75,12 @@ export interface JudgeOptions {
   /** A member's own policy, where it has one. */
   memberConfigs?: Readonly<Record<string, DecisionConfig>>;
   mode?: RollbackMode;
+  /**
+   * Whether the scenario is the whole watch (default). A live release judges
+   * what it has read so far: its watch goes on, so an undecided member is
+   * not concluded (no end-of-watch verdict, no "ended before attribution").
+   */
+  watchEnded?: boolean;
 }
 
 /** How the release judged one member. */
@@ -348,7 +354,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
   const rollback: string[] = [];
   const afterwards: string[] = [];
   /** Whether the release watched every interval (it stops at a systemic degradation, an escalation or a rollback together). */
-  let watchedToTheEnd = true;
+  let watchedToTheEnd = options.watchEnded !== false;
 
   for (let t = 0; t < length; t++) {
     // 1. Every member's own core, as its guardian would judge it.
@@ -515,7 +521,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       else if (core.outcome.decision === 'escalate') core.verdict = 'escalated';
     }
   }
-  if (decision === null) {
+  if (decision === null && options.watchEnded !== false) {
     const unresolved = [...cores.values()].filter((c) => c.verdict === 'unresolved');
     const escalated = [...cores.values()].filter((c) => c.verdict === 'escalated');
     if (unresolved.length > 0) {

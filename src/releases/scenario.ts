@@ -189,6 +189,17 @@ export function memberScenario(scenario: ReleaseScenario, service: string): Scen
   if (entry === undefined || !entry.inRelease) {
     throw new Error(`${service} is not a member of release scenario ${scenario.name}`);
   }
+  return serviceScenario(scenario, service);
+}
+
+/**
+ * Any service of the scenario as a deployment scenario, members and services
+ * outside the release alike: what a release reads for it. A service outside
+ * the release has only its serving version, the baseline; its canary is no data.
+ */
+export function serviceScenario(scenario: ReleaseScenario, service: string): Scenario {
+  const entry = scenario.members[service];
+  if (entry === undefined) throw new Error(`release scenario ${scenario.name} has no service ${service}`);
   const series: Scenario['series'] = {};
   for (const [name, groups] of Object.entries(entry.series)) {
     series[name] = { baseline: groups.baseline, canary: groups.canary ?? groups.baseline.map(() => null) };

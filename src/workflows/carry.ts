@@ -27,6 +27,7 @@ export async function continueGuardian(g: GuardianState, resume?: ResumePoint): 
       rollbackNowBySubject: g.rollbackNowBySubject,
       tokensRequired: g.tokensRequired,
       requestSeq: g.requestSeq,
+      orderSeq: g.orderSeq,
       ...(resume ? { resume } : {}),
     },
   });
@@ -34,6 +35,7 @@ export async function continueGuardian(g: GuardianState, resume?: ResumePoint): 
 
 /** History has grown enough that this run should hand over to a fresh one. */
 function historyTooLong(g: GuardianState): boolean {
+  if (!g.canContinueAsNew) return false;
   const info = workflowInfo();
   return (
     info.continueAsNewSuggested ||

@@ -91,9 +91,16 @@ export class GuardianState {
   pendingSupersede?: string;
   /** A `rollbackLockGranted` signal arrived: the turn is checked with the lock itself before it counts. */
   turnHint = false;
+  /** A release member: a `memberOrder` signal arrived; the order is asked of the release before it counts. */
+  orderHint = false;
+  /** A release member: the last order of its release it acted on (orders are numbered). */
+  orderSeq: number;
+  /** False for a release, whose own input is not a guardian's: its waits never continue as new. */
+  readonly canContinueAsNew: boolean;
 
-  constructor(input: GuardianInput) {
+  constructor(input: GuardianInput, options: { canContinueAsNew?: boolean } = {}) {
     this.input = input;
+    this.canContinueAsNew = options.canContinueAsNew !== false;
     this.config = decisionConfigFromPolicy(input.policy);
     const carried = input.carried;
     this.decisionState = carried?.decisionState ?? initialDecisionState(this.config);
@@ -104,6 +111,7 @@ export class GuardianState {
     this.rollbackNowBySubject = { ...(carried?.rollbackNowBySubject ?? {}) };
     this.tokensRequired = carried?.tokensRequired ?? true;
     this.requestSeq = carried?.requestSeq ?? 0;
+    this.orderSeq = carried?.orderSeq ?? 0;
     const { deployment, policy } = input;
     this.status = carried?.status ?? {
       workflowId: workflowInfo().workflowId,

@@ -8,6 +8,7 @@ import { registerHandlers } from './handlers';
 import type { GuardianInput, GuardianResult, ResumePoint } from '../model/guardian';
 import type { EscalationCause, EscalationReason, OutcomeDetails } from '../model/audit';
 import { execute } from './phases/execute';
+import { memberOfRelease } from './phases/member';
 import { gate, type GateResult } from './phases/gate';
 import { verify } from './phases/verify';
 import { rehearsalApart, releaseRollbackTurn, waitForRollbackTurn } from './rollback-turn';
@@ -31,7 +32,9 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
   if (!input.carried) await admit(g);
 
   const resume = input.carried?.resume;
-  if (resume) {
+  if (input.release && (resume === undefined || resume.phase === 'member')) {
+    await memberOfRelease(g, { carryOut, finish });
+  } else if (resume && resume.phase !== 'member') {
     await resumeWaiting(g, resume);
   } else {
     const end = await watch(g);
@@ -52,7 +55,10 @@ export async function guardian(input: GuardianInput): Promise<GuardianResult> {
 }
 
 /** A waiting phase that continued as new goes on where it was, with its deadline. */
-async function resumeWaiting(g: GuardianState, resume: ResumePoint): Promise<void> {
+async function resumeWaiting(
+  g: GuardianState,
+  resume: Exclude<ResumePoint, { phase: 'member' }>,
+): Promise<void> {
   if (resume.phase === 'escalated')
     return escalate(g, resume.reason, resume.cause ?? { reason: 'unknown' }, true, resume.untilMs);
   g.plan = resume.plan;
@@ -257,7 +263,8 @@ async function carryOut(
   if (approval === 'escalate')
     return escalate(g, 'the rollback was not approved in time', { reason: 'not-approved' });
 
-  g.readIndex = g.decisionState.nextIndex;
+  // A release member continues the release's numbering (set from its order), a guardian its own watch's.
+  g.readIndex = Math.max(g.readIndex, g.decisionState.nextIndex);
   const executed = await executeInTurn(g, plan, planRecorded);
   if (executed === 'aborted-waiting') {
     const by = actorOfAbort(g);

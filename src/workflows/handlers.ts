@@ -6,7 +6,7 @@ import { ROLLBACK_NOW_LIMIT, recentRequests, retryAfterMs } from './rate-limit';
 import { RequestRefused, printable, validateActionRequest } from './request-validation';
 import { rollbackLockGrantedSignal } from './rollback-lock';
 import { guardianLockId } from './rollback-turn';
-import { ACTION_UPDATES, statusQuery, supersedeSignal } from './messages';
+import { ACTION_UPDATES, memberOrderSignal, statusQuery, supersedeSignal } from './messages';
 import { type ActionRequest, type ActionResult, type GuardianAction } from '../model/actions';
 import type { ActionDenialCode } from '../model/audit';
 
@@ -26,6 +26,8 @@ export function registerHandlers(g: GuardianState): void {
   setHandler(statusQuery, () => g.status);
   setHandler(supersedeSignal, (payload) => onSupersede(g, payload));
   setHandler(rollbackLockGrantedSignal, (payload) => onRollbackLockGranted(g, payload));
+  // A hint only: the member asks its release for the order (phases/member.ts).
+  if (g.input.release) setHandler(memberOrderSignal, () => void (g.orderHint = true));
 
   for (const action of Object.keys(ACTION_UPDATES) as GuardianAction[]) {
     setHandler(ACTION_UPDATES[action], (request: ActionRequest) => handle(g, action, request), {
@@ -37,6 +39,11 @@ export function registerHandlers(g: GuardianState): void {
 // ---- operator requests -------------------------------------------------------------
 
 function validate(g: GuardianState, action: GuardianAction, request: ActionRequest): void {
+  // A member acts on its release's orders only: two voices on one member would split the release's judgement.
+  if (g.input.release)
+    throw new RequestRefused(
+      `this deployment is a member of release ${g.input.release.releaseId}: send ${action} to the release (${g.input.release.releaseWorkflowId})`,
+    );
   // Until admission says whether the worker verifies tokens, nothing can be judged.
   if (g.status.phase === 'admit')
     throw new RequestRefused('the guardian is still being admitted; try again in a few seconds');

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionRequest, ActionResult } from '../model/actions';
 import type { GuardianStatus } from '../model/guardian';
+import type { MemberOrder } from '../model/release';
 
 /**
  * The guardian's messages (queries, updates, signals), defined once and imported
@@ -29,3 +30,12 @@ export { validateActionRequest } from './request-validation';
 
 /** Sent by a newer guardian of the same service and environment: stop watching (a rollback in progress finishes). */
 export const supersedeSignal = defineSignal<[{ by: string }]>('supersede');
+
+/**
+ * A release wakes a member guardian: the signal carries nothing, the member
+ * asks its release for its order (memberOrderQuery) from an activity.
+ */
+export const memberOrderSignal = defineSignal('memberOrder');
+
+/** A release's current order for one member (by service), numbered per member. */
+export const memberOrderQuery = defineQuery<{ seq: number; order: MemberOrder }, [string]>('memberOrder');

@@ -28,6 +28,8 @@ export const ProbeSource = z.strictObject({
 export const ReplaySource = z.strictObject({
   type: z.literal('replay'),
   path: z.string().min(1),
+  /** A release scenario (ripcord.release-scenario/v1): the service whose series this source replays. */
+  member: z.string().min(1).optional(),
 });
 
 // The registry of source types is closed: an unknown type is a policy error, never a silent default.

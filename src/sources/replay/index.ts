@@ -28,7 +28,7 @@ export class ReplayHealthSource implements HealthSource<ReplayConfig> {
 
   async read(request: HealthReadRequest<ReplayConfig>): Promise<SeriesReadings> {
     const names = request.series.map((s) => s.name);
-    const loaded = await this.loadSafely(request.source.path);
+    const loaded = await this.loadSafely(request.source.path, request.source.member);
     if ('error' in loaded) return errorReadings(names, loaded.error);
     const { scenario } = loaded;
     return Object.fromEntries(
@@ -40,9 +40,15 @@ export class ReplayHealthSource implements HealthSource<ReplayConfig> {
     );
   }
 
-  private async loadSafely(file: string): Promise<{ scenario: Scenario } | { error: string }> {
+  private async loadSafely(
+    file: string,
+    member?: string,
+  ): Promise<{ scenario: Scenario } | { error: string }> {
     try {
-      return { scenario: await this.cache.load(file) };
+      return {
+        scenario:
+          member === undefined ? await this.cache.load(file) : await this.cache.loadService(file, member),
+      };
     } catch (error) {
       // The reason goes into workflow history: never the file's content, only what is wrong with it.
       const code = (error as NodeJS.ErrnoException).code;

@@ -154,6 +154,14 @@ export class FakeWorld {
       notify: async (input) => {
         this.notifications.push(input);
       },
+      // Releases are tested on the real dev server (test/integration/releases.test.ts), not in this tier.
+      readReleaseInterval: async () => {
+        throw new Error('releases are not run in the time-skipping tier');
+      },
+      buildReleasePlan: async () => {
+        throw new Error('releases are not run in the time-skipping tier');
+      },
+      confirmMemberOrder: async () => ({ seq: 0, order: { kind: 'none' }, reason: 'no release here' }),
     };
     // The guardian reads health as a local activity, which wraps the same read, as the worker's does.
     return { ...activities, readHealthInterval: readHealthInterval(activities.evaluateHealth) };
