@@ -89,6 +89,8 @@ export function formatGuardianRows(
   options: { all: boolean; glances?: ReadonlyMap<string, GuardianGlance> },
 ): string[] {
   if (rows.length === 0) return [options.all ? 'no guardians found' : 'no running guardians'];
+  rows = groupByRelease(rows);
+  const releases = new Set(rows.filter((r) => r.release).map((r) => r.workflowId));
   const dash = (value: string) => value || '-';
   return formatTable(
     ['DEPLOYMENT', 'SERVICE', 'ENV', 'VERSION', 'PHASE', 'VERDICT', 'EVIDENCE', 'WAIT', 'OUTCOME', 'STARTED'],
@@ -96,7 +98,11 @@ export function formatGuardianRows(
       const glance = options.glances?.get(row.workflowId);
       return [
         dash(row.deploymentId),
-        dash(row.service),
+        row.release
+          ? `release ${dash(row.service)}`
+          : row.parentWorkflowId && releases.has(row.parentWorkflowId)
+            ? `└ ${dash(row.service)}`
+            : dash(row.service),
         dash(row.environment),
         dash(row.version),
         // The guardian's own answer is fresher than the search attribute.
@@ -113,6 +119,16 @@ export function formatGuardianRows(
       ];
     }),
   );
+}
+
+/** Releases first in their place, each followed by its members (in the order listed); the rest as they were. */
+export function groupByRelease(rows: readonly GuardianRow[]): GuardianRow[] {
+  const releaseIds = new Set(rows.filter((r) => r.release).map((r) => r.workflowId));
+  const inRelease = (r: GuardianRow) =>
+    r.parentWorkflowId !== undefined && releaseIds.has(r.parentWorkflowId);
+  return rows
+    .filter((r) => !inRelease(r))
+    .flatMap((r) => (r.release ? [r, ...rows.filter((m) => m.parentWorkflowId === r.workflowId)] : [r]));
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; results in the items' order. */

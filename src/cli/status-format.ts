@@ -61,10 +61,24 @@ export function formatStatus(
   namespace = 'default',
 ): string {
   const ended = formatEndedEarly(execution, now);
+  const release = status.release;
   const lines: string[] = [
     ...(ended ? [ended] : []),
-    `guardian     ${status.workflowId}`,
-    `deployment   ${status.deploymentId}: ${status.service} ${status.version} in ${status.environment}`,
+    ...(release
+      ? [
+          `release      ${status.workflowId}`,
+          `             ${release.name} (${release.releaseId}) in ${status.environment}, mode ${release.mode}`,
+          ...formatReleaseMembers(release),
+        ]
+      : [
+          `guardian     ${status.workflowId}`,
+          `deployment   ${status.deploymentId}: ${status.service} ${status.version} in ${status.environment}`,
+          ...(status.memberOf
+            ? [
+                `member of    release ${status.memberOf.releaseId} (${status.memberOf.releaseWorkflowId}): address it`,
+              ]
+            : []),
+        ]),
     `policy       ${status.policyHash} (mode ${status.mode})`,
     `phase        ${status.phase}${status.paused ? ' (PAUSED: no evaluation until resumed)' : ''}`,
   ];
@@ -79,7 +93,7 @@ export function formatStatus(
     const v = status.lastVerdict;
     lines.push(`last verdict ${v.verdict} at interval ${v.index}: ${v.reason}`);
   }
-  lines.push(...signalTable(status));
+  if (!release) lines.push(...signalTable(status));
   if (status.decision) {
     const d = status.decision;
     // A manual decision taken before the first evaluation has no interval (index -1).
@@ -101,6 +115,30 @@ export function formatStatus(
     lines.push(`outcome      ${status.outcome}${status.reason ? `: ${status.reason}` : ''}`);
   lines.push(`Web UI       ${link}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A release's members (state, what the judge said), the services outside it, and every verdict so far. */
+function formatReleaseMembers(release: NonNullable<GuardianStatus['release']>): string[] {
+  const table = formatTable(
+    ['member', 'version', 'calls', 'state', 'why'],
+    release.members.map((m) => [
+      m.service,
+      `${m.previousVersion} → ${m.version}`,
+      m.dependsOn.join(', ') || '-',
+      m.outcome && m.outcome !== m.state ? `${m.state} (${m.outcome})` : m.state,
+      m.reason ?? '',
+    ]),
+  );
+  return [
+    'members',
+    ...table.map((line) => `  ${line}`),
+    ...(release.outside.length ? [`outside      ${release.outside.join(', ')}`] : []),
+    ...release.verdicts.map(
+      (v) =>
+        `verdict      ${v.kind} at interval ${v.atIndex}${v.rollback.length ? `, roll back ${v.rollback.join(' then ')}` : ''}: ${v.reason}`,
+    ),
+    ...(release.rolledBack.length ? [`rolled back  ${release.rolledBack.join(', ')}`] : []),
+  ];
 }
 
 /** A closed guardian whose worker is gone: what its history and result say. */

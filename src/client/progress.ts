@@ -42,6 +42,7 @@ export function progressLines(
         breachEvidence(next),
     );
   }
+  lines.push(...releaseLines(prev, next));
   if (next.decision && next.decision.decision !== prev?.decision?.decision) {
     lines.push(`decision ${next.decision.decision} (${next.decision.source}): ${next.decision.reason}`);
   }
@@ -73,6 +74,25 @@ export function progressLines(
     said = true;
   }
   if (said || planChanged) lines.push(...formatWaitEnding(next, namespace, (iso) => formatMoment(iso, now)));
+  return lines;
+}
+
+/** A release's new verdicts and its members' changes of state (nothing for a guardian). */
+function releaseLines(prev: GuardianStatus | undefined, next: GuardianStatus): string[] {
+  const release = next.release;
+  if (release === undefined) return [];
+  const lines = release.verdicts
+    .slice(prev?.release?.verdicts.length ?? 0)
+    .map(
+      (v) =>
+        `release verdict ${v.kind} at interval ${v.atIndex}${v.rollback.length ? `: roll back ${v.rollback.join(', ')}` : ''} — ${v.reason}`,
+    );
+  for (const member of release.members) {
+    const before = prev?.release?.members.find((m) => m.service === member.service);
+    if (before?.state === member.state) continue;
+    if (before === undefined && member.state === 'watching') continue;
+    lines.push(`member ${member.service}: ${member.state}${member.reason ? ` — ${member.reason}` : ''}`);
+  }
   return lines;
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDevCommands } from '../register/dev';
 import { registerWorkerCommand } from '../register/worker';
 import { registerGuardCommand } from '../register/guard';
+import { registerReleaseCommand } from '../register/release';
 import { registerOperateCommands } from '../register/operate';
 import { registerRehearseCommand } from '../register/rehearse';
 import { registerDemoCommand } from '../register/demo';
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerDevCommands(program);
   registerWorkerCommand(program);
   registerGuardCommand(program);
+  registerReleaseCommand(program);
   registerOperateCommands(program);
   registerRehearseCommand(program);
   registerDemoCommand(program);

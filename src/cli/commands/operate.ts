@@ -243,6 +243,7 @@ export async function list(flags: ListFlags): Promise<void> {
       ...(flags.service ? { service: flags.service } : {}),
       ...(flags.env ? { environment: flags.env } : {}),
       running: !flags.all,
+      types: ['guardian', 'release'],
     });
     // Guardians on a task queue nobody polls cannot answer: say why instead of waiting for each.
     const unserved = await unservedTaskQueues(client, rows);
