@@ -14,6 +14,7 @@ export const LAYERS = [
   'policy', // the policy contract (schema, loader, explain): decision and text only
   'model', // plain data shared by all: deployment, guardian status, plan, audit record, activity contract
   'security', // tokens, identities, audit signing
+  'tracing', // OpenTelemetry from OTEL_*: the SDK (loaded only when on), W3C trace context for outbound calls
   'simulate', // the decision core run over scenario files
   'releases', // several deployments judged together: release scenarios and the pure release judge
   'sources', // health reads (Prometheus, probes, replayed scenarios)
