@@ -1,4 +1,5 @@
 import { redactSecrets } from '../../security/secrets';
+import { traceHeaders } from '../../tracing/context';
 
 /**
  * One notification POST with short, bounded retries. A notification is worth
@@ -6,6 +7,8 @@ import { redactSecrets } from '../../security/secrets';
  * all attempts together fit in `budgetMs`, which stays well under the notify
  * activity's start-to-close timeout (20 s, src/workflows/activity-proxies.ts),
  * so the activity ends on its own, never throws, and Temporal never retries it.
+ * Every attempt carries the `traceparent` of the notify activity's span when
+ * the worker traces (src/tracing).
  */
 export interface DeliveryPolicy {
   /** How long one attempt may wait for an answer. */
@@ -85,7 +88,7 @@ async function attempt(request: DeliveryRequest, timeoutMs: number, signal: Abor
   try {
     const response = await fetch(request.url, {
       method: 'POST',
-      headers: request.headers,
+      headers: { ...request.headers, ...traceHeaders() },
       body: request.body,
       signal: AbortSignal.any([signal, timeout]),
       // A redirect would carry the signed body (or a key in the URL) to a host nobody named.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readJsonResponse } from '../support/response';
 import { safeUrl } from '../support/safe-url';
+import { traceHeaders } from '../../tracing/context';
 import type { StepContext } from '../types';
 
 /** What the running service says it runs; it may say more (a pid, a start time), which is not read. */
@@ -20,7 +21,8 @@ export async function readRunningVersion(url: string, signal: AbortSignal): Prom
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { accept: 'application/json' },
+      // Not through sendOutbound (no circuit, failures are readings): the trace context is added here.
+      headers: { accept: 'application/json', ...traceHeaders() },
       signal: AbortSignal.any([signal, timeout]),
       redirect: 'error',
     });

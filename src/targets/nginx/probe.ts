@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { safeUrl } from '../support/safe-url';
+import { traceHeaders } from '../../tracing/context';
 import type { NginxProbeConfig } from './config';
 
 /**
@@ -40,7 +41,12 @@ export async function probeVersions(probe: NginxProbeConfig, signal?: AbortSigna
 function probeOnce(probe: NginxProbeConfig, signal?: AbortSignal): Promise<string | undefined> {
   const url = new URL(probe.url);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const headers: Record<string, string> = { connection: 'close', 'user-agent': 'ripcord-nginx-probe' };
+  // node:http, not sendOutbound: a probe sets Host and opens a connection of its own. The trace context is added here.
+  const headers: Record<string, string> = {
+    connection: 'close',
+    'user-agent': 'ripcord-nginx-probe',
+    ...traceHeaders(),
+  };
   if (probe.host !== undefined) headers.host = probe.host;
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'GET', agent: false, headers, signal, timeout: probe.timeoutMs });

@@ -1,4 +1,5 @@
 import { redactSecrets } from '../../security/secrets';
+import { traceHeaders } from '../../tracing/context';
 import { type CircuitBreakers, EndpointUnavailableError } from './circuit-breaker';
 
 /**
@@ -10,6 +11,8 @@ import { type CircuitBreakers, EndpointUnavailableError } from './circuit-breake
  * other answer is returned for the caller to judge. Redirects are never
  * followed: a redirect would carry credentials, or deployment data, to a host
  * nobody allowed. What the body says is read with a schema (./response.ts).
+ * Every call carries the `traceparent` of the step's span when the worker
+ * traces (src/tracing), so the receiver's traces join the rollback's.
  */
 
 export interface OutboundRequest {
@@ -50,7 +53,7 @@ async function send(request: OutboundRequest): Promise<OutboundResponse> {
   try {
     response = await fetch(request.url, {
       method: request.method,
-      headers: request.headers,
+      headers: { ...request.headers, ...traceHeaders() },
       body: request.body,
       signal: AbortSignal.any([request.signal, timeout]),
       redirect: 'manual',
