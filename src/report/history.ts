@@ -9,6 +9,7 @@ import type { temporal } from '@temporalio/proto';
 import type { IntervalReading } from '../model/activity-contract';
 import type { GuardianInput, GuardianResult } from '../model/guardian';
 import { localActivityMarker, patchIdOf } from './markers';
+import { traceIdOfTemporalHeader } from '../tracing/w3c';
 
 /**
  * A guardian's workflow history, decoded into plain data for the report: the
@@ -56,6 +57,8 @@ export interface GuardianRun {
   runId: string;
   startedAt: string;
   input: GuardianInput;
+  /** The trace the run belongs to, from its start header (a client or worker that traced sent it). */
+  traceId?: string;
   calls: ActivityCall[];
   /** Workflow patches the run took (their markers): which side of a versioned change it ran. */
   patches?: string[];
@@ -134,6 +137,7 @@ export async function decodeRun(
   const calls = new Map<string, ActivityCall>();
   const reported = (type: string) => REPORTED_ACTIVITIES[type as keyof typeof REPORTED_ACTIVITIES];
   let input: GuardianInput | undefined;
+  let traceId: string | undefined;
   let startedAt = '';
   let previousRunId: string | undefined;
   let end: RunEnd | undefined;
@@ -144,6 +148,7 @@ export async function decodeRun(
     const started = event.workflowExecutionStartedEventAttributes;
     if (started) {
       input = (await firstArg(converter, started.input)) as GuardianInput;
+      traceId = traceIdOfTemporalHeader(started.header?.fields);
       startedAt = at;
       previousRunId = started.continuedExecutionRunId || undefined;
       continue;
@@ -260,7 +265,15 @@ export async function decodeRun(
   }
   if (!input) throw new Error(`run ${runId} of the guardian has no start event`);
   return {
-    run: { runId, startedAt, input, calls: [...calls.values()], patches, ...(end ? { end } : {}) },
+    run: {
+      runId,
+      startedAt,
+      input,
+      ...(traceId ? { traceId } : {}),
+      calls: [...calls.values()],
+      patches,
+      ...(end ? { end } : {}),
+    },
     ...(previousRunId ? { previousRunId } : {}),
   };
 }

@@ -60,6 +60,7 @@ function summary(report: DeploymentReport, link: string): string {
       'guardian',
       `<a href="${e(link)}">${e(report.workflowId)}</a>${report.runs > 1 ? ` (${report.runs} runs)` : ''}`,
     ],
+    ...(report.traceId ? [['trace', `<code>${e(report.traceId)}</code>`] as [string, string]] : []),
   ];
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
 }

@@ -122,6 +122,8 @@ export interface DeploymentReport {
   };
   /** A rehearsal or pipeline smoke test: the health data was a scenario file, not production. */
   replayedScenario?: string;
+  /** The OpenTelemetry trace of the guardian, when the client that started it traced. */
+  traceId?: string;
   state: 'running' | 'closed';
   phase?: string;
   waiting?: string;
@@ -414,7 +416,13 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
     (decision === undefined
       ? decided === undefined
       : decision.decision === decided?.decision && decision.decidedAtIndex === decided.decidedAtIndex);
-  if (!agrees) {
+  const membership = firstRun.input.release;
+  if (membership) {
+    notes.push(
+      `A member of release ${membership.releaseId}: the release read and judged its health with the other members' ` +
+        `(ripcord report ${membership.releaseId} shows its verdicts and evidence); this guardian carried out its part.`,
+    );
+  } else if (!agrees) {
     notes.push(
       'The verdicts shown were recomputed by this version of ripcord and do not end in the decision the ' +
         'guardian recorded (the decision core may have changed since); the recorded decision is what happened.',
@@ -512,6 +520,7 @@ export function buildReport(inputs: ReportInputs): DeploymentReport {
       intervalSeconds: policy.evaluation.intervalSeconds,
     },
     ...(firstRun.input.replay ? { replayedScenario: firstRun.input.replay.scenarioFile } : {}),
+    ...(firstRun.traceId ? { traceId: firstRun.traceId } : {}),
     state: closed ? 'closed' : 'running',
     ...(live && !closed ? { phase: live.phase } : {}),
     ...(live?.waiting && !closed ? { waiting: live.waiting.for } : {}),

@@ -26,6 +26,7 @@ export function renderText(report: DeploymentReport, link: string): string {
   say(`outcome      ${outcomeLine(report)}`);
   say(`guardian     ${report.workflowId}${report.runs > 1 ? ` (${report.runs} runs)` : ''}`);
   say(`Web UI       ${link}`);
+  if (report.traceId) say(`trace        ${report.traceId}`);
   say(
     `policy       ${report.policy.service}/${report.policy.environment} ${policyVersionLabel(report.policy.version)} ` +
       `(${report.policy.hash}), mode ${report.policy.mode}, ${report.policy.pattern}, every ${report.policy.intervalSeconds}s`,

@@ -20,6 +20,7 @@ import {
   type GuardianGlance,
 } from '../guardian-list';
 import { queryStatus } from '../../client/progress';
+import { guardianTraceId } from '../../client/trace-id';
 import { firstLine } from '../../text/lines';
 import { withSession, type TemporalSession } from '../temporal-session';
 
@@ -79,13 +80,16 @@ function locateFlags(flags: CommonFlags): LocateFlags {
   return { ...(env ? { env } : {}), ...(flags.service ? { service: flags.service } : {}) };
 }
 
-/** `ripcord status`. */
+/** `ripcord status`; with the trace id when the guardian was started by a client that traced (OTEL_*). */
 export async function status(id: string, flags: StatusFlags): Promise<void> {
   await withSession(flags.profile, async ({ client, conn, link, serviceLink }) => {
     const handle = await locateGuardian(client, id, locateFlags(flags));
-    const reading = await readStatus(client, handle);
+    const [reading, traceId] = await Promise.all([
+      readStatus(client, handle),
+      guardianTraceId(client, handle.workflowId),
+    ]);
     if (flags.json) {
-      say(JSON.stringify(statusJson(reading), null, 2));
+      say(JSON.stringify({ ...statusJson(reading), ...(traceId ? { traceId } : {}) }, null, 2));
       return;
     }
     say(
@@ -95,6 +99,7 @@ export async function status(id: string, flags: StatusFlags): Promise<void> {
     );
     const list = serviceLink(handle.workflowId);
     if (list) say(`Web UI       ${list}`);
+    if (traceId) say(`trace        ${traceId}`);
   });
 }
 
