@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserFacingError } from './errors';
 import { registerCommands } from './commands';
+import { stopTracing } from '../tracing';
 
 /** Builds the `ripcord` program. Exported so that tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -25,6 +26,18 @@ function usageAfterErrors(command: Command): void {
 
 /** Runs the CLI and returns the exit code; never throws, never prints a stack trace for user errors. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } finally {
+    // A command that traced (OTEL_*) sends what is left before the process exits; one that did not pays nothing.
+    await stopTracing(STOP_TRACING_WITHIN_MS);
+  }
+}
+
+/** An unreachable collector delays the exit by at most this much (its exporter would wait 10 s). */
+const STOP_TRACING_WITHIN_MS = 3_000;
+
+async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

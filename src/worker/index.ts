@@ -7,8 +7,14 @@ import type { ResolvedConnection } from '../client/connection-profile';
 import { type ActivityDeps, createActivities } from '../activities';
 import { defaultActivityDeps, type DefaultActivityDepsOptions } from './composition';
 import { instrumentActivities, type MetricsServer, RipcordMetrics, serveMetrics } from './metrics';
+import { activeTracing } from '../tracing';
+import type * as WorkerTracing from './tracing';
 
 export { RipcordMetrics, type MetricsServer } from './metrics';
+
+// The SDK's OpenTelemetry interceptors, loaded by a worker that traces and not before.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const workerTracing = (): typeof WorkerTracing => require('./tracing');
 
 /** Where the bundler finds the workflows (TypeScript sources; the SDK's bundler compiles them). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -42,12 +48,16 @@ export interface CreatedWorker {
 export async function createWorker(options: CreateWorkerOptions): Promise<CreatedWorker> {
   const conn = options.connection;
   const dataConverter = options.dataConverter ?? dataConverterFromConfig();
+  // A process that traces (OTEL_*, src/tracing) runs a tracing worker; the SDK's interceptors are loaded only then.
+  const tracing = activeTracing();
+  const traced = tracing && workerTracing().workerTracingOptions(tracing);
   const nativeConnection = await NativeConnection.connect(connectionOptions(conn));
   // Activities that talk to Temporal (supersede) share the worker's connection and data converter.
   const client = new Client({
     connection: nativeConnection,
     namespace: conn.namespace,
     ...(dataConverter ? { dataConverter } : {}),
+    ...(tracing ? { interceptors: { workflow: tracing.workflowClientInterceptors() } } : {}),
   });
   const metrics = new RipcordMetrics({
     countGuardians: async (query) => (await client.workflow.count(query)).count,
@@ -86,6 +96,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
       taskQueue: conn.taskQueue,
       activities: instrumentActivities(createActivities(deps), metrics),
       ...(dataConverter ? { dataConverter } : {}),
+      // With a prebuilt bundle, the bundle must include WORKFLOW_TRACING_INTERCEPTORS (./tracing.ts).
+      ...(traced ? { interceptors: traced.interceptors, sinks: traced.sinks } : {}),
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : { workflowsPath: WORKFLOWS_PATH }),

@@ -16,6 +16,8 @@ import { loadPolicyForCommand } from '../policy-input';
 import { followGuardian } from '../../client/progress';
 import { withSession } from '../temporal-session';
 import { replayTimeNote } from '../../model/replay-cadence';
+import { startTracing } from '../../tracing';
+import { guardianTraceId } from '../../client/trace-id';
 
 export interface GuardOptions extends GuardFlags {
   policy: string;
@@ -36,19 +38,39 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 /** With the time, as --wait's progress lines have it. */
 const sayNow = (line: string) => say(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-/** `ripcord guard`: starts (or joins) the deployment's guardian; with --wait, follows it to its end. */
+/**
+ * `ripcord guard`: starts (or joins) the deployment's guardian; with --wait, follows it to its end.
+ * With OTEL_* set it traces (src/tracing): its span is a child of the pipeline's TRACEPARENT, the
+ * guardian's workflow and activities join that trace, and it prints the trace id.
+ */
 export async function guard(opts: GuardOptions): Promise<void> {
   const loaded = await loadPolicyForCommand(opts.policy);
   const input = await withReplay(buildGuardianInput(loaded, opts, new Date()), loaded, opts);
+  const { tracing } = startTracing('ripcord');
+  const { deployment } = input;
+  const span = tracing?.commandSpan(
+    'ripcord guard',
+    {
+      'ripcord.deployment_id': deployment.deploymentId,
+      'ripcord.service': deployment.service,
+      'ripcord.environment': deployment.environment,
+      'ripcord.version': deployment.version,
+    },
+    process.env,
+  );
+  const inSpan = <T>(fn: () => Promise<T>) => (span ? span.run(fn) : fn());
   await withSession(opts.profile, async ({ client, conn, link, serviceLink }) => {
     const askedAt = Date.now();
     let handle: GuardianHandle;
     try {
-      handle = await startGuardian(client, conn.taskQueue, input);
+      handle = await inSpan(() => startGuardian(client, conn.taskQueue, input));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // The deployment's guardian already ran to its end: report that one, never start a second.
       handle = await findGuardian(client, err.workflowId);
+    } finally {
+      // The start is the client's part of the story: its span leaves with the next batch, not when a long --wait ends.
+      span?.end();
     }
     const described = await handle.describe();
     if (described.closeTime) {
@@ -64,6 +86,9 @@ export async function guard(opts: GuardOptions): Promise<void> {
     say(`Web UI   ${link(handle.workflowId)}`);
     const list = serviceLink(handle.workflowId);
     if (list) say(`Web UI   ${list}`);
+    // The guardian's own trace (a joined guardian keeps the one it was started in); untraced: nothing.
+    const traceId = tracing ? await guardianTraceId(client, handle.workflowId) : undefined;
+    if (traceId) say(`trace    ${traceId}`);
     if (input.replay)
       say(`replaying ${input.replay.scenarioFile} instead of the policy's sources (use a --dry-run worker)`);
     if (input.replay && input.speed !== undefined)

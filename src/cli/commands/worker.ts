@@ -5,6 +5,7 @@ import { encryptingDataConverter } from '../../security/codec/data-converter';
 import { createWorker } from '../../worker';
 import { grpcReason, installRuntimeLogger } from '../../worker/runtime';
 import { preflightWorker, setting } from '../../worker/preflight';
+import { describeTracing, startTracing } from '../../tracing';
 import { UserFacingError } from '../errors';
 import { EXIT } from '../exit-codes';
 
@@ -94,6 +95,8 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
     throw new UserFacingError(checked.problems.join('\nripcord: '));
   }
   const { auditKid, auditDatabase, keyring, targets } = checked;
+  // OTEL_* set: workflow and activity spans, and traceparent on every call to a target or receiver.
+  const tracing = startTracing('ripcord-worker');
   let created;
   // Temporal down (not started yet, restarting): one line per attempt, and try again.
   for (let attempt = 1; created === undefined; attempt++) {
@@ -141,6 +144,7 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
       `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained, ${auditKid ? `signed with audit key ${auditKid}` : 'NOT signed: no --audit-key'})\n` +
       `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
       `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +
+      `  tracing:  ${describeTracing(tracing.setting)}\n` +
       `  metrics:  ${metricsServer ? `${metricsServer.url}${opts.metricsHost === '0.0.0.0' ? ' (all interfaces)' : ''}` : 'off (--metrics-port)'}\n`,
   );
   try {

@@ -141,3 +141,74 @@ test("the audit names in the help are the sinks' own", () => {
   expect(helpNames.DEFAULT_AUDIT_FILE).toBe(jsonlSink.DEFAULT_AUDIT_FILE);
   expect(helpNames.AUDIT_TABLE).toBe(postgresSink.AUDIT_TABLE);
 });
+
+describe('tracing (issue 21): the OpenTelemetry SDK is loaded only by a command that traces', () => {
+  const otel = (run: Run) =>
+    run.packages.filter(
+      (name) => name.startsWith('@opentelemetry/') || name === '@temporalio/interceptors-opentelemetry',
+    );
+  /** Nothing listens on port 9 (discard): spans have nowhere to go, and that must not matter. */
+  const OTEL_ON = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SDK_DISABLED: '' };
+  const OTEL_OFF = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+    OTEL_TRACES_EXPORTER: '',
+  };
+  const guardArgs = [
+    'guard',
+    '--policy',
+    CANARY_POLICY,
+    '--service',
+    'checkout',
+    '--env',
+    'production',
+    '--version',
+    '2.0.0',
+    '--previous',
+    '1.9.0',
+    '--deployment-id',
+    'd-1',
+  ];
+
+  it('--help and policy validate load none of it, OTEL_* set or not', async () => {
+    for (const args of [['--help'], ['policy', 'validate', CANARY_POLICY]]) {
+      const run = await ripcord(args, OTEL_ON);
+      expect(run.code).toBe(0);
+      expect({ args, otel: otel(run) }).toEqual({ args, otel: [] });
+    }
+  });
+
+  it('status loads none of it: it reads the trace id from the start header itself', async () => {
+    const server = await notTemporal();
+    try {
+      const run = await ripcord(['status', 'd-1'], { TEMPORAL_ADDRESS: server.address, ...OTEL_ON });
+      expect(run.code).toBe(1);
+      expect(otel(run)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('guard without OTEL_* loads no SDK, no exporter and no interceptor; with OTEL_* it does', async () => {
+    const server = await notTemporal();
+    try {
+      const off = await ripcord(guardArgs, { TEMPORAL_ADDRESS: server.address, ...OTEL_OFF });
+      expect(off.stderr).toContain('not a Temporal server');
+      expect(otel(off).filter((name) => name !== '@opentelemetry/api')).toEqual([]);
+      const on = await ripcord(guardArgs, { TEMPORAL_ADDRESS: server.address, ...OTEL_ON });
+      expect(on.stderr).toContain('not a Temporal server');
+      expect(otel(on)).toEqual(
+        expect.arrayContaining([
+          '@opentelemetry/sdk-trace-node',
+          '@opentelemetry/exporter-trace-otlp-http',
+          '@temporalio/interceptors-opentelemetry',
+        ]),
+      );
+      // Only the exporter the protocol asks for.
+      expect(otel(on)).not.toContain('@opentelemetry/exporter-trace-otlp-proto');
+      expect(temporalSdk(on)).not.toContain('@temporalio/worker');
+    } finally {
+      await server.close();
+    }
+  });
+});
