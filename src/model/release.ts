@@ -152,12 +152,21 @@ export interface ReleaseMembership {
   releaseId: string;
 }
 
-export function releaseWorkflowId(ref: { environment: string; name: string; releaseId: string }): string {
-  return `${RELEASE_WORKFLOW_ID_PREFIX}${ref.environment}/${ref.name}/${ref.releaseId}`;
+/** A rehearsal of a release (replayed health) lives apart from the live release of the same id. */
+export const RELEASE_REHEARSAL_WORKFLOW_ID_PREFIX = 'ripcord-release-rehearsal/';
+
+export function releaseWorkflowId(ref: {
+  environment: string;
+  name: string;
+  releaseId: string;
+  replay?: unknown;
+}): string {
+  const prefix = ref.replay !== undefined ? RELEASE_REHEARSAL_WORKFLOW_ID_PREFIX : RELEASE_WORKFLOW_ID_PREFIX;
+  return `${prefix}${ref.environment}/${ref.name}/${ref.releaseId}`;
 }
 
 export function isReleaseWorkflowId(id: string): boolean {
-  return id.startsWith(RELEASE_WORKFLOW_ID_PREFIX);
+  return id.startsWith(RELEASE_WORKFLOW_ID_PREFIX) || id.startsWith(RELEASE_REHEARSAL_WORKFLOW_ID_PREFIX);
 }
 
 export interface ReleaseResult {

@@ -134,7 +134,8 @@ class Release {
       this.members.set(member.deployment.service, {
         input: member,
         config: decisionConfigFromPolicy(member.policy),
-        workflowId: guardianWorkflowId(member.deployment),
+        // A rehearsal's members live apart from live guardians of the same deployment id, as a rehearsal does.
+        workflowId: guardianWorkflowId(member.deployment, { rehearsal: input.replay !== undefined }),
         state: 'watching',
         orderSeq: 0,
         order: { kind: 'none' },
@@ -256,7 +257,7 @@ class Release {
       const closedAlone = this.memberClosedAlone();
       if (closedAlone) return this.escalate(closedAlone, { reason: 'unknown' }, 'watch');
       if (this.kept().length === 0) return this.close();
-      if (this.index * this.interval >= this.watchSeconds) return this.promoteKept();
+      if (this.index * this.interval >= this.watchSeconds) return this.endOfWatch();
       await condition(
         () => g.interrupt !== undefined || this.memberClosedAlone() !== undefined,
         g.ms(this.interval),
@@ -334,11 +335,16 @@ class Release {
     });
     appendReadings(this.window, reading.observations);
     this.g.status.evaluations += 1;
+    return this.judge(false);
+  }
+
+  /** The release judged on the window; `watchEnded`: every member not yet decided is concluded, as its guardian would. */
+  private judge(watchEnded: boolean): ReleaseJudgement {
     const judgement = judgeRelease(windowScenario(this.window), {
       config: this.leadConfig,
       memberConfigs: Object.fromEntries([...this.members].map(([service, m]) => [service, m.config])),
       mode: this.input.mode,
-      watchEnded: false,
+      watchEnded,
     });
     for (const [service, judged] of Object.entries(judgement.members)) {
       const member = this.members.get(service);
@@ -601,7 +607,30 @@ class Release {
     return this.finish({ outcome: 'aborted', reason: 'aborted', by, during }, `aborted by ${by}`);
   }
 
-  /** The watch ended: every member kept is promoted. */
+  /**
+   * The watch ended: every member not decided is concluded as its own guardian
+   * would conclude it (a member without evidence of health escalates, it is
+   * never promoted blind); then what is kept is promoted.
+   */
+  private async endOfWatch(): Promise<void> {
+    if (this.window.length > 0) {
+      const judgement = this.judge(true);
+      const culprits = judgement.rollback.filter((s) => this.members.get(s)?.state !== 'rolled-back');
+      if (culprits.length > 0) {
+        if (await this.rollBack(this.verdictOf(judgement, culprits), judgement, 'automatic'))
+          return this.promoteKept();
+        return;
+      }
+      if (judgement.decision === 'escalate') {
+        const verdict = this.verdictOf(judgement, []);
+        await this.recordVerdict(verdict, judgement);
+        return this.escalate(verdict.reason, { reason: 'unknown' }, 'watch');
+      }
+    }
+    return this.promoteKept();
+  }
+
+  /** Every member kept is promoted. */
   private async promoteKept(): Promise<void> {
     await this.orderAll(
       { kind: 'promote', reason: `release ${this.input.name}: the watch ended with it healthy` },
@@ -686,6 +715,7 @@ class Release {
     await Promise.all(kept.map((m) => m.closed));
     for (const member of kept) {
       const service = member.input.deployment.service;
+      this.setState(service, state);
       await this.g.audit('release-member', 'ripcord', `${service}: ${member.result!.outcome}`, {
         service,
         state: order.kind === 'promote' ? 'promoted' : order.kind === 'abort' ? 'aborted' : 'escalated',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,8 @@ import {
   setCanaryWeight,
 } from '../../src/targets/nginx';
 import { createWorker } from '../../src/worker';
-import { bundleWorkflows, integrationConnection, quietRuntime } from '../harness/temporal';
+import { CliProcess } from '../harness/cli';
+import { bundleWorkflows, integrationCliEnv, integrationConnection, quietRuntime } from '../harness/temporal';
 import { judgeRelease } from '../../src/releases/judge';
 import { decisionConfigFromPolicy } from '../../src/policy/decision-config';
 import type { ReleaseScenario } from '../../src/releases/scenario';
@@ -59,7 +60,8 @@ let client: Client;
 let hookHost: string;
 
 const KINDS = ['isolated', 'cascade', 'systemic', 'together'] as const;
-type Kind = (typeof KINDS)[number];
+/** `cli`: an isolated regression, driven through the ripcord CLI as a pipeline and an operator would. */
+type Kind = (typeof KINDS)[number] | 'cli';
 const svc = (kind: Kind, name: 'payments' | 'checkout' | 'db') => `${kind}-${name}`;
 
 function backend(version: string): Promise<string> {
@@ -79,7 +81,7 @@ beforeAll(async () => {
   const [v1, v2] = await Promise.all([backend('1.9.0'), backend('2.0.0')]);
   hookHost = v1;
   process.env.RELEASES_TEST_HMAC = 'releases-test-hmac';
-  const members = KINDS.flatMap((k) => [svc(k, 'payments'), svc(k, 'checkout')]);
+  const members = [...KINDS, 'cli' as const].flatMap((k) => [svc(k, 'payments'), svc(k, 'checkout')]);
   nginx = await startNginx({ dir: join(dir, 'nginx'), port: await findFreePort(), services: members });
   traffic = {
     type: 'nginx',
@@ -119,6 +121,10 @@ afterAll(async () => {
 
 /** The example p99 policy for one member: 10 s intervals, one real drain step, no approval. */
 function memberPolicy(service: string) {
+  return parsePolicyText(memberPolicyText(service), { filename: `canary-p99-only.yaml (${service})` });
+}
+
+function memberPolicyText(service: string): string {
   const file = resolve(REPO_ROOT, 'policies', 'examples', 'canary-p99-only.yaml');
   const doc = parseDocument(readFileSync(file, 'utf8'));
   doc.setIn(['metadata', 'service'], service);
@@ -152,7 +158,7 @@ function memberPolicy(service: string) {
   );
   doc.delete('trustedKeys');
   doc.delete('approval');
-  return parsePolicyText(doc.toString(), { filename: `${file} (${service})` });
+  return doc.toString();
 }
 
 type Series = Record<string, { baseline: Array<number | null>; canary?: Array<number | null> }>;
@@ -387,4 +393,83 @@ test('systemic: stable versions degrade too, so nothing is rolled back; the rele
       .map((r) => r.service)
       .sort(),
   ).toEqual([svc('systemic', 'checkout'), svc('systemic', 'payments')]);
+});
+
+/** One `ripcord` command, as a pipeline or a person runs it, against this file's server and task queue. */
+async function ripcord(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = new CliProcess(args, {
+    RIPCORD_PROFILE: '',
+    ...integrationCliEnv(),
+    RIPCORD_WEB_UI: process.env.RIPCORD_TEST_TEMPORAL_UI,
+    RIPCORD_TASK_QUEUE: taskQueue,
+  });
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+test('the CLI: ripcord release --wait from a release file, then status, list and report on the release id', async () => {
+  const files = join(dir, 'cli');
+  mkdirSync(files, { recursive: true });
+  for (const name of ['payments', 'checkout'] as const) {
+    writeFileSync(join(files, `${name}.yaml`), memberPolicyText(svc('cli', name)));
+  }
+  writeFileSync(
+    join(files, 'release.yaml'),
+    [
+      'apiVersion: ripcord/v1',
+      'kind: Release',
+      'metadata: { name: shop-cli, environment: production }',
+      'rollback: { mode: independent, settleSeconds: 20 }',
+      `watchSeconds: ${(LENGTH - 4) * INTERVAL}`,
+      'members:',
+      `  - { service: ${svc('cli', 'payments')}, version: 2.0.0, previousVersion: 1.9.0, policy: payments.yaml, dependsOn: [${svc('cli', 'db')}] }`,
+      `  - { service: ${svc('cli', 'checkout')}, version: 2.0.0, previousVersion: 1.9.0, policy: checkout.yaml, dependsOn: [${svc('cli', 'payments')}] }`,
+      'outside:',
+      `  - { service: ${svc('cli', 'db')}, version: 1.0.0 }`,
+      '',
+    ].join('\n'),
+  );
+  const scenario = join(files, 'scenario.json');
+  writeFileSync(scenario, JSON.stringify(scenarioFor('cli')));
+  const releaseId = `cli-${randomUUID().slice(0, 6)}`;
+
+  const started = await ripcord([
+    'release',
+    '--file',
+    join(files, 'release.yaml'),
+    '--release-id',
+    releaseId,
+    '--replay',
+    scenario,
+    '--speed',
+    String(SPEED),
+    '--wait',
+  ]);
+  // Exit 10: rolled back, as `ripcord guard --wait` says it.
+  expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 10, stderr: '' });
+  expect(started.stdout).toMatch(/release verdict isolated at interval \d+: roll back cli-payments/);
+  expect(started.stdout).toMatch(/member cli-payments: rolled-back/);
+  expect(started.stdout).toMatch(/^ {2}cli-checkout: promoted$/m);
+
+  const status = await ripcord(['status', releaseId]);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toMatch(/^release +ripcord-release-rehearsal\/production\/shop-cli\//m);
+  expect(status.stdout).toMatch(/cli-payments +1\.9\.0 → 2\.0\.0 +cli-db +rolled-back/);
+  expect(status.stdout).toMatch(/^rolled back +cli-payments$/m);
+
+  const list = await ripcord(['list', '--all', '--service', 'shop-cli']);
+  expect(list.code).toBe(0);
+  expect(list.stdout).toMatch(new RegExp(`^${releaseId} +release shop-cli `, 'm'));
+
+  const report = await ripcord(['report', releaseId]);
+  expect({ code: report.code, stderr: report.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(report.stdout).toMatch(/^Release report: shop-cli /m);
+  expect(report.stdout).toMatch(/^ {2}\S+ {2}isolated at interval \d+: roll back cli-payments$/m);
+  // At the verdict checkout had not regressed; it was kept, watched to the end and promoted.
+  expect(report.stdout).toMatch(/^ {4}cli-checkout: not-decided/m);
+  expect(report.stdout).toMatch(/^ {2}cli-checkout +1\.9\.0 → 2\.0\.0 +cli-payments +promoted +promoted$/m);
+  expect(report.stdout).toMatch(/^rolled back +cli-payments$/m);
+  // Each member's own report follows: its readings, plan and steps.
+  expect(report.stdout).toMatch(/^──── member cli-payments ────$/m);
+  expect(report.stdout).toMatch(/^──── member cli-checkout ────$/m);
 });

@@ -10,6 +10,10 @@ import { releaseInputFrom } from '../../releases/release-input';
 import { UserFacingError } from '../errors';
 import { EXIT, exitCodeForEnd } from '../exit-codes';
 import { withSession } from '../temporal-session';
+import { defaultSpeed } from '../speed';
+import { loadReleaseScenarioFile } from '../../releases/scenario-files';
+import { ScenarioFileError } from '../../simulate/scenario-files';
+import { resolve } from 'node:path';
 
 export interface ReleaseOptions {
   file: string;
@@ -18,6 +22,8 @@ export interface ReleaseOptions {
   wait?: boolean;
   profile?: string;
   poll: number;
+  replay?: string;
+  speed?: number;
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -109,5 +115,42 @@ async function buildInput(opts: ReleaseOptions): Promise<ReleaseInput> {
   if (unique.length === 1) throw new UserFacingError(unique[0]!, EXIT.usage);
   if (unique.length > 1)
     throw new UserFacingError(`${unique.length} problems:\n  ${unique.join('\n  ')}`, EXIT.usage);
-  return input;
+  return withReplay(input, opts);
+}
+
+/**
+ * `--replay`: a pipeline rehearsal of the release, as `guard --replay` is for
+ * one deployment: every service reads the release scenario, which must hold
+ * every member and outside service the release names.
+ */
+async function withReplay(input: ReleaseInput, opts: ReleaseOptions): Promise<ReleaseInput> {
+  if (!opts.replay) {
+    if (opts.speed !== undefined) throw new UserFacingError('--speed goes with --replay', EXIT.usage);
+    return input;
+  }
+  const file = resolve(opts.replay);
+  let scenario;
+  try {
+    scenario = (await loadReleaseScenarioFile(file)).scenario;
+  } catch (err) {
+    if (err instanceof ScenarioFileError)
+      throw new UserFacingError(`--replay: ${file}: ${err.problems.join('; ')}`, EXIT.usage);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserFacingError(
+      `--replay: ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      EXIT.usage,
+    );
+  }
+  const services = [
+    ...input.members.map((m) => m.deployment.service),
+    ...input.outside.map((o) => o.service),
+  ];
+  const missing = services.filter((service) => scenario.members[service] === undefined);
+  if (missing.length > 0)
+    throw new UserFacingError(
+      `--replay: ${file} has no series for ${missing.join(', ')} (it has ${Object.keys(scenario.members).join(', ')})`,
+      EXIT.usage,
+    );
+  const interval = input.members[0]!.policy.evaluation.intervalSeconds;
+  return { ...input, replay: { releaseScenarioFile: file }, speed: opts.speed ?? defaultSpeed(interval) };
 }

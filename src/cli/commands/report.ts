@@ -9,6 +9,8 @@ import { locateGuardian } from '../guardian-lookup';
 import { withSession } from '../temporal-session';
 import { DEFAULT_REPORT_DIR } from '../register/report';
 import { auditSource } from './audit';
+import { RELEASE_WORKFLOW_TYPE } from '../../model/release';
+import { collectReleaseReport, renderReleaseText } from '../../report/release';
 
 /**
  * `ripcord report <deployment-id>`: what one guardian saw, decided and did, for
@@ -60,6 +62,23 @@ export async function report(id: string, flags: ReportFlags): Promise<void> {
   const trail = chooseTrail(flags);
   await withSession(flags.profile, async ({ client, link, serviceLink }) => {
     const handle = await locateGuardian(client, id, flags);
+    if ((await handle.describe()).type === RELEASE_WORKFLOW_TYPE) {
+      if (flags.html)
+        throw new UserFacingError(
+          '--html: a release has no page of its own yet; its text report names each member, whose page `ripcord report <member workflow id> --html` writes',
+          EXIT.usage,
+        );
+      const release = await collectReleaseReport(client, handle, trail ? { trail } : {}).catch(
+        (err: unknown) => {
+          if (err instanceof HistoryDecodeError) throw new UserFacingError(err.message);
+          throw err;
+        },
+      );
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(release, null, 2)}\n` : renderReleaseText(release, link),
+      );
+      return;
+    }
     const built = await collectReport(client, handle, {
       ...(trail ? { trail } : {}),
       ...(flags.onset ? { onsetAt: flags.onset } : {}),

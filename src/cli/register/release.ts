@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type * as Release from '../commands/release';
 import { parseDurationSeconds } from '../duration';
 import { OUTCOME_EXIT_CODES_HELP } from '../exit-codes';
+import { parseSpeed } from '../speed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const releaseCommand = (): typeof Release => require('../commands/release');
@@ -24,6 +25,16 @@ export function registerReleaseCommand(program: Command): void {
     .option('--deployer <who>', 'who deployed (may not approve the rollback unless the policies allow it)')
     .option('--wait', 'show progress and wait for the outcome; the exit code tells it (below)')
     .option('--profile <name|file>', 'connection profile (default: local or $RIPCORD_PROFILE)')
+    .option(
+      '--replay <release-scenario>',
+      'pipeline rehearsal: every member and outside service reads this release scenario (ripcord.release-scenario/v1) ' +
+        'instead of its sources (the worker reads it; run it with --dry-run)',
+    )
+    .option(
+      '--speed <n>',
+      'with --replay: time compression (default: one interval per second, as ripcord rehearse)',
+      parseSpeed,
+    )
     .addOption(
       new Option('--poll <duration>', 'how often --wait polls the status')
         .default(2)
