@@ -13,11 +13,18 @@
  *    intervals, confirmation, settle), outside systems (rollback steps, health
  *    reads) and ripcord's own overhead (bookkeeping activities, orchestration).
  *    On by default (about 2–3 minutes); --no-demo skips it.
+ * 3. Tracing (issue 21): run 1 again with the worker tracing as it does with
+ *    OTEL_* set (the OpenTelemetry interceptors, spans exported over OTLP/HTTP
+ *    to a receiver in this process), next to run 1, which has no OTEL_* (no
+ *    SDK, no interceptor, no exporter); and the cost of the trace-header
+ *    lookup every outbound call makes when nothing is traced. --no-tracing skips it.
  *
- *   npm run bench:overhead [-- --guardians 20 --no-demo --no-write]
+ *   npm run bench:overhead [-- --guardians 20 --no-demo --no-tracing --no-write]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -58,6 +65,7 @@ import {
 } from './lib/scale-timing';
 import { startBenchWorker } from './lib/scale-worker-process';
 import { argValue } from './lib/cli-args';
+import { traceHeaders } from '../src/tracing/context';
 
 const INTERVAL_SECONDS = 10;
 /** Policy seconds per wall second: a 10 s interval waits 1 s, so a rollback comes within seconds. */
@@ -85,6 +93,8 @@ async function waitForOutcomes(client: Client, ids: string[], timeoutMs: number)
 interface LatencyResult {
   guardians: number;
   rolledBack: number;
+  /** The worker's CPU time (user + system, s) by its last report before it stopped. */
+  workerCpuSeconds?: number;
   decisionToFirstStep?: Summary;
   decisionToFirstStepOwn?: Summary;
   firstStepDispatch?: Summary;
@@ -128,7 +138,10 @@ async function measureLatency(
   dir: string,
   bundlePath: string,
   say: (line: string) => void,
+  /** The worker traces, exporting here (OTLP/HTTP base URL); absent: no OTEL_*. */
+  otlpEndpoint?: string,
 ): Promise<LatencyResult> {
+  const label = otlpEndpoint ? '[latency, traced]' : '[latency]';
   const server = await startBenchServer();
   const taskQueue = `bench-overhead-${Date.now().toString(36)}`;
   let client: Client | undefined;
@@ -136,8 +149,9 @@ async function measureLatency(
     address: server.address,
     namespace: server.namespace,
     taskQueue,
-    stateDir: path.join(dir, 'latency-state'),
+    stateDir: path.join(dir, otlpEndpoint ? 'latency-traced-state' : 'latency-state'),
     bundlePath,
+    ...(otlpEndpoint ? { otlpEndpoint } : {}),
     tuning: {
       maxCachedWorkflows: 200,
       maxConcurrentWorkflowTaskExecutions: 40,
@@ -152,7 +166,7 @@ async function measureLatency(
   });
   registerChild(worker.pid);
   try {
-    say(`[latency] dev server ${server.address}, worker pid ${worker.pid}; ${count} guardians, one a second`);
+    say(`${label} dev server ${server.address}, worker pid ${worker.pid}; ${count} guardians, one a second`);
     client = await connectClient({
       profileName: 'bench',
       address: server.address,
@@ -187,9 +201,11 @@ async function measureLatency(
         timings.push(timing);
       }
     }
+    const last = worker.reports.at(-1);
     const result: LatencyResult = {
       guardians: count,
       rolledBack,
+      ...(last ? { workerCpuSeconds: (last.cpuUserUs + last.cpuSystemUs) / 1e6 } : {}),
       decisionToFirstStep: summarize(timings.map((t) => t.decisionToFirstStepMs)),
       decisionToFirstStepOwn: summarize(timings.map((t) => t.decisionToFirstStepOwnMs)),
       firstStepDispatch: summarize(timings.map((t) => t.firstStepDispatchMs)),
@@ -206,7 +222,7 @@ async function measureLatency(
       stepToStepRaw: summarize(timings.flatMap((t) => t.stepToStepRawMs)),
     };
     say(
-      `[latency] ${rolledBack}/${count} rolled back; decision → first step p50 ${formatMs(result.decisionToFirstStep?.p50)} ` +
+      `${label} ${rolledBack}/${count} rolled back; decision → first step p50 ${formatMs(result.decisionToFirstStep?.p50)} ` +
         `p99 ${formatMs(result.decisionToFirstStep?.p99)}; step → step p50 ${formatMs(result.stepToStep?.p50)} p99 ${formatMs(result.stepToStep?.p99)}`,
     );
     return result;
@@ -324,6 +340,74 @@ async function measureDemo(dir: string, say: (line: string) => void): Promise<De
   }
 }
 
+/** An OTLP/HTTP receiver (JSON): takes POST /v1/traces and counts what arrives. */
+interface OtlpReceiver {
+  url: string;
+  requests: number;
+  spans: number;
+  bytes: number;
+  close(): Promise<void>;
+}
+
+async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const receiver = { requests: 0, spans: 0, bytes: 0 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        receiver.requests += 1;
+        receiver.bytes += body.length;
+        try {
+          const request = JSON.parse(body.toString('utf8')) as {
+            resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[];
+          };
+          for (const r of request.resourceSpans ?? [])
+            for (const s of r.scopeSpans ?? []) receiver.spans += s.spans?.length ?? 0;
+        } catch {
+          // Counted as a request; its spans unread.
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(receiver, {
+    url,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  });
+}
+
+/** What every outbound call to a target or receiver pays without OTEL_*: looking for a current span (ns per call). */
+function traceHeaderLookupNs(calls: number): number {
+  let sink = 0;
+  for (let i = 0; i < 100_000; i++) sink += Object.keys(traceHeaders()).length;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) sink += Object.keys(traceHeaders()).length;
+  const ns = Number(process.hrtime.bigint() - start) / calls;
+  if (sink !== 0) throw new Error('a trace header without tracing');
+  return ns;
+}
+
+const TRACE_HEADER_CALLS = 2_000_000;
+
+function tracingRows(label: string, r: LatencyResult): string {
+  const a = r.decisionToFirstStep;
+  const b = r.stepToStep;
+  const cpu = r.workerCpuSeconds !== undefined ? `${r.workerCpuSeconds.toFixed(1)} s` : '–';
+  return (
+    `| ${label} | ${formatMs(a?.p50)} | ${formatMs(a?.p90)} | ${formatMs(a?.p99)} | ` +
+    `${formatMs(b?.p50)} | ${formatMs(b?.p90)} | ${formatMs(b?.p99)} | ${cpu} | ${r.rolledBack}/${r.guardians} |`
+  );
+}
+
 function splitRows(label: string, split: TimeSplit): string[] {
   const total = Object.values(split).reduce((a, b) => a + b, 0);
   const pct = (v: number) => (total > 0 ? `${((100 * v) / total).toFixed(1)}%` : '–');
@@ -342,6 +426,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(guardians) || guardians <= 0)
     throw new Error(`--guardians must be a positive whole number (got ${argValue('--guardians')})`);
   const withDemo = !process.argv.includes('--no-demo');
+  const withTracing = !process.argv.includes('--no-tracing');
   const machine = describeMachine();
   say(
     machineLines(machine)
@@ -350,12 +435,27 @@ async function main(): Promise<void> {
   );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ripcord-bench-overhead-'));
   let latency: LatencyResult;
+  let traced: { latency: LatencyResult; receiver: OtlpReceiver; lookupNs: number } | undefined;
   let demo: DemoResult | undefined;
   let demoError: string | undefined;
   try {
     say('bundling the workflows…');
     const bundlePath = await writeWorkflowBundle(dir);
     latency = await measureLatency(guardians, dir, bundlePath, say);
+    if (withTracing) {
+      const lookupNs = traceHeaderLookupNs(TRACE_HEADER_CALLS);
+      say(`[tracing] without OTEL_*, the trace-header lookup of an outbound call: ${lookupNs.toFixed(1)} ns`);
+      say('[tracing] bundling the workflows with the tracing interceptors…');
+      const tracedBundle = await writeWorkflowBundle(dir, { tracing: true });
+      const receiver = await startOtlpReceiver();
+      try {
+        const tracedLatency = await measureLatency(guardians, dir, tracedBundle, say, receiver.url);
+        traced = { latency: tracedLatency, receiver, lookupNs };
+        say(`[tracing] the receiver got ${receiver.spans} spans in ${receiver.requests} requests`);
+      } finally {
+        await receiver.close();
+      }
+    }
     if (withDemo) {
       say('[demo] running `ripcord demo --story bad-canary` (about 2–3 minutes)…');
       try {
@@ -418,6 +518,30 @@ async function main(): Promise<void> {
       'Between two steps the guardian records the step in the audit trail and schedules the next.',
     '',
   ];
+  if (traced) {
+    const { receiver } = traced;
+    lines.push(
+      '## Tracing: no `OTEL_*` against OTLP to a local receiver',
+      '',
+      'The run above, and the same run again on a fresh dev server with its worker tracing as `ripcord worker` does with ' +
+        '`OTEL_EXPORTER_OTLP_ENDPOINT` set: the Temporal OpenTelemetry interceptors on workflows and activities, spans batched and ' +
+        `exported over OTLP/HTTP (JSON) to a receiver in the benchmark's process, which got ${receiver.spans} spans in ` +
+        `${receiver.requests} requests (${(receiver.bytes / 1024).toFixed(0)} KiB). The client that starts the guardians ` +
+        'does not trace in either run (it only starts them). Worker CPU: user + system by its last report before it stopped.',
+      '',
+      '| worker | decision → first step p50 | p90 | p99 | step → next step p50 | p90 | p99 | worker CPU | rolled back |',
+      '|---|---|---|---|---|---|---|---|---|',
+      tracingRows('no `OTEL_*` (as shipped; the run above)', latency),
+      tracingRows('OTLP/HTTP to a local receiver', traced.latency),
+      '',
+      'Without `OTEL_*` nothing of OpenTelemetry is loaded but its API, no interceptor is installed and no exporter is ' +
+        'created; what every outbound call to a target or a receiver still does is look for a current span: ' +
+        `${traced.lookupNs.toFixed(1)} ns per call here (${TRACE_HEADER_CALLS.toLocaleString('en-US')} calls).`,
+      '',
+    );
+  } else {
+    lines.push('## Tracing', '', 'Not run (--no-tracing).', '');
+  }
   if (demo) {
     const { report } = demo;
     lines.push(

@@ -4,6 +4,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { findFreePort } from '../../src/dev/ports';
 import { type DevServer, startDevServer } from '../../src/dev/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_TRACING_INTERCEPTORS } from '../../src/worker/tracing';
 
 /**
  * The processes a benchmark starts — Temporal dev servers and worker
@@ -78,13 +79,17 @@ export async function stopBenchServer(server: DevServer): Promise<void> {
   forgetChild(server.pid);
 }
 
-/** The workflow bundle, built once and written to `dir` for every worker process of the run. */
-export async function writeWorkflowBundle(dir: string): Promise<string> {
+/**
+ * The workflow bundle, built once and written to `dir` for every worker process of the run;
+ * `tracing`: with the OpenTelemetry workflow interceptors a tracing worker runs (issue 21).
+ */
+export async function writeWorkflowBundle(dir: string, options: { tracing?: boolean } = {}): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_INTERCEPTORS] } : {}),
     logger: new DefaultLogger('ERROR'),
   });
-  const file = path.join(dir, 'workflow-bundle.js');
+  const file = path.join(dir, options.tracing ? 'workflow-bundle-traced.js' : 'workflow-bundle.js');
   writeFileSync(file, code);
   return file;
 }

@@ -26,6 +26,12 @@ export interface BenchWorkerConfig {
   intervalMs: number;
   /** How often the worker reports (ms). */
   reportEveryMs: number;
+  /**
+   * Trace as a worker with OTEL_EXPORTER_OTLP_ENDPOINT set does, exporting to this OTLP/HTTP
+   * base URL (the bundle must hold the tracing workflow interceptors). Absent: no tracing, as
+   * a worker without OTEL_* runs.
+   */
+  otlpEndpoint?: string;
 }
 
 /** One health read as the worker saw it start. */

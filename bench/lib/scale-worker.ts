@@ -16,6 +16,7 @@ import { defaultActivityDeps } from '../../src/worker/composition';
 import { type EvaluateHealthInput } from '../../src/model/activity-contract';
 import { readHealthInterval } from '../../src/activities/health';
 import { installRuntimeLogger } from '../../src/worker/runtime';
+import { startTracing, stopTracing } from '../../src/tracing';
 import { cadenceLagMs } from './scale-timing';
 import type {
   BenchWorkerConfig,
@@ -35,9 +36,18 @@ async function main(): Promise<void> {
   // Nobody to report to: the benchmark died (even by SIGKILL). Do not outlive it.
   process.on('disconnect', () => process.exit(1));
   installRuntimeLogger('ERROR');
+  // As `ripcord worker` does with OTEL_* set (src/worker/index.ts): interceptors, sink, client interceptor.
+  const tracing = config.otlpEndpoint
+    ? startTracing('ripcord-bench-worker', { OTEL_EXPORTER_OTLP_ENDPOINT: config.otlpEndpoint }).tracing
+    : undefined;
+  const traced = tracing && (await import('../../src/worker/tracing')).workerTracingOptions(tracing);
 
   const connection = await NativeConnection.connect({ address: config.address });
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.workflowClientInterceptors() } } : {}),
+  });
   const deps = defaultActivityDeps({
     client,
     dryRun: true,
@@ -78,6 +88,8 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
+    // The prebuilt bundle holds the workflow interceptors already (writeWorkflowBundle with tracing).
+    ...(traced ? { interceptors: { activity: traced.interceptors.activity }, sinks: traced.sinks } : {}),
     activities: {
       ...activities,
       evaluateHealth: timedEvaluateHealth,
@@ -131,6 +143,7 @@ async function main(): Promise<void> {
     clearInterval(reportTimer);
     await connection.close();
     await deps.close();
+    await stopTracing(5_000);
   }
 }
 
