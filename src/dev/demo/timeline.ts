@@ -83,21 +83,33 @@ export class Timeline {
 
   /** The entries in time order, each with the seconds since the deploy and since the one before. */
   lines(): string[] {
-    const sorted = [...this.entries].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const origin = (this.at('deploy') ?? sorted[0]?.at)?.getTime() ?? 0;
-    const width = Math.max(...sorted.map((e) => e.milestone.length), 0);
-    let previous = origin;
-    return sorted.map((entry) => {
-      const sinceDeploy = (entry.at.getTime() - origin) / 1000;
-      const sincePrevious = (entry.at.getTime() - previous) / 1000;
-      previous = entry.at.getTime();
-      const clock = entry.at.toISOString().slice(11, 19);
-      return (
-        `  ${clock}  T+${sinceDeploy.toFixed(1).padStart(6)}s  (+${sincePrevious.toFixed(1).padStart(5)}s)  ` +
-        `${entry.milestone.padEnd(width)}  ${entry.detail}`
-      );
-    });
+    return timelineLines(this.entries, this.at('deploy'));
   }
+}
+
+/**
+ * Entries in time order, one line each: the clock, the seconds since `origin`
+ * (default: the first entry) and since the entry before, the milestone and
+ * what happened. Shared by the deployment's and the release's timelines.
+ */
+export function timelineLines(
+  entries: ReadonlyArray<{ milestone: string; at: Date; detail: string }>,
+  origin?: Date,
+): string[] {
+  const sorted = [...entries].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const start = (origin ?? sorted[0]?.at)?.getTime() ?? 0;
+  const width = Math.max(...sorted.map((e) => e.milestone.length), 0);
+  let previous = start;
+  return sorted.map((entry) => {
+    const sinceStart = (entry.at.getTime() - start) / 1000;
+    const sincePrevious = (entry.at.getTime() - previous) / 1000;
+    previous = entry.at.getTime();
+    const clock = entry.at.toISOString().slice(11, 19);
+    return (
+      `  ${clock}  T+${sinceStart.toFixed(1).padStart(6)}s  (+${sincePrevious.toFixed(1).padStart(5)}s)  ` +
+      `${entry.milestone.padEnd(width)}  ${entry.detail}`
+    );
+  });
 }
 
 /**
