@@ -23,7 +23,11 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,200}$/;
  */
 export function admitDeployment(
   now: () => Date,
-  options: { refuseReplay?: boolean; tokensRequired?: boolean } = {},
+  options: {
+    refuseReplay?: boolean;
+    tokensRequired?: boolean;
+    stepTaskQueueFor?: (environment: string) => string;
+  } = {},
 ) {
   return async (input: AdmitInput): Promise<AdmitResult> => {
     const problems = [
@@ -37,7 +41,13 @@ export function admitDeployment(
         INVALID_DEPLOYMENT_ERROR,
       );
     }
-    return { admittedAt: now().toISOString(), tokensRequired: options.tokensRequired !== false };
+    return {
+      admittedAt: now().toISOString(),
+      tokensRequired: options.tokensRequired !== false,
+      ...(options.stepTaskQueueFor
+        ? { stepTaskQueue: options.stepTaskQueueFor(input.deployment.environment) }
+        : {}),
+    };
   };
 }
 

@@ -18,4 +18,6 @@ export interface ActivityDeps {
   notifier: Notifier;
   /** Verifies signed action tokens; without it requests are trusted as claimed (see actionTokenVerifier). */
   tokens?: ActionTokenVerifier;
+  /** A decide plane: the task queue of the execute plane that serves an environment (admission tells the guardian). */
+  stepTaskQueueFor?: (environment: string) => string;
 }

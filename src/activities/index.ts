@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
       refuseReplay: deps.refuseReplay === true,
       // Without a verifier the worker trusts claims (--insecure-claims, dry runs): no token to require.
       tokensRequired: deps.tokens !== undefined,
+      ...(deps.stepTaskQueueFor ? { stepTaskQueueFor: deps.stepTaskQueueFor } : {}),
     }),
     supersedeOlderGuardians: supersedeOlderGuardians(deps.client),
     verifySupersede: verifySupersede(deps.client),

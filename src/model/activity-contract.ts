@@ -31,6 +31,12 @@ export interface AdmitResult {
    * that carries no token of the right shape.
    */
   tokensRequired?: boolean;
+  /**
+   * Where this deployment's rollback steps go: the execute plane of its
+   * environment, when the worker that admitted it is a decide plane. Absent:
+   * the guardian's own task queue (one worker runs both planes).
+   */
+  stepTaskQueue?: string;
 }
 
 export interface SupersedeInput {

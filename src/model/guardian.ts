@@ -192,6 +192,8 @@ export interface CarriedState {
   requestSeq?: number;
   /** A release member: the last order of its release it acted on. */
   orderSeq?: number;
+  /** Learnt at admission: the execute plane's task queue for rollback steps (absent: the guardian's own). */
+  stepTaskQueue?: string;
   /** Where to pick up when continue-as-new happened in a waiting phase rather than in the watch. */
   resume?: ResumePoint;
 }

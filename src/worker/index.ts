@@ -9,6 +9,8 @@ import { defaultActivityDeps, type DefaultActivityDepsOptions } from './composit
 import { instrumentActivities, type MetricsServer, RipcordMetrics, serveMetrics } from './metrics';
 import { activeTracing } from '../tracing';
 import type * as WorkerTracing from './tracing';
+import type { Plane } from '../model/planes';
+import { planeLayout, withStepRouting } from './planes';
 
 export { RipcordMetrics, type MetricsServer } from './metrics';
 
@@ -32,6 +34,10 @@ export interface CreateWorkerOptions {
   metricsPort?: number;
   /** Address for the metrics port; default 0.0.0.0 (metrics hold names and counts, never secrets). */
   metricsHost?: string;
+  /** Which plane this worker runs (docs/operations.md, "Two planes"); default both, in one process. */
+  plane?: Plane;
+  /** The environment an execute plane serves. */
+  environment?: string;
 }
 
 export interface CreatedWorker {
@@ -42,6 +48,27 @@ export interface CreatedWorker {
   /** Where /metrics is served, when metricsPort was given. */
   metricsServer?: MetricsServer;
   close: () => Promise<void>;
+}
+
+/** The workflows a decide plane (or a worker running both planes) runs, traced when its process traces. */
+function workflowOptions(
+  options: CreateWorkerOptions,
+  traced: ReturnType<typeof WorkerTracing.workerTracingOptions> | undefined,
+): Partial<WorkerOptions> {
+  return {
+    // With a prebuilt bundle, the bundle must include WORKFLOW_TRACING_INTERCEPTORS (./tracing.ts).
+    ...(traced ? { interceptors: traced.interceptors, sinks: traced.sinks } : {}),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+  };
+}
+
+/** An execute plane runs no workflow: only the activity interceptors of a tracing worker. */
+function activityTracing(
+  traced: ReturnType<typeof WorkerTracing.workerTracingOptions> | undefined,
+): Partial<WorkerOptions> {
+  return traced?.interceptors.activity ? { interceptors: { activity: traced.interceptors.activity } } : {};
 }
 
 /** The composition root: profile → connections → activity dependencies → activities → Worker. */
@@ -79,7 +106,14 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
           },
         },
       });
-  const deps = options.deps ?? owned!;
+  const plane = options.plane ?? 'all';
+  const deps = withStepRouting(options.deps ?? owned!, plane, conn.taskQueue);
+  const layout = planeLayout(
+    plane,
+    conn.taskQueue,
+    instrumentActivities(createActivities(deps), metrics),
+    options.environment,
+  );
   let worker: Worker;
   let metricsServer: MetricsServer | undefined;
   try {
@@ -93,14 +127,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
     worker = await Worker.create({
       connection: nativeConnection,
       namespace: conn.namespace,
-      taskQueue: conn.taskQueue,
-      activities: instrumentActivities(createActivities(deps), metrics),
+      taskQueue: layout.taskQueue,
+      activities: layout.activities,
       ...(dataConverter ? { dataConverter } : {}),
-      // With a prebuilt bundle, the bundle must include WORKFLOW_TRACING_INTERCEPTORS (./tracing.ts).
-      ...(traced ? { interceptors: traced.interceptors, sinks: traced.sinks } : {}),
-      ...(options.workflowBundle
-        ? { workflowBundle: options.workflowBundle }
-        : { workflowsPath: WORKFLOWS_PATH }),
+      ...(layout.workflows ? workflowOptions(options, traced) : activityTracing(traced)),
     });
   } catch (err) {
     await metricsServer?.close();

@@ -36,8 +36,10 @@ export const notifications = proxyActivities<GuardianActivityContract>({
   retry: { maximumAttempts: 3, initialInterval: '2 seconds' },
 });
 
-export function stepActivities(step: PlannedStep) {
+/** `taskQueue`: the execute plane of the deployment's environment (absent: the guardian's own queue). */
+export function stepActivities(step: PlannedStep, taskQueue?: string) {
   return proxyActivities<GuardianActivityContract>({
+    ...(taskQueue !== undefined ? { taskQueue } : {}),
     startToCloseTimeout: `${step.timeoutSeconds + step.verify.timeoutSeconds} seconds`,
     // Steps heartbeat every few seconds; a dead worker is noticed within this, and the step resumes elsewhere.
     heartbeatTimeout: `${Math.min(15, step.timeoutSeconds)} seconds`,

@@ -28,6 +28,7 @@ export async function continueGuardian(g: GuardianState, resume?: ResumePoint): 
       tokensRequired: g.tokensRequired,
       requestSeq: g.requestSeq,
       orderSeq: g.orderSeq,
+      ...(g.stepTaskQueue !== undefined ? { stepTaskQueue: g.stepTaskQueue } : {}),
       ...(resume ? { resume } : {}),
     },
   });

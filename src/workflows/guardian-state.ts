@@ -95,6 +95,8 @@ export class GuardianState {
   orderHint = false;
   /** A release member: the last order of its release it acted on (orders are numbered). */
   orderSeq: number;
+  /** Where rollback steps go: the execute plane of the deployment's environment (learnt at admission; absent: this queue). */
+  stepTaskQueue?: string;
   /** False for a release, whose own input is not a guardian's: its waits never continue as new. */
   readonly canContinueAsNew: boolean;
 
@@ -112,6 +114,7 @@ export class GuardianState {
     this.tokensRequired = carried?.tokensRequired ?? true;
     this.requestSeq = carried?.requestSeq ?? 0;
     this.orderSeq = carried?.orderSeq ?? 0;
+    if (carried?.stepTaskQueue !== undefined) this.stepTaskQueue = carried.stepTaskQueue;
     const { deployment, policy } = input;
     this.status = carried?.status ?? {
       workflowId: workflowInfo().workflowId,

@@ -85,6 +85,8 @@ async function admit(g: GuardianState): Promise<void> {
   g.admittedAt = admitted.admittedAt;
   // A worker that trusts claims (local development, dry runs) says so; any other needs signed requests.
   g.tokensRequired = admitted.tokensRequired !== false;
+  // A decide plane sends rollback steps to the execute plane of the deployment's environment.
+  if (admitted.stepTaskQueue !== undefined) g.stepTaskQueue = admitted.stepTaskQueue;
   // A rehearsal never stands a live guardian down (nor another rehearsal): the two live apart.
   const { superseded } = rehearsalApart(g)
     ? { superseded: [] as string[] }

@@ -8,6 +8,8 @@ import { preflightWorker, setting } from '../../worker/preflight';
 import { describeTracing, startTracing } from '../../tracing';
 import { UserFacingError } from '../errors';
 import { EXIT } from '../exit-codes';
+import { checkPlane } from '../worker-plane';
+import { executeTaskQueue } from '../../model/planes';
 
 export interface WorkerFlags {
   profile?: string;
@@ -26,6 +28,9 @@ export interface WorkerFlags {
   metricsHost: string;
   webUi?: string;
   notifications?: string;
+  plane?: string;
+  environment?: string;
+  allowSecret: string[];
 }
 
 /** Waits before the next connection attempt: 1, 2, 4… up to 30 s. Ctrl-C ends the wait and the command. */
@@ -75,6 +80,10 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
   if (opts.webUi !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.webUi)) {
     throw new UserFacingError(`--web-ui must be an http(s) URL, got "${opts.webUi}"`);
   }
+  const planeCheck = checkPlane({ ...opts, allowSecret: opts.allowSecret ?? [] });
+  if (planeCheck.problems.length > 0)
+    throw new UserFacingError(planeCheck.problems.join('\nripcord: '), EXIT.usage);
+  const { plane, environment } = planeCheck;
   const sendNotifications = opts.notifications === undefined ? !opts.dryRun : opts.notifications === 'send';
   installRuntimeLogger(level as 'WARN');
   const conn = loadConnectionProfile(opts.profile);
@@ -103,6 +112,8 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
     try {
       created = await createWorker({
         connection: conn,
+        plane,
+        ...(environment ? { environment } : {}),
         ...(keyring ? { dataConverter: encryptingDataConverter(keyring) } : {}),
         ...(metricsPort !== undefined ? { metricsPort, metricsHost: opts.metricsHost } : {}),
         depsOptions: {
@@ -137,10 +148,17 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
     : opts.insecureClaims || opts.dryRun
       ? 'UNVERIFIED claims (no --approval-keys; development only)'
       : 'all refused (no --approval-keys)';
+  const planeLine =
+    plane === 'all'
+      ? 'decide and execute, in this process (task queue ' + conn.taskQueue + ')'
+      : plane === 'decide'
+        ? `decide: guardians, health, bookkeeping on ${conn.taskQueue}; steps go to ${executeTaskQueue(conn.taskQueue, '<environment>')}`
+        : `execute: the rollback steps of ${environment} on ${executeTaskQueue(conn.taskQueue, environment!)}`;
   process.stdout.write(
     `ripcord worker running on ${describeConnection(conn)}${opts.dryRun ? ' (dry run: steps are recorded, not applied)' : ''} (Ctrl-C to stop)\n` +
+      `  plane:    ${planeLine}\n` +
       `  actions:  ${actions}\n` +
-      `  targets:  ${opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
+      `  targets:  ${plane === 'decide' ? 'none (decide plane: steps run on the execute plane)' : opts.dryRun ? 'recording (dry run)' : targets ? targets.describe() : 'none (no --targets: every rollback step fails closed)'}\n` +
       `  audit:    ${auditDatabase ? describeDatabase(auditDatabase) : `${opts.stateDir}/audit.jsonl`} (hash-chained, ${auditKid ? `signed with audit key ${auditKid}` : 'NOT signed: no --audit-key'})\n` +
       `  payloads: ${keyring ? `encrypted with key ${keyring.currentId} (${keyring.ids.length} in keyring)` : 'not encrypted'}\n` +
       `  notify:   ${sendNotifications ? "sent to the policy's receivers" : 'logged only'}\n` +

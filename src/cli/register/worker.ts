@@ -14,6 +14,18 @@ export function registerWorkerCommand(program: Command): void {
       '--profile <name|file>',
       'connection profile in temporal-config/profiles (default: local or $RIPCORD_PROFILE)',
     )
+    .option(
+      '--plane <all|decide|execute>',
+      'all: both planes in one process (default); decide: guardians, health and bookkeeping, no production credential; ' +
+        'execute: only the rollback steps of one --environment (see docs/operations.md, "Two planes")',
+    )
+    .option('--environment <name>', 'with --plane execute: the environment whose steps this worker runs')
+    .option(
+      '--allow-secret <NAME>',
+      'with --plane decide: a RIPCORD_SECRET_<NAME> a health source or a notification receiver reads (repeatable); any other refuses the start',
+      collect,
+      [],
+    )
     .option('--log-level <level>', 'SDK log level: TRACE, DEBUG, INFO, WARN or ERROR', 'WARN')
     .option('--state-dir <dir>', 'where ripcord keeps its files (audit trail, dry-run journal)', '.ripcord')
     .option('--dry-run', 'send every rollback step to the recording target instead of production')

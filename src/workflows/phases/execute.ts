@@ -68,7 +68,7 @@ export async function execute(g: GuardianState, plan: RollbackPlan): Promise<Exe
       let verified: string;
       try {
         const outcome = await CancellationScope.nonCancellable(() =>
-          stepActivities(step).executeStep({ deployment, planHash: plan.planHash, step }),
+          stepActivities(step, g.stepTaskQueue).executeStep({ deployment, planHash: plan.planHash, step }),
         );
         verified = outcome.verified;
         done.push(step);
@@ -157,7 +157,7 @@ async function compensate(
     let all = true;
     for (const step of [...done].reverse()) {
       try {
-        const outcome = await stepActivities(step).compensateStep({
+        const outcome = await stepActivities(step, g.stepTaskQueue).compensateStep({
           deployment: g.input.deployment,
           planHash: plan.planHash,
           step,
