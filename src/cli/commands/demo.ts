@@ -1,4 +1,6 @@
 import { createBoard, DemoInterrupted, type DemoReport, type DemoStoryName, runDemo } from '../../dev/demo';
+import { type ReleaseDemoReport, ReleaseDemoInterrupted, runReleaseDemo } from '../../dev/demo/release';
+import { isReleaseStoryName, type ReleaseStoryName } from '../../dev/demo/stories';
 import { NginxStartError } from '../../dev/nginx';
 import { PrometheusError } from '../../dev/prometheus';
 import { DevServerError } from '../../dev/temporal-dev-server';
@@ -11,7 +13,7 @@ import { UserFacingError } from '../errors';
 const STATUS_EVERY_MS = 5_000;
 
 export interface DemoOptions {
-  story: DemoStoryName;
+  story: DemoStoryName | ReleaseStoryName;
   port: number;
   uiPort: number;
   db: string;
@@ -58,6 +60,10 @@ export async function demo(opts: DemoOptions): Promise<void> {
     if (report.end) say(describeEnd(report.end));
   };
   try {
+    if (isReleaseStoryName(opts.story)) {
+      await releaseDemo(opts, opts.story, { say, board, signal: controller.signal });
+      return;
+    }
     const report = await runDemo({
       story: opts.story,
       port: opts.port,
@@ -84,7 +90,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
       throw new UserFacingError(`the story should have ended ${report.expected}`);
     }
   } catch (err) {
-    if (err instanceof DemoInterrupted)
+    if (err instanceof DemoInterrupted || err instanceof ReleaseDemoInterrupted)
       throw new UserFacingError('demo interrupted; everything started was stopped', 130);
     if (
       err instanceof PortInUseError ||
@@ -100,5 +106,67 @@ export async function demo(opts: DemoOptions): Promise<void> {
     board.close();
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+  }
+}
+
+/**
+ * The release stories: the same stack and board, one release instead of one
+ * guardian. The end says what the release rolled back, kept and promoted, how
+ * long the story took, and, last, the release's Web UI link (its members are
+ * its children there).
+ */
+async function releaseDemo(
+  opts: DemoOptions,
+  story: ReleaseStoryName,
+  io: { say: (line: string) => void; board: ReturnType<typeof createBoard>; signal: AbortSignal },
+): Promise<void> {
+  const { say, board, signal } = io;
+  let told = false;
+  const ending = (report: ReleaseDemoReport) => {
+    const result = report.result;
+    if (result === undefined) return [`release ${report.releaseId}: no result`];
+    const members = Object.entries(result.members)
+      .map(([service, outcome]) => `${service} ${outcome}`)
+      .join(', ');
+    return [
+      `release ${report.releaseId}: ${result.outcome}: ${result.reason}`,
+      `rolled back: ${result.rolledBack.length > 0 ? result.rolledBack.join(', then ') : 'nothing'}; members: ${members}`,
+    ];
+  };
+  const tell = (report: ReleaseDemoReport) => {
+    told = true;
+    board.close();
+    say('');
+    say('timeline:');
+    for (const line of report.timeline) say(line);
+    say('');
+    for (const line of report.facts) say(line);
+    say(`audit trail:      ${report.auditFile}`);
+    for (const line of ending(report)) say(line);
+    say(`story "${report.story}" took ${report.seconds.toFixed(0)} s`);
+    say(`the release in the Web UI: ${report.link}`);
+  };
+  const report = await runReleaseDemo({
+    story,
+    port: opts.port,
+    uiPort: opts.uiPort,
+    dbFile: opts.db,
+    stateDir: opts.stateDir,
+    keepRunning: opts.keepRunning === true,
+    encryption: opts.encryption,
+    say,
+    status: (line) => board.status(line),
+    signal,
+    onStoryEnd: tell,
+  });
+  board.close();
+  if (!told) tell(report);
+  else {
+    say('');
+    say('the stack is stopped');
+    for (const line of ending(report)) say(line);
+  }
+  if (report.problems.length > 0 && !signal.aborted) {
+    throw new UserFacingError(`the story did not end as it should: ${report.problems.join('; ')}`);
   }
 }

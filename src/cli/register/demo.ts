@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type * as Demo from '../commands/demo';
-import { DEMO_STORIES } from '../../dev/demo/stories';
+import { allStories } from '../../dev/demo/stories';
 import { parsePort } from '../options';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -10,11 +10,11 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'the whole story on the embedded local stack: Temporal + Web UI, Prometheus, nginx, two versions of a service under load, the worker and one guardian',
+      'the whole story on the embedded local stack: Temporal + Web UI, Prometheus, nginx, two versions of a service under load, the worker and one guardian (the release stories: a release of two services and its guardians)',
     )
     .addOption(
       new Option('--story <story>', 'which story to tell')
-        .choices(Object.keys(DEMO_STORIES))
+        .choices(allStories().map(([name]) => name))
         .default('bad-canary'),
     )
     .option('--port <port>', 'gRPC port of the embedded dev server', parsePort, 7233)
@@ -37,13 +37,14 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nStories: ' +
-        Object.entries(DEMO_STORIES)
-          .map(([name, story]) => `\n  ${name.padEnd(11)} ${story.summary}`)
+        allStories()
+          .map(([name, summary]) => `\n  ${name.padEnd(14)} ${summary}`)
           .join('') +
         '\n\nIn a terminal a live status line (phase, verdict, counts, a bar for the current wait) is redrawn\n' +
         'in place; in a log it is printed every 5 seconds.\n' +
-        '\nExit code 0 when the story ends as it should (rolled back, or promoted). The guardians stay in\n' +
-        'the demo database: `npx ripcord dev server --db .ripcord/demo.db` shows them in the Web UI later.',
+        '\nExit code 0 when the story ends as it should (rolled back, or promoted; a release: payments alone\n' +
+        'rolled back and checkout promoted, or held and aborted with nothing rolled back). The guardians\n' +
+        'stay in the demo database: `npx ripcord dev server --db .ripcord/demo.db` shows them in the Web UI later.',
     )
     .action(async (opts: Demo.DemoOptions) => demoCommand().demo(opts));
 }

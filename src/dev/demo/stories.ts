@@ -86,3 +86,59 @@ export const DEMO_LOAD_PER_SECOND = 80;
  * p99s assumes, and the canary sees enough traffic to be judged in seconds.
  */
 export const DEMO_CANARY_WEIGHT = 50;
+
+/**
+ * The release stories (`ripcord demo --story release`, `--story release-outage`):
+ * one release of two members on the same real stack, with the shop of
+ * release-shop.ts behind nginx. They differ in which fault the story turns on
+ * once the release has watched a few healthy intervals.
+ */
+export interface ReleaseStory {
+  summary: string;
+  /** The instance whose fault switch the story turns on (release-shop.ts SHOP_FAULTS). */
+  fault: 'payments-canary' | 'db-proxy';
+  /** What must be true at the end. */
+  expected: {
+    /** Members rolled back, in order. */
+    rolledBack: string[];
+    /** Members promoted at the end of the watch. */
+    promoted: string[];
+    /** The release's first verdict is one of these. */
+    verdicts: Array<'isolated' | 'cascade' | 'systemic'>;
+    /** How the release ends, when the story fixes it (a held release is aborted by a person, as the story shows). */
+    outcome?: GuardianOutcome;
+  };
+}
+
+export const RELEASE_STORIES = {
+  release: {
+    summary:
+      "payments 2.0.0 and checkout 2.0.0 ship together; payments regresses and checkout's canary errors follow: payments alone rolled back, checkout promoted",
+    fault: 'payments-canary',
+    expected: {
+      rolledBack: ['payments'],
+      promoted: ['checkout'],
+      verdicts: ['isolated', 'cascade'],
+    },
+  },
+  'release-outage': {
+    summary:
+      'the same release; db-proxy, outside it, fails under every version: the release holds and escalates, a person aborts it, nothing rolled back',
+    fault: 'db-proxy',
+    expected: { rolledBack: [], promoted: [], verdicts: ['systemic'], outcome: 'aborted' },
+  },
+} as const satisfies Record<string, ReleaseStory>;
+
+export type ReleaseStoryName = keyof typeof RELEASE_STORIES;
+
+export function isReleaseStoryName(name: string): name is ReleaseStoryName {
+  return Object.hasOwn(RELEASE_STORIES, name);
+}
+
+/** Every story `ripcord demo --story` tells, with its summary: a deployment's, then a release's. */
+export function allStories(): Array<[DemoStoryName | ReleaseStoryName, string]> {
+  return [
+    ...Object.entries(DEMO_STORIES).map(([name, s]) => [name as DemoStoryName, s.summary] as const),
+    ...Object.entries(RELEASE_STORIES).map(([name, s]) => [name as ReleaseStoryName, s.summary] as const),
+  ].map(([name, summary]) => [name, summary]);
+}
