@@ -271,6 +271,32 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
   }
   const driftShare = options.config.alpha / Math.max(1, 2 * monitors.length);
 
+  // Running sums of events and trials per service, series and group, extended as far as asked once: every
+  // attribution asks for sums since interval 0 (the baseline) or since an onset, at every interval.
+  const running = new Map<string, { events: number[]; trials: number[] }>();
+  const sumsThrough = (
+    service: string,
+    signal: RatioSignalConfig,
+    group: 'baseline' | 'canary',
+    to: number,
+  ): Counts => {
+    if (to < 0) return { events: 0, trials: 0 };
+    const key = [service, signal.numerator, signal.denominator, signal.direction, group].join('\u0000');
+    let sums = running.get(key);
+    if (sums === undefined) {
+      sums = { events: [], trials: [] };
+      running.set(key, sums);
+    }
+    const series = scenario.members[service]?.series;
+    const numerator = series?.[signal.numerator]?.[group];
+    const denominator = series?.[signal.denominator]?.[group];
+    for (let i = sums.events.length; i <= to; i++) {
+      const c = eventsOf(signal, numerator?.[i], denominator?.[i]);
+      sums.events.push((sums.events[i - 1] ?? 0) + (c?.events ?? 0));
+      sums.trials.push((sums.trials[i - 1] ?? 0) + (c?.trials ?? 0));
+    }
+    return { events: sums.events[to] ?? 0, trials: sums.trials[to] ?? 0 };
+  };
   const counts = (
     service: string,
     signal: RatioSignalConfig,
@@ -278,18 +304,9 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
     from: number,
     to: number,
   ): Counts => {
-    const series = scenario.members[service]?.series;
-    const numerator = series?.[signal.numerator]?.[group];
-    const denominator = series?.[signal.denominator]?.[group];
-    let events = 0;
-    let trials = 0;
-    for (let i = Math.max(0, from); i <= to; i++) {
-      const c = eventsOf(signal, numerator?.[i], denominator?.[i]);
-      if (c === null) continue;
-      events += c.events;
-      trials += c.trials;
-    }
-    return { events, trials };
+    const through = sumsThrough(service, signal, group, to);
+    const before = sumsThrough(service, signal, group, Math.max(0, from) - 1);
+    return { events: through.events - before.events, trials: through.trials - before.trials };
   };
 
   // The canary since the onset against the baseline over the whole watch so far: a release never reaches a
