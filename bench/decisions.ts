@@ -10,8 +10,12 @@
  *    histogram examples and on generated histogram scenarios of every kind,
  *    the tail-only kind included; a known-onset reference on the same bucket
  *    counts; and the issue's goals, each stated met or not.
+ * 3. Releases (#20): the release judge under canary.yaml on the example
+ *    releases and on generated ones of every kind (the release row: culprit
+ *    found, members wrongly rolled back, delay), against per-member guardians
+ *    alone. `npm run bench:releases` has the full release report.
  *
- *   npm run bench:decisions [-- --seed N --per-cell K --histogram-per-cell H]
+ *   npm run bench:decisions [-- --seed N --per-cell K --histogram-per-cell H --release-per-kind R]
  *
  * Prints the report and writes it to bench/results/decisions.md. The
  * generated scenarios use a seed the engine was not tuned on (see TUNING_SEEDS).
@@ -30,6 +34,13 @@ import { argValue } from './lib/cli-args';
 import { percent, runBenchmark, writeResults } from './lib/report-file';
 import { knownOnsetTest } from './lib/known-onset';
 import { TUNING_SEEDS } from './lib/seeds';
+import {
+  exampleReleases,
+  generatedReleases,
+  judgeReleaseRow,
+  RELEASE_TUNING_SEEDS,
+  releaseKindTable,
+} from './lib/release-set';
 
 const DEFAULT_SEED = 20260;
 /**
@@ -45,6 +56,8 @@ const DEFAULT_PER_CELL = 60;
  * a standard error of about 1 point.
  */
 const DEFAULT_HISTOGRAM_PER_CELL = 60;
+/** Part 3: generated releases of each kind (isolated, cascade, systemic, healthy) at the benchmark's seed. */
+const DEFAULT_RELEASE_PER_KIND = 150;
 
 const root = path.resolve(__dirname, '..');
 const P99_POLICY = 'policies/examples/canary-p99-only.yaml';
@@ -429,6 +442,7 @@ async function main(): Promise<void> {
   const seed = Number(argValue('--seed') ?? DEFAULT_SEED);
   const perCell = Number(argValue('--per-cell') ?? DEFAULT_PER_CELL);
   const histogramPerCell = Number(argValue('--histogram-per-cell') ?? DEFAULT_HISTOGRAM_PER_CELL);
+  const releasePerKind = Number(argValue('--release-per-kind') ?? DEFAULT_RELEASE_PER_KIND);
   // The tuning seed is for development only (`--tuning`): its results are printed, never written.
   const tuning = process.argv.includes('--tuning');
   if (TUNING_SEEDS.includes(seed) && !tuning) throw new Error(`seed ${seed} is a tuning seed; pick another`);
@@ -488,10 +502,27 @@ async function main(): Promise<void> {
       ceiling: knownOnset(histogramPolicy.config, bench),
     });
   }
-  const totalSeconds = (Date.now() - started) / 1000;
+  const histogramSeconds = (Date.now() - started) / 1000 - p99Seconds;
+
+  // Part 3: releases, every member under the histogram policy (bench/lib/release-set.ts, as bench:releases).
+  const releaseStarted = Date.now();
+  const releaseItems = [...(await exampleReleases()), ...generatedReleases([seed], releasePerKind, tuning)];
+  let releaseEngineMs = 0;
+  const releaseRows = releaseItems.map((item) => {
+    const row = judgeReleaseRow(
+      item.scenario,
+      histogramPolicy.config,
+      item.seed === null ? 'example' : 'generated',
+      item.kind,
+      item.seed,
+    );
+    releaseEngineMs += row.engineMs;
+    return row;
+  });
+  const releaseSeconds = (Date.now() - releaseStarted) / 1000;
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const command = `npm run bench:decisions -- --seed ${seed} --per-cell ${perCell} --histogram-per-cell ${histogramPerCell}`;
+  const command = `npm run bench:decisions -- --seed ${seed} --per-cell ${perCell} --histogram-per-cell ${histogramPerCell} --release-per-kind ${releasePerKind}`;
   const generatedHist = histogramRows.filter((r) => r.bench.source === 'generated');
   const report = [
     '# Decision benchmark',
@@ -499,11 +530,11 @@ async function main(): Promise<void> {
     `Command: \`${command}\`  `,
     `Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()}  `,
     `Policies: \`${p99File}\` (${p99Policy.hash}); \`${histogramFile}\` (${histogramPolicy.hash})  `,
-    `Wall time: ${p99Seconds.toFixed(0)} s for part 1, ${(totalSeconds - p99Seconds).toFixed(0)} s for part 2 (generation, engine, emulations and known-onset reference)`,
+    `Wall time: ${p99Seconds.toFixed(0)} s for part 1, ${histogramSeconds.toFixed(0)} s for part 2 (generation, engine, emulations and known-onset reference), ${releaseSeconds.toFixed(0)} s for part 3 (releases)`,
     '',
     'Part 1 is the error-rate/p99 benchmark as before histograms, now under canary-p99-only.yaml (the p99 signal it always',
     'used). Part 2 runs the histogram signal (canary.yaml) and the p99 signal on scenarios that carry latency histograms, and',
-    "states whether issue #19's goals are met.",
+    "states whether issue #19's goals are met. Part 3 judges releases (#20): several members shipped together.",
     '',
     '# Part 1: error rate and p99',
     '',
@@ -637,6 +668,27 @@ async function main(): Promise<void> {
     '- Argo Rollouts: one measurement per metric per minute; failures counted cumulatively, errors (no data) while consecutive;',
     '  abort when a metric has more than 3 failures or more than 4 consecutive errors.',
     '- On histogram scenarios both read the p99 computed from the buckets, as a histogram_quantile query would return it.',
+    '',
+    '# Part 3: releases',
+    '',
+    `Policy: \`${histogramFile}\` for every member  `,
+    `Releases: ${releaseRows.length - releaseItems.filter((i) => i.seed !== null).length} examples (test/fixtures/scenarios/release) + ${releaseItems.filter((i) => i.seed !== null).length} generated (\`ripcord scenario generate --release\`, seed ${seed}, ${releasePerKind} per kind; the release judge was developed on seeds ${RELEASE_TUNING_SEEDS.join(', ')})  `,
+    `Judge time: ${releaseEngineMs.toFixed(0)} ms for ${releaseRows.length} releases`,
+    '',
+    'Each release is judged by the release judge (src/releases/judge.ts, mode independent), as `ripcord simulate',
+    '--release-scenario` does; "guardians alone" is each member judged by the decision core on its own, as without releases.',
+    'The `all` row is the release row: culprit found (every culprit rolled back, at or after its onset), members wrongly',
+    'rolled back (not at fault, or a culprit before its onset; the goal is zero) and the median delay from the onset to the',
+    "release's rollback. Per-release details, both example policies and two seeds: bench/results/releases.md",
+    '(`npm run bench:releases`).',
+    '',
+    '## Generated releases',
+    '',
+    releaseKindTable(releaseRows.filter((r) => r.source === 'generated')),
+    '',
+    '## Example releases',
+    '',
+    releaseKindTable(releaseRows.filter((r) => r.source === 'example')),
     '',
   ].join('\n');
   if (tuning || p99File !== P99_POLICY || histogramFile !== HISTOGRAM_POLICY) {
