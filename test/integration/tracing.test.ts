@@ -4,13 +4,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { parseDocument, stringify as stringifyYaml } from 'yaml';
 import { connectClient } from '../../src/client/connect';
 import { type LocalUnleash, startUnleash } from '../../src/dev/unleash';
 import { type SlowProxy, startSlowProxy } from '../harness/chaos-slow-proxy';
 import { CliProcess } from '../harness/cli';
 import { writeErrorStepScenario } from '../harness/replay-guardian';
-import { integrationCliEnv, integrationConnection } from '../harness/temporal';
+import { bundleWorkflows, integrationCliEnv, integrationConnection, quietRuntime } from '../harness/temporal';
 
 /**
  * Issue 21, tracing acceptance: one trace from the pipeline to every rollback
@@ -346,13 +348,14 @@ test('one trace from the pipeline through the client, the workflow and every act
   const client = await connectClient(integrationConnection(taskQueue));
   let activityTypes: string[];
   let workflowId: string;
+  let history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
   try {
     const rows = client.workflow.list({ query: `RipcordDeploymentId = "${deploymentId}"` });
     const found: string[] = [];
     for await (const row of rows) found.push(row.workflowId);
     expect(found).toHaveLength(1);
     workflowId = found[0]!;
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    history = await client.workflow.getHandle(workflowId).fetchHistory();
     activityTypes = [
       ...new Set(
         (history.events ?? []).flatMap((e) => {
@@ -365,6 +368,11 @@ test('one trace from the pipeline through the client, the workflow and every act
     await client.connection.close();
   }
   expect(activityTypes).toEqual(expect.arrayContaining(['admitDeployment', 'executeStep', 'notify']));
+  // A worker that does not trace replays what a tracing one recorded (tracing turned off, a mixed fleet).
+  quietRuntime();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: await bundleWorkflows() }, history, workflowId),
+  ).resolves.toBeUndefined();
 
   // ripcord status (the guardian's answer to a query) and ripcord report name the trace.
   const statusJson = await run(['status', workflowId, '--json'], cliEnv());
