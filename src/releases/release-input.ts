@@ -1,5 +1,6 @@
 import type { DeploymentInfo } from '../model/guardian';
 import type { ReleaseInput } from '../model/release';
+import { findCycle } from './graph';
 import type { LoadedRelease } from './release-file';
 
 export interface ReleaseStart {
@@ -47,4 +48,38 @@ export function releaseInputFrom(loaded: LoadedRelease, start: ReleaseStart): Re
     settleSeconds: loaded.settleSeconds,
     ...(loaded.watchSeconds !== undefined ? { watchSeconds: loaded.watchSeconds } : {}),
   };
+}
+
+/** What a release cannot run with (each member's deployment and policy are checked by its own admission). */
+export function releaseInputProblems(input: ReleaseInput): string[] {
+  if (typeof input !== 'object' || input === null) return ['input: required'];
+  const problems: string[] = [];
+  if (!Array.isArray(input.members) || input.members.length === 0) return ['members: at least one member'];
+  if (!Array.isArray(input.outside)) problems.push('outside: must be a list');
+  if (input.mode !== 'independent' && input.mode !== 'together')
+    problems.push('mode: must be independent or together');
+  if (typeof input.releaseId !== 'string' || input.releaseId === '') problems.push('releaseId: required');
+  if (!(typeof input.settleSeconds === 'number' && input.settleSeconds >= 0 && input.settleSeconds <= 86_400))
+    problems.push('settleSeconds: must be 0 to 86400');
+  const services = [
+    ...input.members.map((m) => m?.deployment?.service),
+    ...(Array.isArray(input.outside) ? input.outside.map((o) => o?.service) : []),
+  ];
+  services.forEach((service, i) => {
+    if (typeof service !== 'string' || service === '') problems.push(`services[${i}]: no service name`);
+    else if (services.indexOf(service) !== i) problems.push(`${service}: listed twice`);
+  });
+  const graph: Record<string, string[]> = {};
+  for (const entry of [...input.members, ...(Array.isArray(input.outside) ? input.outside : [])]) {
+    const service = 'deployment' in entry ? entry.deployment?.service : entry.service;
+    if (typeof service !== 'string') continue;
+    const deps = Array.isArray(entry.dependsOn) ? entry.dependsOn : [];
+    for (const dep of deps)
+      if (!services.includes(dep))
+        problems.push(`${service}.dependsOn: ${String(dep)} is not in the release`);
+    graph[service] = deps;
+  }
+  const cycle = problems.length === 0 ? findCycle(graph) : null;
+  if (cycle) problems.push(`dependsOn: a cycle ${cycle.join(' → ')}`);
+  return problems;
 }

@@ -1,5 +1,6 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   ChildWorkflowFailure,
   condition,
   ParentClosePolicy,
@@ -12,6 +13,7 @@ import type { DecisionConfig } from '../decision';
 import { decisionConfigFromPolicy } from '../policy/decision-config';
 import type { Policy } from '../policy';
 import { dependencyOrder } from '../releases/graph';
+import { releaseInputProblems } from '../releases/release-input';
 import { judgeRelease, type ReleaseJudgement } from '../releases/judge';
 import {
   appendReadings,
@@ -75,6 +77,10 @@ import {
  * authorisation (handlers.ts), addressed to the release id.
  */
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
+  // Anyone with start rights can send any input: a malformed one fails the release at once, naming the field.
+  const problems = releaseInputProblems(input);
+  if (problems.length > 0)
+    throw ApplicationFailure.nonRetryable(`release refused: ${problems.join('; ')}`, 'InvalidReleaseError');
   const r = new Release(input);
   await r.admit();
   try {
