@@ -34,9 +34,10 @@ import { type ListeningMessage, RESTART_EXIT_CODE } from './protocol';
  *   GET / and /checkout   the business endpoint (X-Version header; 500 on an injected failure)
  *   GET /metrics          prom-client: http_requests_total{service,version,code},
  *                         http_request_duration_seconds{service,version} histogram
- *   GET /version          { service, version, digest } from manifest.json, startedAt:
- *                         when the behaviour's clock started (its phases count from it), fault
- *   POST /fault/on|off    the fault switch: while on, requests follow the behaviour's `fault`
+ *   GET /version          { service, version, digest } from manifest.json, and startedAt:
+ *                         when the behaviour's clock started (its phases count from it)
+ *   POST /fault/on|off    the fault switch: while on, requests follow the behaviour's `fault`;
+ *                         answers { service, version, fault, effect }
  *
  * With `calls` (a URL, and the Host to send, e.g. nginx routing by Host), every
  * business request first calls that dependency; when the dependency fails
@@ -195,7 +196,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
       send(
         res,
         200,
-        { service, version, digest, startedAt: new Date(startedAt).toISOString(), fault },
+        { service, version, digest, startedAt: new Date(startedAt).toISOString() },
         { 'x-version': version },
       );
     } else {
