@@ -10,6 +10,8 @@ import { releaseInputFrom } from '../../releases/release-input';
 import { UserFacingError } from '../errors';
 import { EXIT, exitCodeForEnd } from '../exit-codes';
 import { withSession } from '../temporal-session';
+import { startTracing } from '../../tracing';
+import { guardianTraceId } from '../../client/trace-id';
 import { defaultSpeed } from '../speed';
 import { loadReleaseScenarioFile } from '../../releases/scenario-files';
 import { ScenarioFileError } from '../../simulate/scenario-files';
@@ -40,13 +42,28 @@ const QUIET_MS = 5 * 60_000;
  */
 export async function release(opts: ReleaseOptions): Promise<void> {
   const input = await buildInput(opts);
+  // With OTEL_* set, the release joins the pipeline's trace (TRACEPARENT), as `ripcord guard` does.
+  const { tracing } = startTracing('ripcord');
+  const span = tracing?.commandSpan(
+    'ripcord release',
+    {
+      'ripcord.release_id': input.releaseId,
+      'ripcord.release': input.name,
+      'ripcord.environment': input.environment,
+    },
+    process.env,
+  );
   await withSession(opts.profile, async ({ client, conn, link }) => {
     let handle: ReleaseHandle;
     try {
-      handle = await startRelease(client, input, { taskQueue: conn.taskQueue });
+      handle = await (span
+        ? span.run(() => startRelease(client, input, { taskQueue: conn.taskQueue }))
+        : startRelease(client, input, { taskQueue: conn.taskQueue }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       handle = client.workflow.getHandle(releaseWorkflowId(input));
+    } finally {
+      span?.end();
     }
     const described = await handle.describe();
     if (described.closeTime) {
@@ -66,6 +83,8 @@ export async function release(opts: ReleaseOptions): Promise<void> {
       say(`  mode ${input.mode}`);
     }
     say(`Web UI   ${link(handle.workflowId)}`);
+    const traceId = tracing ? await guardianTraceId(client, handle.workflowId) : undefined;
+    if (traceId) say(`trace    ${traceId}`);
     if (!opts.wait) return;
     const stopWatching = new AbortController();
     const watching = described.closeTime
