@@ -1,4 +1,5 @@
 import {
+  CONFIRM_ALPHA,
   evaluateInterval,
   finishWatch,
   initialDecisionState,
@@ -10,8 +11,11 @@ import {
   type SignalConfig,
   type SignalVerdict,
 } from '../decision';
+import { absoluteNullRate } from '../decision/readings';
+import { COUNT_ALTERNATIVES, oneSampleCountLogLR } from '../decision/stats/count-tests';
+import { logSumExp } from '../decision/stats/log-space';
 import { observationAt, type Scenario } from '../simulate/scenario';
-import { excessBounds, type Counts } from './bounds';
+import { excessBounds, rateUpperBound, type Counts } from './bounds';
 import { dependencyClosure, dependencyOrder, type DependencyGraph } from './graph';
 import {
   memberScenario,
@@ -46,9 +50,13 @@ import { driftEValue, eventsOf, initialDrift, stepDrift, type DriftState } from 
  *      its excess. The excesses since the caller's onset are compared with
  *      time-uniform bounds (bounds.ts). Explained by regressed dependencies:
  *      a cascade, it stays. Not explainable by any dependency: it regressed on
- *      its own, it is rolled back. Explainable only by a dependency that has not
- *      confirmed a regression yet: wait for it, at most the policy's
- *      maxInconclusiveSeconds, then escalate.
+ *      its own, and it is rolled back once its extra failures persist after
+ *      its confirmation window against its baseline's whole watch (see
+ *      `persistence`: a spike its core confirms because the baseline of the
+ *      intervals after it happened to be quiet is not rolled back; the
+ *      release escalates if the watch ends first). Explainable only by a
+ *      dependency that has not confirmed a regression yet: wait for it, at
+ *      most the policy's maxInconclusiveSeconds, then escalate.
  *    - its regression is latency: a dependency whose same signal regressed
  *      explains it (latency adds up along a call), one still confirming a
  *      breach of it is waited for, otherwise it regressed on its own.
@@ -114,6 +122,11 @@ export interface MemberJudgement {
   explainedBy?: string[];
   /** Error signals: the canary's extra failure rate since the onset (bounds at the attribution). */
   excess?: { estimate: number | null; lower: number; upper: number };
+  /**
+   * Error signals, a member regressed on its own: whether its extra failures persist after its confirmation
+   * window, from `fromIndex`, against its baseline's whole watch (e-value at the attribution; shown at 1/CONFIRM_ALPHA).
+   */
+  persistence?: { fromIndex: number; eValue: number; shown: boolean };
 }
 
 export interface BaselineDriftEvidence {
@@ -174,11 +187,14 @@ interface Core {
   /** The signals' verdicts at the last interval the core judged (at its decision, once decided). */
   signals: SignalVerdict[];
   onset: number | null;
+  /** The first interval after the confirmed breach's confirmation window: the data its persistence is judged on. */
+  freshFrom: number | null;
   verdict: MemberVerdict;
   rolledBackAtIndex: number | null;
   explainedBy?: string[];
   excess?: MemberJudgement['excess'];
-  /** Set while the member waits for a dependency to be judged. */
+  persistence?: MemberJudgement['persistence'];
+  /** Set while the member waits for a dependency to be judged, or for its regression to be shown to persist. */
   waitingSince: number | null;
 }
 
@@ -191,6 +207,8 @@ interface Monitor {
 
 type Attribution =
   | { kind: 'own'; excess?: MemberJudgement['excess'] }
+  /** Its own regression, not yet shown to persist after its confirmation window: wait. */
+  | { kind: 'unproven'; excess?: MemberJudgement['excess'] }
   | { kind: 'explained'; by: string[]; excess?: MemberJudgement['excess'] }
   | { kind: 'wait'; on: string[]; excess?: MemberJudgement['excess'] };
 
@@ -234,6 +252,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       outcome: null,
       signals: [],
       onset: null,
+      freshFrom: null,
       verdict: 'not-decided',
       rolledBackAtIndex: null,
       waitingSince: null,
@@ -318,6 +337,46 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       delta,
     );
 
+  /**
+   * Whether a member's extra failures persist after its confirmation window: its canary from the first
+   * interval after the window, tested against its baseline's whole watch, not only the baseline of the same
+   * intervals. The core's confirmation asks the canary to fail more than the baseline of those intervals, at
+   * an e-value of 1/CONFIRM_ALPHA; when that baseline happens to be quiet, a canary that has recovered from a
+   * spike still looks worse. Here each interval's canary count is tested (the one-sample count test of
+   * systemic.ts) against the policy's tolerance line above a time-uniform upper bound of the baseline's rate
+   * over every earlier interval of the watch (fixed before the interval is read, so the product is a test
+   * supermartingale while the bound holds: probability at least 1 - alpha/4). Persistence is shown at the
+   * core's own level, 1/CONFIRM_ALPHA. The baseline is steady over the watch unless the systemic test says
+   * otherwise, and then nothing is rolled back anyway.
+   */
+  const persistence = (core: Core, signal: RatioSignalConfig, index: number) => {
+    const from = Math.min(core.freshFrom ?? index, index);
+    const delta = core.config.alpha / 4;
+    const { relative, absolute } = signal.tolerance;
+    let logM = COUNT_ALTERNATIVES.map(() => 0);
+    for (let i = from; i <= index; i++) {
+      let line: number;
+      if (signal.comparison === 'absolute') {
+        line = absoluteNullRate(signal);
+      } else {
+        const past = counts(core.service, signal, 'baseline', 0, i - 1);
+        const upper = rateUpperBound(past.events, past.trials, delta);
+        line = Math.max((1 + relative) * upper, upper + absolute);
+      }
+      if (line >= 1) continue;
+      const canary = counts(core.service, signal, 'canary', i, i);
+      const logLR = oneSampleCountLogLR(canary.events, canary.trials, line);
+      if (logLR === null) continue;
+      logM = logM.map((m, k) => m + (logLR[k] ?? 0));
+    }
+    const logE = logSumExp(logM) - Math.log(COUNT_ALTERNATIVES.length);
+    return {
+      fromIndex: from,
+      eValue: Number(Math.exp(Math.min(logE, 690)).toPrecision(3)),
+      shown: logE >= Math.log(1 / CONFIRM_ALPHA),
+    };
+  };
+
   const attribute = (core: Core, index: number): Attribution => {
     const signalName = core.outcome?.signal;
     const signal = core.config.signals.find((s) => s.name === signalName);
@@ -328,7 +387,12 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       const delta = core.config.alpha / 4;
       const own = excessOf(core.service, signal, from, index, delta);
       const excess = { estimate: own.estimate, lower: own.lower, upper: own.upper };
-      if (deps.length === 0) return { kind: 'own', excess };
+      // Its own regression: rolled back only once its extra failures persist after the confirmation window.
+      const alone = (): Attribution => {
+        core.persistence = persistence(core, signal, index);
+        return { kind: core.persistence.shown ? 'own' : 'unproven', excess };
+      };
+      if (deps.length === 0) return alone();
       // What each dependency's canary could pass on: at most its own excess (a caller sends it at most all its requests).
       const capacity = (d: string) => {
         const depSignal = cores.get(d)?.config.signals.find((s) => s.name === signal.name);
@@ -346,7 +410,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       if (possible.length > 0 && confirmedCapacity + openCapacity >= own.lower) {
         return { kind: 'wait', on: possible, excess };
       }
-      return { kind: 'own', excess };
+      return alone();
     }
     // Latency (or any signal that is not a count of failures): a dependency's same signal.
     const phaseOf = (d: string): SignalVerdict['phase'] | null => {
@@ -384,6 +448,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
         core.outcome = step.decision;
         const breach = core.signals.find((s) => s.signal === step.decision?.signal)?.evidence.confirmation;
         core.onset = breach?.breachIndex ?? t;
+        core.freshFrom = breach?.decideFrom ?? t;
       }
     }
     // 2. The stable versions against their own past.
@@ -443,10 +508,11 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
     for (const core of pending) {
       const result = attribute(core, t);
       if (result.excess !== undefined) core.excess = result.excess;
-      if (result.kind === 'wait') {
+      if (result.kind === 'wait' || result.kind === 'unproven') {
         core.waitingSince ??= t;
         core.verdict = 'unresolved';
-        core.explainedBy = result.on;
+        if (result.kind === 'wait') core.explainedBy = result.on;
+        else delete core.explainedBy;
         waiting.push(core);
         continue;
       }
@@ -469,10 +535,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
     );
     if (overdue.length > 0 && own.length === 0) {
       const reason = overdue
-        .map(
-          (c) =>
-            `${c.service} regressed but ${list(c.explainedBy ?? [])} may cause it and has not been judged`,
-        )
+        .map((c) => `${unresolvedWhy(c)}${c.explainedBy ? ' and has not been judged' : ''}`)
         .join('; ');
       if (decision === null) {
         decision = {
@@ -545,9 +608,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       decision = {
         decision: 'escalate',
         index: length - 1,
-        reason: `the watch ended before attribution: ${unresolved
-          .map((c) => `${c.service} regressed but ${list(c.explainedBy ?? [])} may cause it`)
-          .join('; ')}`,
+        reason: `the watch ended before attribution: ${unresolved.map(unresolvedWhy).join('; ')}`,
         kind: 'undecided',
       };
     } else if (escalated.length > 0) {
@@ -580,6 +641,7 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       rolledBackAtIndex: core.rolledBackAtIndex,
       ...(core.explainedBy === undefined ? {} : { explainedBy: core.explainedBy }),
       ...(core.excess === undefined ? {} : { excess: core.excess }),
+      ...(core.persistence === undefined ? {} : { persistence: core.persistence }),
     };
   }
   return {
@@ -606,6 +668,14 @@ export function judgeRelease(scenario: ReleaseScenario, options: JudgeOptions): 
       notTested,
     },
   };
+}
+
+/** Why a member that regressed is neither rolled back nor kept yet. */
+function unresolvedWhy(core: Core): string {
+  if (core.explainedBy !== undefined) {
+    return `${core.service} regressed but ${list(core.explainedBy)} may cause it`;
+  }
+  return `${core.service} regressed but its extra failures since interval ${core.persistence?.fromIndex ?? '?'} are not shown to persist against its baseline's watch (e-value ${core.persistence?.eValue ?? '?'}, needs ${1 / CONFIRM_ALPHA})`;
 }
 
 function kindOf(cores: Map<string, Core>): ReleaseKind {

@@ -23,7 +23,9 @@ function releaseVerdict(member: MemberJudgement): string {
     case 'explained':
       return `kept: inherits ${(member.explainedBy ?? []).join(', ')}`;
     case 'unresolved':
-      return `unresolved: ${(member.explainedBy ?? []).join(', ')} may cause it`;
+      return member.explainedBy === undefined
+        ? `unresolved: not shown to persist (e-value ${member.persistence?.eValue ?? '?'})`
+        : `unresolved: ${member.explainedBy.join(', ')} may cause it`;
     case 'escalated':
       return 'escalated';
     case 'healthy':
