@@ -44,7 +44,7 @@ export function registerPolicyCommands(program: Command): void {
       .description(
         'Validate policy files: exit 0 when all are valid, 2 when any is invalid or unreadable (as guard)',
       )
-      .argument('<files...>', 'policy files (YAML or JSON)')
+      .argument('<files...>', 'policy files, or release files (kind: Release) with every policy they name')
       .option('--json', 'print one JSON report per file')
       .action(async (files: string[], options: { json?: boolean }) =>
         policyCommands().validate(files, options),
@@ -53,8 +53,8 @@ export function registerPolicyCommands(program: Command): void {
   usageErrorsExitWith2(
     policy
       .command('explain')
-      .description('Explain in plain English what a policy makes ripcord do')
-      .argument('<file>', 'policy file (YAML or JSON)')
+      .description('Explain in plain English what a policy (or a release file) makes ripcord do')
+      .argument('<file>', 'policy file, or release file (kind: Release)')
       .action(async (file: string) => policyCommands().explain(file)),
   );
   usageErrorsExitWith2(
