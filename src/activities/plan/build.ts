@@ -1,22 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { contentHash, type PlanStep, type Policy } from '../../policy';
+import type { PlanStep, Policy } from '../../policy';
 import type { BuildPlanInput } from '../../model/activity-contract';
-import type { PlannedStep, ResolvedAction, RollbackPlan } from '../../model/plan';
+import type { ResolvedAction, RollbackPlan } from '../../model/plan';
 import { describeAction } from './changes';
 import { stepIdempotencyKey } from './idempotency';
+import { hashedPlanFields, planHashOf, type UnkeyedStep } from './plan-hash';
 import { assessRisk } from './risk';
 import { newVersionWeightAt, rollbackWeights } from './traffic';
 
 export const PLAN_ERROR = 'PlanError';
-
-type UnkeyedStep = Omit<PlannedStep, 'idempotencyKey'>;
 
 /**
  * Builds the immutable rollback plan: every value resolved (weights, digest,
  * flag, migration), the risk and why, the changes in words, and a hash that
  * every later action names. The hash covers everything but `createdAt` and the
  * step keys (which are derived from the hash), so the same decision over the
- * same policy and deployment always yields the same plan hash.
+ * same policy and deployment always yields the same plan hash (plan-hash.ts
+ * says what the hash covers; the execute plane recomputes it the same way).
  */
 export function buildRollbackPlan(now: () => Date) {
   return async (input: BuildPlanInput): Promise<RollbackPlan> => {
@@ -28,7 +28,7 @@ export function buildRollbackPlan(now: () => Date) {
     }));
     const { risk, reasons } = assessRisk(policy, deployment.environment, fromWeight);
     const changes = resolved.map(({ step }) => describeAction(step.action, deployment, fromWeight));
-    const hashed = {
+    const hashed = hashedPlanFields({
       policyHash: input.policyHash,
       deploymentId: deployment.deploymentId,
       trigger: input.trigger,
@@ -36,8 +36,8 @@ export function buildRollbackPlan(now: () => Date) {
       riskReasons: reasons,
       changes,
       steps: resolved.map(({ step }) => step),
-    };
-    const planHash = contentHash(hashed);
+    });
+    const planHash = planHashOf(hashed);
     return {
       ...hashed,
       planHash,
