@@ -259,6 +259,30 @@ export interface ReleaseMemberDetails {
   reason?: string;
 }
 
+/** Which of the execute plane's checks a step failed (docs/security.md, two planes). */
+export type StepCheck = 'caller' | 'plan' | 'environment' | 'target' | 'approvals';
+
+/**
+ * A step (or compensation) the execute plane refused before acting: it checks
+ * with Temporal and its own keys who asks, that the step is one of the plan
+ * the guardian recorded, that it serves the environment and the target, and
+ * that the plan's approvals verify again. Written by the executor to its own
+ * trail; nothing was changed.
+ */
+export interface StepRefusedDetails {
+  /** The workflow that asked (the activity's caller, as Temporal names it). */
+  workflowId: string;
+  /** The plan the step names. */
+  planHash: string;
+  /** The step's index in that plan. */
+  index: number;
+  /** A step, or the compensation of one. */
+  activity: 'executeStep' | 'compensateStep';
+  check: StepCheck;
+  /** Why, for people. */
+  reason: string;
+}
+
 /** Every kind of record, and its details. */
 export interface AuditDetailsByKind {
   admitted: AdmittedDetails;
@@ -274,6 +298,7 @@ export interface AuditDetailsByKind {
   outcome: OutcomeDetails;
   'release-verdict': ReleaseVerdictDetails;
   'release-member': ReleaseMemberDetails;
+  'step-refused': StepRefusedDetails;
 }
 
 export type AuditKind = keyof AuditDetailsByKind;

@@ -43,6 +43,13 @@ export interface ExpectedAction {
   role: string;
   /** The plan the guardian holds now: an approval or rejection must be bound to exactly this one. */
   planHash?: string;
+  /**
+   * Judge the token's times (exp, nbf) as of this moment instead of the
+   * verifier's clock. The execute plane verifies an approval again later, as
+   * of when Temporal recorded the request: a token valid then still counts
+   * after it expired. Absent: now (every request a guardian receives).
+   */
+  at?: Date;
 }
 
 /** Verifies an action token; throws with a reason safe to show (never token content). */

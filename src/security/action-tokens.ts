@@ -205,7 +205,7 @@ export class JoseActionTokenVerifier implements ActionTokenVerifier {
           `(trustedKeys.approvals: ${expected.trustedKeyIds.join(', ')})`,
       );
     }
-    const now = this.options.now?.() ?? new Date();
+    const now = expected.at ?? this.options.now?.() ?? new Date();
     const tolerance = this.options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
     let payload: Record<string, unknown>;
     try {

@@ -1,4 +1,5 @@
 import { PLAN_STEP_TYPES } from '../policy';
+import type { DeploymentInfo } from '../model/guardian';
 import { PermanentStepError } from './errors';
 import type { ActionType, RollbackTarget } from './types';
 
@@ -30,6 +31,23 @@ export class TargetRegistry {
       );
     }
     return target;
+  }
+
+  /**
+   * Whether this registry carries out `type` steps for the deployment: a
+   * target is registered for the type, and it serves the deployment (a target
+   * addressed by service has that service configured). Never throws.
+   */
+  serves(type: string, deployment: DeploymentInfo): { ok: true } | { ok: false; reason: string } {
+    const target = this.targets.get(type as ActionType);
+    if (target === undefined) {
+      return {
+        ok: false,
+        reason: `no rollback target handles "${type}" steps in this worker (registered: ${this.describe()})`,
+      };
+    }
+    const refused = target.serves?.(deployment);
+    return refused === undefined ? { ok: true } : { ok: false, reason: `${target.name}: ${refused}` };
   }
 
   describe(): string {

@@ -17,6 +17,13 @@ export interface RollbackTarget {
   verify(step: PlannedStep, ctx: StepContext): Promise<string>;
   /** Restores what the step changed (also a step that was applied only in part); idempotent. */
   compensate(step: PlannedStep, ctx: StepContext): Promise<CompensationOutcome>;
+  /**
+   * Why this target cannot act for the deployment (a service it has no
+   * configuration for), or undefined when it can. Cheap and without I/O: the
+   * execute plane asks before it runs a step. Targets that are not addressed
+   * by service leave it out.
+   */
+  serves?(deployment: DeploymentInfo): string | undefined;
 }
 
 export interface ApplyResult {

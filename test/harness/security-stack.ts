@@ -90,6 +90,11 @@ export interface StackOptions {
   pauseScale?: number;
   /** The worker's audit key (a private JWK file): every audit record is signed with it. */
   auditKey?: string;
+  /**
+   * `decide`: the stack's worker is a decide plane (issue #21): guardians send their steps to
+   * `<taskQueue>--execute--<environment>`, which the test serves itself. Default: both planes.
+   */
+  plane?: 'decide';
 }
 
 /** An update's fate as the sender sees it: rejected by the validator (never in history), or answered. */
@@ -162,6 +167,7 @@ export class SecurityStack {
     const created = await createWorker({
       connection,
       workflowBundle: await bundle,
+      ...(options.plane ? { plane: options.plane } : {}),
       // The worker passes its own client to the activities: supersede and lock checks ask Temporal.
       depsOptions: {
         dryRun: true,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
+import type { DeploymentInfo } from '../../model/guardian';
 import { verifyDigestSignature } from '../../security/artifact-signature';
 import { KeyFileError, loadTrustedKeys } from '../../security/keys';
 import { PermanentStepError, StepVerificationError } from '../errors';
@@ -55,6 +56,12 @@ export class ArtifactTarget implements RollbackTarget {
 
   get journalFile(): string {
     return this.journal.path;
+  }
+
+  serves(deployment: DeploymentInfo): string | undefined {
+    if (Object.hasOwn(this.config.services, deployment.service)) return undefined;
+    const known = Object.keys(this.config.services).join(', ') || 'none';
+    return `no local-process service "${deployment.service}" is configured (configured: ${known})`;
   }
 
   async apply(step: PlannedStep, ctx: StepContext): Promise<ApplyResult> {

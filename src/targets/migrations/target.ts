@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Client } from 'pg';
 import type { CompensationOutcome, PlannedStep } from '../../model/plan';
+import type { DeploymentInfo } from '../../model/guardian';
 import { type SecretProvider, envSecretProvider } from '../../security/secrets';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import type { ApplyResult, RollbackTarget, StepContext } from '../types';
@@ -62,6 +63,12 @@ export class MigrationsTarget implements RollbackTarget {
   async classify(service: string, migration: string): Promise<MigrationClassification> {
     const settings = this.settings(service);
     return classifyMigration(await loadMigration(settings.dir, migration), { schema: settings.schema });
+  }
+
+  serves(deployment: DeploymentInfo): string | undefined {
+    return Object.hasOwn(this.config.services, deployment.service)
+      ? undefined
+      : `no migrations are configured for service "${deployment.service}" (configured: ${Object.keys(this.config.services).join(', ')})`;
   }
 
   async apply(step: PlannedStep, ctx: StepContext): Promise<ApplyResult> {

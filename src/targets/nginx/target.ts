@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CompensationOutcome, PlannedStep, ResolvedAction } from '../../model/plan';
+import type { DeploymentInfo } from '../../model/guardian';
 import { PermanentStepError, StepVerificationError } from '../errors';
 import { heartbeatingPause } from '../support/pause';
 import { rethrowAs } from '../support/rethrow';
@@ -48,6 +49,12 @@ export class NginxTrafficTarget implements RollbackTarget {
     this.config = toConfig(config);
     this.records = new StepRecords(path.resolve(this.config.stateDir));
     this.now = options.now ?? (() => new Date());
+  }
+
+  serves(deployment: DeploymentInfo): string | undefined {
+    return Object.hasOwn(this.config.services, deployment.service)
+      ? undefined
+      : `no service "${deployment.service}" is configured (configured: ${Object.keys(this.config.services).join(', ')})`;
   }
 
   async apply(step: PlannedStep, ctx: StepContext): Promise<ApplyResult> {
