@@ -2,6 +2,7 @@ import type { DecisionConfig, RatioSignalConfig } from '../../../src/decision';
 import { judgeRelease, resultLine, type ReleaseJudgement } from '../../../src/releases/judge';
 import { RELEASE_SCENARIO_FORMAT, ReleaseScenario } from '../../../src/releases/scenario';
 import { createRandom } from '../../../src/simulate/random';
+import { formatReleaseJudgement } from '../../../src/releases/timeline';
 import { canaryConfig, releaseFixture, releaseFixtureNames } from './support';
 
 /** The fixtures' truth, read by the test only. */
@@ -193,7 +194,11 @@ describe('a member whose own guardian confirms a regression that does not persis
   }
 
   it('is not rolled back: its extra failures are not shown to persist, and the release escalates at the end', () => {
-    const judgement = judgeRelease(spikeThenQuietBaseline(2), { config: ERRORS_ONLY });
+    const scenario = spikeThenQuietBaseline(2);
+    const judgement = judgeRelease(scenario, { config: ERRORS_ONLY });
+    expect(formatReleaseJudgement(judgement, scenario)).toMatch(
+      /checkout +– +unresolved: not shown to persist \(e-value [0-9.e-]+\) +rollback at \d+ \(error-rate, breach at 40\)/,
+    );
     const checkout = judgement.members.checkout;
     expect(checkout?.own.decision).toBe('rollback');
     expect(judgement.rollback).toEqual([]);
