@@ -83,6 +83,14 @@ export function confirmMemberOrder(client: Client | undefined) {
       const described = await handle.describe();
       if (described.type !== RELEASE_WORKFLOW_TYPE)
         return { seq: 0, order: { kind: 'none' }, reason: `${input.releaseWorkflowId} is not a release` };
+      // Anyone may register a workflow type named `release` on a task queue of their own: only a release
+      // run by the workers of the member's own task queue runs ripcord's release code.
+      if (described.taskQueue !== input.taskQueue)
+        return {
+          seq: 0,
+          order: { kind: 'none' },
+          reason: `${input.releaseWorkflowId} runs on task queue ${described.taskQueue}, not on the member's ${input.taskQueue}`,
+        };
       if (described.status.name !== 'RUNNING')
         return {
           seq: 0,

@@ -243,6 +243,8 @@ export interface BuildReleasePlanInput {
 export interface ConfirmMemberOrderInput {
   releaseWorkflowId: string;
   service: string;
+  /** The member's own task queue: a release on any other queue runs code that is not ours. */
+  taskQueue: string;
 }
 
 export interface ConfirmMemberOrderResult {

@@ -261,7 +261,12 @@ class Release {
     for (;;) {
       if (g.interrupt) return this.onInterrupt();
       const closedAlone = this.memberClosedAlone();
-      if (closedAlone) return this.escalate(closedAlone, { reason: 'unknown' }, 'watch');
+      if (closedAlone) {
+        for (const [service, m] of this.members)
+          if (m.result !== undefined && m.order.kind === 'none')
+            this.setState(service, 'failed', m.result.reason);
+        return this.escalate(closedAlone, { reason: 'unknown' }, 'watch');
+      }
       if (this.kept().length === 0) return this.close();
       if (this.index * this.interval >= this.watchSeconds) return this.endOfWatch();
       await condition(

@@ -500,98 +500,92 @@ test('forged memberOrder signals order nothing: the member refuses them, with a 
 });
 
 /*
- * KNOWN HOLE (reported, not fixed here: src/ is not this file's to change). The member checks that its
- * parent is the workflow its input names (phases/member.ts), and confirmMemberOrder (activities/release.ts)
- * checks that that workflow's id looks like a release's, its type is `release` and it runs; it does not check
- * that it runs on ripcord's task queue. Anyone who may start workflows and poll some other task queue of the
- * namespace runs their own `release` type, which starts a guardian as its child and answers the member's
- * query with any order: here a high-risk plan, executed without its gate, without a token. The suggested fix
- * (the release must run on the member's own task queue, as verifySupersede already requires of a sender:
- * the member passes workflowInfo().taskQueue to confirmMemberOrder, which compares it with the describe's)
- * makes this test pass; until it lands the test is `test.failing`: turn it into `test` with the fix.
+ * Found by this file (it was red on main): the member checked that its parent is the workflow its input
+ * names, and confirmMemberOrder that the workflow's id looks like a release's, its type is `release` and it
+ * runs; not that it runs on ripcord's task queue. Anyone who may start workflows and poll some other task
+ * queue ran their own `release` type, started a guardian as its child and answered the member's query with a
+ * high-risk plan, executed without its gate and without a token. Now the member passes its own task queue to
+ * confirmMemberOrder, which refuses a release on any other (as verifySupersede requires of a sender).
  */
-test.failing(
-  'a workflow named `release` on a task queue of the attacker, parent of a guardian, cannot order it',
-  async () => {
-    // The attacker's worker: their own code for a workflow type called `release`, on their own task queue.
-    const connection = await NativeConnection.connect({ address: stack.server!.address });
-    const taskQueue = `impostor-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection,
-      namespace: 'default',
-      taskQueue,
-      workflowsPath: resolve(__dirname, '..', 'harness', 'impostor-release-workflow.ts'),
-    });
-    impostorWorker = { worker, running: worker.run(), connection };
+test('a workflow named `release` on a task queue of the attacker, parent of a guardian, cannot order it', async () => {
+  // The attacker's worker: their own code for a workflow type called `release`, on their own task queue.
+  const connection = await NativeConnection.connect({ address: stack.server!.address });
+  const taskQueue = `impostor-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowsPath: resolve(__dirname, '..', 'harness', 'impostor-release-workflow.ts'),
+  });
+  impostorWorker = { worker, running: worker.run(), connection };
 
-    // A high-risk member: any rollback of it needs two approvers at a gate.
-    const service = `impostor-${rand()}`;
-    const releaseId = `impostor-${rand()}`;
-    const impostorId = releaseWorkflowId({ environment: 'production', name: 'shop', releaseId });
-    const file = writeReleaseScenario(releaseId, [service]);
-    const input = await memberInput(
-      service,
-      releaseId,
-      file,
-      { releaseWorkflowId: impostorId, releaseId },
-      { highRisk: true },
-    );
-    const plan = await buildRollbackPlan(() => new Date())({
-      deployment: input.deployment,
-      policy: input.policy,
-      policyHash: input.policyHash,
-      decision: { decision: 'rollback', decidedAtIndex: 1, reason: 'ordered by an impostor' },
-      trigger: 'automatic',
-      elapsedSeconds: 60,
-      strongEvidence: false,
-    });
-    expect(plan.risk).toBe('high');
-    const order: MemberOrder = {
-      kind: 'rollback',
-      plan,
-      releasePlanHash: plan.planHash,
-      fromIndex: 2,
-      reason: 'ordered by an impostor',
-    };
-    const memberWf = `ripcord/production/${service}/${releaseId}`;
-    const impostor = await stack.client.workflow.start('release', {
-      taskQueue,
-      workflowId: impostorId,
-      args: [
-        {
-          memberTaskQueue: stack.taskQueue,
-          memberWorkflowId: memberWf,
-          memberInput: input,
-          order,
-        } satisfies ImpostorReleaseInput,
-      ],
-    });
-    started.push(impostor);
-    const member = stack.raw(memberWf);
-
-    const seen = await stack.firstOf(
+  // A high-risk member: any rollback of it needs two approvers at a gate.
+  const service = `impostor-${rand()}`;
+  const releaseId = `impostor-${rand()}`;
+  const impostorId = releaseWorkflowId({ environment: 'production', name: 'shop', releaseId });
+  const file = writeReleaseScenario(releaseId, [service]);
+  const input = await memberInput(
+    service,
+    releaseId,
+    file,
+    { releaseWorkflowId: impostorId, releaseId },
+    { highRisk: true },
+  );
+  const plan = await buildRollbackPlan(() => new Date())({
+    deployment: input.deployment,
+    policy: input.policy,
+    policyHash: input.policyHash,
+    decision: { decision: 'rollback', decidedAtIndex: 1, reason: 'ordered by an impostor' },
+    trigger: 'automatic',
+    elapsedSeconds: 60,
+    strongEvidence: false,
+  });
+  expect(plan.risk).toBe('high');
+  const order: MemberOrder = {
+    kind: 'rollback',
+    plan,
+    releasePlanHash: plan.planHash,
+    fromIndex: 2,
+    reason: 'ordered by an impostor',
+  };
+  const memberWf = `ripcord/production/${service}/${releaseId}`;
+  const impostor = await stack.client.workflow.start('release', {
+    taskQueue,
+    workflowId: impostorId,
+    args: [
       {
-        refused: () => refusedMessages(stack, memberWf, /memberOrder/).length >= 1,
-        refusedItself: async () => {
-          const s = await stack.status(member).catch(() => undefined);
-          return s?.phase === 'close' && s.outcome !== 'rolled-back' && s.plan === undefined;
-        },
-        obeyed: async () => {
-          const s = await stack.status(member).catch(() => undefined);
-          return s?.plan !== undefined || journalOf(service, releaseId).length > 0;
-        },
+        memberTaskQueue: stack.taskQueue,
+        memberWorkflowId: memberWf,
+        memberInput: input,
+        order,
+      } satisfies ImpostorReleaseInput,
+    ],
+  });
+  started.push(impostor);
+  const member = stack.raw(memberWf);
+
+  const seen = await stack.firstOf(
+    {
+      refused: () => refusedMessages(stack, memberWf, /memberOrder/).length >= 1,
+      refusedItself: async () => {
+        const s = await stack.status(member).catch(() => undefined);
+        return s?.phase === 'close' && s.outcome !== 'rolled-back' && s.plan === undefined;
       },
-      60_000,
-    );
-    const status = await stack.status(member);
-    expect({ seen, journal: journalOf(service, releaseId), plan: status.plan?.planHash }).toEqual({
-      seen: [expect.stringMatching(/^refused/)],
-      journal: [],
-      plan: undefined,
-    });
-    expect(brief(status)).not.toContain('rolled-back');
-  },
-);
+      obeyed: async () => {
+        const s = await stack.status(member).catch(() => undefined);
+        return s?.plan !== undefined || journalOf(service, releaseId).length > 0;
+      },
+    },
+    60_000,
+  );
+  const status = await stack.status(member);
+  expect({ seen, journal: journalOf(service, releaseId), plan: status.plan?.planHash }).toEqual({
+    seen: [expect.stringMatching(/^refused/)],
+    journal: [],
+    plan: undefined,
+  });
+  expect(brief(status)).not.toContain('rolled-back');
+});
 
 test("the release's own gate: tokens for another release, another plan, replayed, or the deployer's own, never count; two distinct approvers do", async () => {
   const atGate = (s: GuardianStatus) => s.phase === 'gate' && s.plan !== undefined;

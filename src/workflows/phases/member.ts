@@ -37,8 +37,7 @@ export async function memberOfRelease(g: GuardianState, endings: MemberEndings):
     );
   }
   g.status.memberOf = membership;
-  const waitingFor = { for: `its release ${membership.releaseId}` };
-  if (g.status.phase === 'admit') g.setPhase('watch', waitingFor);
+  if (g.status.phase !== 'escalated') g.setPhase('watch', { for: `its release ${membership.releaseId}` });
 
   for (;;) {
     await waitOrCarry(
@@ -55,6 +54,7 @@ export async function memberOfRelease(g: GuardianState, endings: MemberEndings):
     const confirmed = await bookkeeping.confirmMemberOrder({
       releaseWorkflowId: membership.releaseWorkflowId,
       service: g.input.deployment.service,
+      taskQueue: workflowInfo().taskQueue,
     });
     if (confirmed.seq <= g.orderSeq) {
       await g.refuseMessage('memberOrder', `no new order from the release: ${confirmed.reason}`);
@@ -84,6 +84,14 @@ export async function memberOfRelease(g: GuardianState, endings: MemberEndings):
         );
       case 'rollback': {
         const { plan } = order;
+        // Defence in depth: a plan is this member's own (its deployment, its pinned policy) or it is not run.
+        if (plan.deploymentId !== g.input.deployment.deploymentId || plan.policyHash !== g.input.policyHash) {
+          await g.refuseMessage(
+            'memberOrder',
+            `the release ordered plan ${plan.planHash}, which is not this member's (deployment ${plan.deploymentId}, policy ${plan.policyHash})`,
+          );
+          continue;
+        }
         g.status.decision = {
           decision: 'rollback',
           decidedAtIndex: order.fromIndex - 1,
