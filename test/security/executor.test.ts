@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
-import { JsonlAuditSink } from '../../src/activities/audit';
 import { authorizeAction } from '../../src/activities/authorize';
-import { checkedStepActivities } from '../../src/activities/executor';
+import { createWorker } from '../../src/worker';
 import { buildRollbackPlan } from '../../src/activities/plan/build';
 import { stepIdempotencyKey } from '../../src/activities/plan/idempotency';
 import { planHashOf } from '../../src/activities/plan/plan-hash';
-import { compensateStep, executeStep } from '../../src/activities/steps';
 import { temporalTokenClaims } from '../../src/activities/token-claim';
-import { connectClient } from '../../src/client/connect';
 import type { AuthorizeInput, BuildPlanInput } from '../../src/model/activity-contract';
 import type { DeploymentInfo, GuardianStatus } from '../../src/model/guardian';
 import type { PlannedStep } from '../../src/model/plan';
@@ -19,7 +16,6 @@ import { executeTaskQueue } from '../../src/model/planes';
 import type { LoadedPolicy } from '../../src/policy';
 import { generateActionKey } from '../../src/security/action-keys';
 import { issueActionToken, JoseActionTokenVerifier } from '../../src/security/action-tokens';
-import { dryRunTargetRegistry, RecordingTarget } from '../../src/targets';
 import type { ForgedInput, ForgedResult, ForgedStep } from '../harness/forged-decide-workflow';
 import { KID, SecurityStack } from '../harness/security-stack';
 
@@ -56,11 +52,11 @@ let executeQueue = '';
 let forgedQueue = '';
 let auditFile = '';
 let journalFile = '';
-let executorClient: Client | undefined;
 let attackerKey: Awaited<ReturnType<typeof generateActionKey>>;
 const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
 let connection: NativeConnection | undefined;
 const started: WorkflowHandle[] = [];
+let closeExecutor: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   await stack.start({ name: 'executor', plane: 'decide' });
@@ -71,31 +67,27 @@ beforeAll(async () => {
   attackerKey = await generateActionKey(KID);
   connection = await NativeConnection.connect({ address: stack.server!.address });
 
-  // The execute plane: its own client, its own keys (the issuer's published JWKS), its own trail and targets.
-  executorClient = await connectClient({
-    profileName: 'executor',
-    address: stack.server!.address,
-    namespace: 'default',
-    taskQueue: executeQueue,
-  });
-  const targets = dryRunTargetRegistry(new RecordingTarget({ journalFile, pauseScale: 0 }));
-  const activities = checkedStepActivities(
-    { executeStep: executeStep(targets), compensateStep: compensateStep(targets) },
-    {
-      client: executorClient,
-      tokens: new JoseActionTokenVerifier({ keys: join(stack.dir, 'keys', 'jwks.json') }),
-      environment: ENV,
-      targets,
-      audit: new JsonlAuditSink(auditFile),
-      now: () => new Date(),
+  // The execute plane as `ripcord worker --plane execute --environment production --dry-run` composes it:
+  // its own client, its own keys (the issuer's published JWKS), its own trail and (recording) targets.
+  const executor = await createWorker({
+    connection: {
+      profileName: 'executor',
+      address: stack.server!.address,
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
     },
-  );
-  const execute = await Worker.create({
-    connection,
-    namespace: 'default',
-    taskQueue: executeQueue,
-    activities,
+    plane: 'execute',
+    environment: ENV,
+    depsOptions: {
+      stateDir: join(stack.dir, 'executor'),
+      dryRun: true,
+      journalFile,
+      pauseScale: 0,
+      approvalKeys: join(stack.dir, 'keys', 'jwks.json'),
+    },
   });
+  closeExecutor = executor.close;
+  const execute = executor.worker;
 
   // The forged decide plane: the attacker's workflows, the real plan builder, and an authorizeAction that claims
   // tokens like the real one (its answer does not matter: the forged guardian goes on whatever it says).
@@ -123,7 +115,7 @@ afterAll(async () => {
   for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   for (const { running } of workers) await running.catch(() => undefined);
   await connection?.close().catch(() => undefined);
-  await executorClient?.connection.close().catch(() => undefined);
+  await closeExecutor?.().catch(() => undefined);
   await stack.stop();
 }, 60_000);
 
