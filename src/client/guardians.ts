@@ -189,10 +189,9 @@ export async function findGuardian(client: Client, idOrDeploymentId: string): Pr
     throw new GuardianNotFoundError(`no guardian ${idOrDeploymentId}`);
   }
   // A release id names the release (its members share it as their deployment id): the release first.
-  const releases = await listGuardians(client, {
-    deploymentId: idOrDeploymentId,
-    types: [RELEASE_WORKFLOW_TYPE],
-  });
+  const releases = (
+    await listGuardians(client, { deploymentId: idOrDeploymentId, types: [RELEASE_WORKFLOW_TYPE] })
+  ).filter((r) => r.release === true);
   const release = releases.find((r) => r.status === 'RUNNING') ?? releases[0];
   if (release) return client.workflow.getHandle<typeof guardian>(release.workflowId);
   const rows = await listGuardians(client, { deploymentId: idOrDeploymentId });

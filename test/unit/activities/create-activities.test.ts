@@ -20,6 +20,9 @@ const CONTRACT: Array<keyof GuardianActivityContract> = [
   'authorizeAction',
   'recordAudit',
   'notify',
+  'readReleaseInterval',
+  'buildReleasePlan',
+  'confirmMemberOrder',
 ];
 
 describe('createActivities with the default dependencies', () => {
