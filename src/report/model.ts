@@ -214,7 +214,8 @@ function recompute(history: GuardianHistory, readings: Reading[], watchEnded: bo
   return { verdicts, decided };
 }
 
-function auditRecordsOf(history: GuardianHistory): AuditRecord[] {
+/** The audit records a workflow wrote (recordAudit's inputs in its history), once each. */
+export function auditRecordsOf(history: GuardianHistory): AuditRecord[] {
   const seen = new Set<string>();
   const records: AuditRecord[] = [];
   for (const call of callsOf(history, 'recordAudit')) {

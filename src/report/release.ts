@@ -1,13 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { GuardianHandle } from '../client/guardians';
 import { guardianStatus } from '../client/guardians';
-import type { AuditRecord, AuditRecordOf } from '../model/audit';
+import type { AuditRecordOf } from '../model/audit';
 import type { GuardianStatus } from '../model/guardian';
 import type { ReleaseInput, ReleaseMemberStatus, ReleaseResult } from '../model/release';
 import { formatTable } from '../text/table';
-import { fetchGuardianHistory, type GuardianHistory } from './history';
+import { fetchGuardianHistory } from './history';
 import { collectReport, type CollectOptions } from './index';
-import type { DeploymentReport } from './model';
+import { auditRecordsOf, type DeploymentReport } from './model';
 import { renderText } from './text';
 
 /**
@@ -52,7 +52,7 @@ export async function collectReleaseReport(
   const live = await client.connection
     .withDeadline(Date.now() + QUERY_MS, () => guardianStatus(handle))
     .catch((): GuardianStatus | undefined => undefined);
-  const records = auditRecords(history);
+  const records = auditRecordsOf(history);
   const notes: string[] = [];
   const members: ReleaseMemberStatus[] =
     live?.release?.members ??
@@ -105,19 +105,6 @@ export async function collectReleaseReport(
     memberReports,
     notes,
   };
-}
-
-/** The audit records the release wrote (recordAudit's inputs in its history), once each. */
-function auditRecords(history: GuardianHistory): AuditRecord[] {
-  const seen = new Set<string>();
-  const records: AuditRecord[] = [];
-  for (const call of history.runs.flatMap((run) => run.calls.filter((c) => c.type === 'recordAudit'))) {
-    const record = call.input as AuditRecord | undefined;
-    if (!record?.id || seen.has(record.id)) continue;
-    seen.add(record.id);
-    records.push(record);
-  }
-  return records;
 }
 
 export function renderReleaseText(report: ReleaseReport, link: (workflowId: string) => string): string {

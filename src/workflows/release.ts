@@ -45,6 +45,7 @@ import { GuardianState } from './guardian-state';
 import { registerHandlers } from './handlers';
 import { memberOrderQuery, memberOrderSignal } from './messages';
 import { gate } from './phases/gate';
+import { policyWatchSeconds } from './phases/watch';
 import {
   RipcordDeploymentId,
   RipcordEnvironment,
@@ -752,15 +753,6 @@ class Release {
     if (this.input.replay) return this.index * this.interval;
     return Math.max(0, (Date.now() - Date.parse(this.input.startedAt)) / 1000);
   }
-}
-
-/** How long one member's own guardian would watch: the canary's rollout, or its automatic rollback window. */
-function policyWatchSeconds(policy: Policy, interval: number): number {
-  if (policy.deployment.pattern === 'canary') {
-    const holds = policy.deployment.steps.reduce((sum, step) => sum + step.holdSeconds, 0);
-    return Math.max(holds, interval);
-  }
-  return policy.rollbackWindow.automaticSeconds;
 }
 
 /** The release's gate asks for the strictest approval any member's policy asks for (the largest quorum). */

@@ -1,6 +1,7 @@
 import { condition, workflowInfo } from '@temporalio/workflow';
 import { type DecisionOutcome, evaluateInterval, finishWatch } from '../../decision';
 import { cadenceWords } from '../../model/replay-cadence';
+import type { Policy } from '../../policy';
 import type { GuardianState, Interrupt } from '../guardian-state';
 
 export type WatchEnd =
@@ -11,13 +12,17 @@ export type WatchEnd =
 
 const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
 
-/** How long the guardian watches: the canary's rollout, or the automatic rollback window. */
+/** How long the guardian watches: its input's, or its policy's own watch. */
 export function watchSeconds(g: GuardianState): number {
-  if (g.input.watchSeconds !== undefined) return g.input.watchSeconds;
-  const { deployment, rollbackWindow } = g.input.policy;
+  return g.input.watchSeconds ?? policyWatchSeconds(g.input.policy, g.config.intervalSeconds);
+}
+
+/** A policy's own watch: the canary's rollout (at least one interval), or the automatic rollback window. */
+export function policyWatchSeconds(policy: Policy, intervalSeconds: number): number {
+  const { deployment, rollbackWindow } = policy;
   if (deployment.pattern === 'canary') {
     const holds = deployment.steps.reduce((sum, step) => sum + step.holdSeconds, 0);
-    return Math.max(holds, g.config.intervalSeconds);
+    return Math.max(holds, intervalSeconds);
   }
   return rollbackWindow.automaticSeconds;
 }
