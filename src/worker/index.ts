@@ -2,7 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverterFromConfig } from '../security/codec/data-converter';
-import { connectClient, connectionOptions } from '../client/connect';
+import { connectionOptions } from '../client/connect';
 import type { ResolvedConnection } from '../client/connection-profile';
 import { type ActivityDeps, createActivities } from '../activities';
 import { checkedStepActivities } from '../activities/executor';
@@ -110,10 +110,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
   const plane = options.plane ?? 'all';
   const deps = withStepRouting(options.deps ?? owned!, plane, conn.taskQueue);
   const activities = createActivities(deps);
-  // The executor reads histories with a client on a connection of its own, apart from the worker's polling.
-  const executorClient =
-    plane === 'execute' ? await connectClient(conn, dataConverter ? { dataConverter } : {}) : undefined;
-  if (executorClient) {
+  if (plane === 'execute') {
     // The execute plane checks every step with its own client and keys before it acts (src/activities/executor).
     Object.assign(
       activities,
@@ -121,7 +118,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
       checkedStepActivities(
         { executeStep: activities.executeStep, compensateStep: activities.compensateStep },
         {
-          client: executorClient,
+          client,
           ...(deps.tokens ? { tokens: deps.tokens } : {}),
           environment: options.environment ?? '',
           targets: deps.targets,
@@ -157,14 +154,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Create
     });
   } catch (err) {
     await metricsServer?.close();
-    await executorClient?.connection.close();
     await nativeConnection.close();
     await owned?.close();
     throw err;
   }
   const close = async () => {
     await metricsServer?.close();
-    await executorClient?.connection.close();
     await nativeConnection.close();
     // The deps built here (an audit database pool) are this worker's to release.
     await owned?.close();
