@@ -50,12 +50,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
   let told = false;
   const tell = (report: DemoReport) => {
     told = true;
-    board.close();
-    say('');
-    say('timeline:');
-    for (const line of report.timeline) say(line);
-    say('');
-    for (const line of report.facts) say(line);
+    tellTimeline(board, say, report);
     say(`audit trail:    ${report.auditFile}`);
     if (report.end) say(describeEnd(report.end));
   };
@@ -109,6 +104,20 @@ export async function demo(opts: DemoOptions): Promise<void> {
   }
 }
 
+/** The end of every story: the live board closes, then the timeline and what the stack looks like. */
+function tellTimeline(
+  board: ReturnType<typeof createBoard>,
+  say: (line: string) => void,
+  report: { timeline: readonly string[]; facts: readonly string[] },
+): void {
+  board.close();
+  say('');
+  say('timeline:');
+  for (const line of report.timeline) say(line);
+  say('');
+  for (const line of report.facts) say(line);
+}
+
 /**
  * The release stories: the same stack and board, one release instead of one
  * guardian. The end says what the release rolled back, kept and promoted, how
@@ -135,12 +144,7 @@ async function releaseDemo(
   };
   const tell = (report: ReleaseDemoReport) => {
     told = true;
-    board.close();
-    say('');
-    say('timeline:');
-    for (const line of report.timeline) say(line);
-    say('');
-    for (const line of report.facts) say(line);
+    tellTimeline(board, say, report);
     say(`audit trail:      ${report.auditFile}`);
     for (const line of ending(report)) say(line);
     say(`story "${report.story}" took ${report.seconds.toFixed(0)} s`);
